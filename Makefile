@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# fusewb: FUSE writeback observability with eBPF.
+
+OUT        ?= build
+CC         ?= cc
+CLANG      ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL    ?= bpftool
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra
+CPPFLAGS   += -I$(OUT) -Icli
+LIBS        = $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
+BPF_CFLAGS  = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ibpf -Wall
+
+LIB_SRCS    = $(wildcard cli/lib/*.c)
+LIB_OBJS    = $(patsubst cli/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
+CMD_SRCS    = $(wildcard cli/*.c)
+CMD_OBJS    = $(patsubst cli/%.c,$(OUT)/cli/%.o,$(CMD_SRCS))
+UNIT_SRCS   = $(wildcard tests/unit/*.c)
+UNIT_BINS   = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
+# front ends may need more libraries; they add to this
+CMD_LIBS   ?=
+TEST_BINS   =
+
+.PHONY: all deps test unit bench install clean vmlinux demo
+all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
+
+-include tests/testfs/Makefile.inc
+-include cli/Makefile.inc
+-include kernel/Makefile.inc
+
+test-bins: $(TEST_BINS) $(UNIT_BINS)
+
+$(OUT) $(OUT)/lib $(OUT)/cli $(OUT)/unit:
+	mkdir -p $@
+
+# The BPF object: CO-RE against the committed bpf/vmlinux.h (see README).
+$(OUT)/fusewb.bpf.o: bpf/fusewb.bpf.c bpf/fusewb.h bpf/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(LLVM_STRIP) -g $@.tmp -o $@
+	rm -f $@.tmp
+
+$(OUT)/fusewb.skel.h: $(OUT)/fusewb.bpf.o
+	$(BPFTOOL) gen skeleton $< name fusewb_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/lib/%.o: cli/lib/%.c cli/lib/fusewb.h bpf/fusewb.h $(OUT)/fusewb.skel.h | $(OUT)/lib
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libfusewb.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(OUT)/cli/%.o: cli/%.c cli/lib/fusewb.h cli/commands.h | $(OUT)/cli
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/fusewb: $(CMD_OBJS) $(OUT)/libfusewb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(OUT)/libfusewb.a $(CMD_LIBS) $(LIBS)
+
+$(OUT)/fusewbtop: $(OUT)/fusewb
+	ln -sf fusewb $@
+
+$(OUT)/unit/%: tests/unit/%.c $(OUT)/libfusewb.a | $(OUT)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OUT)/libfusewb.a $(LIBS)
+
+# Regenerate the committed vmlinux.h from the running kernel.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+
+deps:
+	bash scripts/deps.sh
+
+unit: $(UNIT_BINS)
+	prove -v $(UNIT_BINS)
+
+test: all
+	bash tests/run
+
+bench: all
+	bash tests/bench/bench.sh
+
+demo: all
+	bash scripts/demo.sh
+
+install: $(OUT)/fusewb
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fusewb/dashboards
+	install -m 0755 $(OUT)/fusewb $(DESTDIR)$(PREFIX)/bin/fusewb
+	ln -sf fusewb $(DESTDIR)$(PREFIX)/bin/fusewbtop
+	cp -r dashboards/. $(DESTDIR)$(PREFIX)/share/fusewb/dashboards/
+
+clean:
+	rm -rf $(OUT)

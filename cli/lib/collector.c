@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loading, attaching and detaching the BPF collector.  This is the only
+ * loader in fusewb: every front end opens a collector here.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "collector_priv.h"
+#include "fusewb.skel.h"
+
+static char libbpf_last[512];
+
+/* libbpf's own chatter is kept back; its last warning explains a failed load */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (getenv("FUSEWB_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
+	return 0;
+}
+
+static struct bpf_program *prog_by_name(struct fwb_collector *c, const char *name)
+{
+	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
+static void set_autoload(struct fwb_collector *c)
+{
+	struct bpf_program *p;
+
+	/* a program is loaded only if some source in use names it */
+	bpf_object__for_each_program(p, c->skel->obj) {
+		bool want = false;
+
+		for (int i = 0; i < c->nsrcs; i++)
+			if (c->srcs[i].prog && c->srcs[i].state == FWB_SRC_IN_USE &&
+			    !strcmp(c->srcs[i].prog, bpf_program__name(p)))
+				want = true;
+		bpf_program__set_autoload(p, want);
+	}
+}
+
+static void attach_all(struct fwb_collector *c)
+{
+	for (int i = 0; i < c->nsrcs; i++) {
+		struct fwb_source *s = &c->srcs[i];
+		struct bpf_program *p;
+		struct bpf_link *l;
+
+		if (!s->prog || s->state != FWB_SRC_IN_USE)
+			continue;
+		p = prog_by_name(c, s->prog);
+		if (!p) {
+			s->state = FWB_SRC_FAILED;
+			snprintf(s->reason, sizeof(s->reason), "program %s missing from the object", s->prog);
+			continue;
+		}
+		if (bpf_program__type(p) == BPF_PROG_TYPE_TRACING &&
+		    bpf_program__expected_attach_type(p) == BPF_TRACE_ITER) {
+			l = bpf_program__attach_iter(p, NULL);
+			if (!l) {
+				s->state = FWB_SRC_FAILED;
+				snprintf(s->reason, sizeof(s->reason), "iterator attach: %s", strerror(errno));
+			} else {
+				c->iter_link = l;
+			}
+			continue;
+		}
+		l = bpf_program__attach(p);
+		if (!l) {
+			s->state = FWB_SRC_FAILED;
+			snprintf(s->reason, sizeof(s->reason), "attach: %s", strerror(errno));
+			continue;
+		}
+		c->links[c->nlinks++] = l;
+	}
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, char *err, size_t errlen)
+{
+	struct fwb_collector *c = calloc(1, sizeof(*c));
+	int r;
+
+	*out = NULL;
+	if (!c)
+		return fail(err, errlen, "out of memory");
+	if (o)
+		c->opts = *o;
+	if (geteuid() != 0) {
+		free(c);
+		return fail(err, errlen, "needs root (loading BPF programs and reading tracefs/debugfs)");
+	}
+	fwb_ensure_kernel_fs(&c->ki, c->opts.quiet);
+	if (fwb_probe_kernel(&c->ki, &c->srcs, &c->nsrcs)) {
+		free(c);
+		return fail(err, errlen, "out of memory");
+	}
+	if (c->opts.no_bpf) {
+		*out = c;
+		return 0;
+	}
+	if (!c->ki.btf) {
+		fwb_collector_close(c);
+		return fail(err, errlen, "kernel %s has no BTF (/sys/kernel/btf/vmlinux): "
+			    "fusewb needs CONFIG_DEBUG_INFO_BTF=y", c->ki.release);
+	}
+	libbpf_set_print(libbpf_print);
+	c->skel = fusewb_bpf__open();
+	if (!c->skel) {
+		fwb_collector_close(c);
+		return fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+	}
+	c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
+	if (c->ki.hz)
+		c->skel->rodata->hz = c->ki.hz;
+	set_autoload(c);
+	r = fusewb_bpf__load(c->skel);
+	if (r) {
+		fwb_collector_close(c);
+		return fail(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
+			    libbpf_last[0] ? ": " : "", libbpf_last);
+	}
+	attach_all(c);
+	*out = c;
+	return 0;
+}
+
+void fwb_collector_close(struct fwb_collector *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	bpf_link__destroy(c->iter_link);
+	fusewb_bpf__destroy(c->skel);
+	free(c->srcs);
+	free(c);
+}
+
+const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c)
+{
+	return &c->ki;
+}
+
+const struct fwb_source *fwb_collector_sources(const struct fwb_collector *c, int *n)
+{
+	*n = c->nsrcs;
+	return c->srcs;
+}

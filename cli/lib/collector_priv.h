@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The collector's state, shared by collector.c and snapshot.c only. */
+#ifndef FWB_COLLECTOR_PRIV_H
+#define FWB_COLLECTOR_PRIV_H
+
+#include "fusewb.h"
+
+#define FWB_MAX_LINKS 32
+
+struct fusewb_bpf;
+struct bpf_link;
+
+struct fwb_collector {
+	struct fwb_opts opts;
+	struct fwb_kernel_info ki;
+	struct fwb_source *srcs;
+	int nsrcs;
+	struct fusewb_bpf *skel;
+	struct bpf_link *links[FWB_MAX_LINKS];
+	int nlinks;
+	struct bpf_link *iter_link;
+};
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libfusewb: the one collector every front end (stat, top, export, diagnose)
+ * is built on.  It loads the BPF object, resolves FUSE connections to mounts
+ * without ever touching a mount point, and turns maps into per-mount records.
+ */
+#ifndef LIBFUSEWB_H
+#define LIBFUSEWB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <signal.h>
+#include <linux/types.h>
+#include "../../bpf/fusewb.h"
+
+#define FWB_MAX_MOUNTPOINTS	4	/* mount points shown per connection */
+#define FWB_MAX_DAEMONS		8
+#define FWB_PATH_MAX		512
+
+/* ---- histograms (hist.c) ---- */
+struct fwb_hist {
+	uint64_t slots[FWB_HIST_SLOTS];
+	uint64_t count;
+	uint64_t sum_ns;
+	uint64_t max_ns;
+};
+
+/* Value at quantile q (0..1) in ns, interpolated inside the log2 bucket; 0 when empty. */
+double fwb_hist_quantile(const struct fwb_hist *h, double q);
+double fwb_hist_max(const struct fwb_hist *h);
+void fwb_hist_add(struct fwb_hist *dst, const struct fwb_hist *src);
+void fwb_hist_sub(struct fwb_hist *dst, const struct fwb_hist *old);
+/* Upper bound of slot i in ns (the bucket's "le"). */
+double fwb_hist_slot_upper_ns(int i);
+
+/* ---- data sources (sources.c) ---- */
+enum fwb_source_state {
+	FWB_SRC_UNAVAILABLE = 0,	/* the kernel lacks it; reason says why */
+	FWB_SRC_AVAILABLE,		/* could be used, not chosen */
+	FWB_SRC_IN_USE,
+	FWB_SRC_FAILED,			/* should have worked, load or attach failed */
+};
+
+struct fwb_source {
+	const char *group;		/* alternatives for one job; the first available wins */
+	const char *name;		/* e.g. "tp_btf:fuse_request_send" */
+	const char *what;		/* what it feeds, for people */
+	const char *prog;		/* BPF program name in the object */
+	enum fwb_source_state state;
+	char reason[160];
+};
+
+struct fwb_kernel_info {
+	char release[128];
+	bool btf;			/* /sys/kernel/btf/vmlinux readable */
+	bool root;
+	uint64_t writepage_end_addr;	/* fuse_writepage_end from kallsyms, 0 if absent */
+	unsigned hz;			/* CONFIG_HZ, 0 if unknown */
+	bool fusectl;			/* /sys/fs/fuse/connections mounted (maybe by us) */
+	bool fusectl_mounted_by_us;
+	bool debugfs;			/* /sys/kernel/debug/bdi readable */
+	bool debugfs_mounted_by_us;
+	bool tracefs;
+	bool tracefs_mounted_by_us;
+};
+
+/* Fill info and the source table without loading anything; call fwb_ensure_kernel_fs first. */
+int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **srcs, int *nsrcs);
+const char *fwb_source_state_str(enum fwb_source_state s);
+/* One line for headers: the sources in use, e.g. "tp_btf fuse_request_* + writeback tracepoints". */
+void fwb_sources_summary(const struct fwb_source *srcs, int n, char *buf, size_t len);
+
+/* ---- mounts and connections (mounts.c) ---- */
+struct fwb_daemon {
+	int tgid;
+	char comm[16];
+	char state;			/* /proc/PID/stat state letter, '?' unknown */
+};
+
+struct fwb_pending_req {
+	uint64_t age_ns;
+	uint64_t nodeid;
+	uint32_t opcode;		/* FUSE opcode; FWB_OP_WRITEBACK bit for writeback */
+	uint32_t pid;
+	uint32_t pages;
+};
+
+struct fwb_task {
+	uint32_t tgid;
+	char comm[16];
+	uint64_t dirtied;		/* folios dirtied (counter) */
+	uint64_t wbwaits;		/* waits on writeback (counter) */
+};
+
+struct fwb_op {
+	uint32_t opcode;
+	uint64_t count, errors, bytes;
+	struct fwb_hist lat;
+};
+
+struct fwb_mount {
+	uint32_t conn;			/* kernel dev_t: /sys/fs/fuse/connections/<conn> */
+	unsigned major, minor;
+	char mountpoint[FWB_PATH_MAX];	/* first mount point */
+	char *extra_mountpoints;	/* further ones, '\n' separated, or NULL */
+	int nmountpoints;
+	char fstype[64];
+	char source[128];
+	char bdi[40];			/* "0:53" */
+
+	/* bdi knobs from /sys/class/bdi/<bdi>/; -1 when the kernel lacks one */
+	int max_ratio, min_ratio, strict_limit;
+	int64_t max_bytes;
+	/* /sys/kernel/debug/bdi/<bdi>/stats in pages; -1 unknown */
+	int64_t bdi_dirty_pages, bdi_writeback_pages, bdi_thresh_pages;
+	/* fusectl; -1 unknown */
+	int64_t waiting, max_background, congestion_threshold;
+
+	struct fwb_daemon daemons[FWB_MAX_DAEMONS];
+	int ndaemons;
+
+	/* writeback WRITEs (counters unless noted) */
+	uint64_t wb_writes, wb_bytes, wb_pages, wb_errors;
+	int64_t wb_inflight_pages;	/* gauge */
+	struct fwb_hist wb_lat;
+
+	/* balance_dirty_pages */
+	uint64_t throttle_count, throttle_ns;
+
+	/* pending requests (gauges) */
+	uint64_t pending_count;
+	uint64_t pending_oldest_ns;
+	struct fwb_pending_req *pending;	/* oldest first */
+	int npending;
+
+	struct fwb_op *ops;		/* per opcode, sorted by opcode */
+	int nops;
+	struct fwb_task *tasks;
+	int ntasks;
+};
+
+/* Parse /proc/self/mountinfo text into FUSE mounts (pure: unit-tested). */
+int fwb_parse_mountinfo(const char *text, struct fwb_mount **mounts, int *n);
+/* Read mountinfo + sysfs + fusectl + debugfs for every FUSE connection. Never touches a mount point. */
+int fwb_read_mounts(struct fwb_mount **mounts, int *n);
+void fwb_free_mounts(struct fwb_mount *mounts, int n);
+/* Mount fusectl / debugfs when absent; says so on stderr unless quiet. */
+void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet);
+const char *fwb_opcode_name(uint32_t opcode);
+bool fwb_is_fuse_fstype(const char *fstype);
+/* Text of a whole file under /proc or /sys, read with a deadline; NULL on error. */
+char *fwb_read_file(const char *path, size_t *len);
+/* Undo \040-style escapes of mountinfo in place. */
+void fwb_unescape_mount(char *s);
+
+/* ---- global vm state ---- */
+struct fwb_vmstat {
+	int64_t nr_dirty, nr_writeback, nr_writeback_temp;
+	int64_t dirty_threshold, dirty_background_threshold;
+};
+int fwb_read_vmstat(struct fwb_vmstat *vm);
+
+/* ---- the collector (collector.c, snapshot.c) ---- */
+struct fwb_collector;
+
+struct fwb_opts {
+	bool quiet;			/* no notes on stderr */
+	bool no_bpf;			/* resolver only (diagnose without root-level BPF) */
+};
+
+int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char *err, size_t errlen);
+void fwb_collector_close(struct fwb_collector *c);
+const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c);
+const struct fwb_source *fwb_collector_sources(const struct fwb_collector *c, int *n);
+
+struct fwb_snapshot {
+	uint64_t mono_ns;		/* CLOCK_MONOTONIC (same clock as bpf_ktime_get_ns) */
+	double wall;			/* time(2) with fraction */
+	struct fwb_mount *mounts;
+	int nmounts;
+	struct fwb_drops drops;		/* counters */
+	struct fwb_vmstat vm;
+};
+
+int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s);
+void fwb_snapshot_free(struct fwb_snapshot *s);
+/*
+ * d = cur - prev for counters (matched by connection); gauges are cur's.
+ * A connection absent from prev is compared with zero.
+ */
+int fwb_snapshot_delta(const struct fwb_snapshot *prev, const struct fwb_snapshot *cur,
+		       struct fwb_snapshot *d);
+/* Keep only mounts matching any of the filters (mount point or fstype); 0 filters keeps all. */
+void fwb_snapshot_filter(struct fwb_snapshot *s, char **filters, int nfilters);
+/* Is the filter a known FUSE mount point? For "unknown mount" errors. */
+bool fwb_filter_known(const struct fwb_snapshot *s, const char *filter);
+
+/* ---- output (json.c) ---- */
+/* One NDJSON line of the stat schema for a delta snapshot. */
+void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s);
+void fwb_json_str(FILE *f, const char *s);
+
+/* ---- process plumbing (util.c) ---- */
+extern volatile sig_atomic_t fwb_stop;
+void fwb_install_signals(void);
+/* Sleep up to seconds, returning early on fwb_stop. */
+void fwb_sleep(double seconds);
+uint64_t fwb_mono_ns(void);
+double fwb_parse_seconds(const char *arg, const char *what);	/* exits 2 on bad input */
+
+#endif /* LIBFUSEWB_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The stat schema as NDJSON (documented in doc/json-schema.md). */
+#include <string.h>
+#include "fusewb.h"
+
+void fwb_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_latency(FILE *f, const struct fwb_hist *h)
+{
+	fprintf(f, "{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"mean\":%.1f}",
+		fwb_hist_quantile(h, 0.5) / 1e3, fwb_hist_quantile(h, 0.99) / 1e3,
+		fwb_hist_max(h) / 1e3, h->count ? (double)h->sum_ns / h->count / 1e3 : 0.0);
+}
+
+/* -1 means "the kernel does not say": JSON null, not a fake zero */
+static void json_num_or_null(FILE *f, const char *key, long long v, bool comma)
+{
+	if (v < 0)
+		fprintf(f, "\"%s\":null%s", key, comma ? "," : "");
+	else
+		fprintf(f, "\"%s\":%lld%s", key, v, comma ? "," : "");
+}
+
+static void json_mountpoints(FILE *f, const struct fwb_mount *m)
+{
+	const char *p = m->extra_mountpoints;
+
+	fputc('[', f);
+	fwb_json_str(f, m->mountpoint);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char buf[FWB_PATH_MAX];
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+		fputc(',', f);
+		fwb_json_str(f, buf);
+		p += n + (nl ? 1 : 0);
+	}
+	fputc(']', f);
+}
+
+static void json_mount(FILE *f, const struct fwb_mount *m)
+{
+	fputs("{\"mountpoint\":", f);
+	fwb_json_str(f, m->mountpoint);
+	fputs(",\"mountpoints\":", f);
+	json_mountpoints(f, m);
+	fputs(",\"fstype\":", f);
+	fwb_json_str(f, m->fstype);
+	fputs(",\"source\":", f);
+	fwb_json_str(f, m->source);
+	fprintf(f, ",\"connection\":%u,\"bdi\":", m->conn);
+	fwb_json_str(f, m->bdi);
+	fputs(",\"daemons\":[", f);
+	for (int i = 0; i < m->ndaemons; i++) {
+		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", m->daemons[i].tgid);
+		fwb_json_str(f, m->daemons[i].comm);
+		fprintf(f, ",\"state\":\"%c\"}", m->daemons[i].state);
+	}
+	fprintf(f, "],\"writeback\":{\"writes\":%llu,\"bytes\":%llu,\"pages\":%llu,\"errors\":%llu,"
+		"\"inflight_pages\":%lld,\"latency_us\":",
+		(unsigned long long)m->wb_writes, (unsigned long long)m->wb_bytes,
+		(unsigned long long)m->wb_pages, (unsigned long long)m->wb_errors,
+		(long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
+	json_latency(f, &m->wb_lat);
+	fputs("},\"dirty\":{", f);
+	json_num_or_null(f, "pages", m->bdi_dirty_pages, true);
+	json_num_or_null(f, "writeback_pages", m->bdi_writeback_pages, true);
+	json_num_or_null(f, "limit_pages", m->bdi_thresh_pages, true);
+	json_num_or_null(f, "max_ratio", m->max_ratio, true);
+	json_num_or_null(f, "min_ratio", m->min_ratio, true);
+	json_num_or_null(f, "strict_limit", m->strict_limit, true);
+	json_num_or_null(f, "max_bytes", m->max_bytes, true);
+	fprintf(f, "\"throttle_count\":%llu,\"throttle_ms\":%.3f},",
+		(unsigned long long)m->throttle_count, m->throttle_ns / 1e6);
+	fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,",
+		(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6);
+	json_num_or_null(f, "waiting", m->waiting, true);
+	json_num_or_null(f, "max_background", m->max_background, true);
+	fputs("\"requests\":[", f);
+	for (int i = 0; i < m->npending; i++) {
+		const struct fwb_pending_req *p = &m->pending[i];
+
+		fprintf(f, "%s{\"opcode\":", i ? "," : "");
+		fwb_json_str(f, fwb_opcode_name(p->opcode));
+		fprintf(f, ",\"age_ms\":%.3f,\"pid\":%u,\"nodeid\":%llu,\"pages\":%u}",
+			p->age_ns / 1e6, p->pid, (unsigned long long)p->nodeid, p->pages);
+	}
+	fputs("]},\"ops\":[", f);
+	for (int i = 0; i < m->nops; i++) {
+		const struct fwb_op *o = &m->ops[i];
+
+		fprintf(f, "%s{\"opcode\":", i ? "," : "");
+		fwb_json_str(f, fwb_opcode_name(o->opcode));
+		fprintf(f, ",\"count\":%llu,\"errors\":%llu,\"bytes\":%llu,\"latency_us\":",
+			(unsigned long long)o->count, (unsigned long long)o->errors,
+			(unsigned long long)o->bytes);
+		json_latency(f, &o->lat);
+		fputc('}', f);
+	}
+	fputs("],\"tasks\":[", f);
+	for (int i = 0; i < m->ntasks; i++) {
+		const struct fwb_task *t = &m->tasks[i];
+
+		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", t->tgid);
+		fwb_json_str(f, t->comm);
+		fprintf(f, ",\"dirtied\":%llu,\"wbwaits\":%llu}",
+			(unsigned long long)t->dirtied, (unsigned long long)t->wbwaits);
+	}
+	fputs("]}", f);
+}
+
+void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s)
+{
+	fprintf(f, "{\"time\":%.3f,\"interval_s\":%.3f,", d->wall, interval_s);
+	fprintf(f, "\"vm\":{\"nr_dirty\":%lld,\"nr_writeback\":%lld,\"nr_writeback_temp\":%lld,"
+		"\"dirty_threshold\":%lld},",
+		(long long)d->vm.nr_dirty, (long long)d->vm.nr_writeback,
+		(long long)d->vm.nr_writeback_temp, (long long)d->vm.dirty_threshold);
+	fprintf(f, "\"drops\":{\"pending_full\":%llu,\"unmatched_end\":%llu,\"opstats_full\":%llu,"
+		"\"taskstats_full\":%llu,\"bdistats_full\":%llu},\"mounts\":[",
+		(unsigned long long)d->drops.pending_full, (unsigned long long)d->drops.unmatched_end,
+		(unsigned long long)d->drops.opstats_full, (unsigned long long)d->drops.taskstats_full,
+		(unsigned long long)d->drops.bdistats_full);
+	for (int i = 0; i < d->nmounts; i++) {
+		if (i)
+			fputc(',', f);
+		json_mount(f, &d->mounts[i]);
+	}
+	fputs("]}\n", f);
+	fflush(f);
+}

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The resolver: FUSE connection -> mount points, bdi, knobs, fusectl state.
+ * It reads /proc/self/mountinfo and sysfs only.  A stat(), open() or readdir
+ * of a FUSE mount point would hang behind a stuck daemon, so none is done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include "fusewb.h"
+
+char *fwb_read_file(const char *path, size_t *lenp)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+static int64_t read_int(const char *fmt, const char *arg)
+{
+	char path[FWB_PATH_MAX];
+	char *s, *end;
+	long long v;
+
+	snprintf(path, sizeof(path), fmt, arg);
+	s = fwb_read_file(path, NULL);
+	if (!s)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (end == s)
+		v = -1;
+	free(s);
+	return v;
+}
+
+bool fwb_is_fuse_fstype(const char *t)
+{
+	return !strcmp(t, "fuse") || !strncmp(t, "fuse.", 5) ||
+	       !strcmp(t, "fuseblk") || !strncmp(t, "fuseblk.", 8);
+}
+
+void fwb_unescape_mount(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = 0;
+}
+
+static struct fwb_mount *find_conn(struct fwb_mount *m, int n, uint32_t conn)
+{
+	for (int i = 0; i < n; i++)
+		if (m[i].conn == conn)
+			return &m[i];
+	return NULL;
+}
+
+static void add_extra_mountpoint(struct fwb_mount *m, const char *mp)
+{
+	size_t old = m->extra_mountpoints ? strlen(m->extra_mountpoints) : 0;
+	char *n = realloc(m->extra_mountpoints, old + strlen(mp) + 2);
+
+	if (!n)
+		return;
+	if (old)
+		n[old++] = '\n';
+	strcpy(n + old, mp);
+	m->extra_mountpoints = n;
+}
+
+static void mount_init(struct fwb_mount *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->max_ratio = m->min_ratio = m->strict_limit = -1;
+	m->max_bytes = -1;
+	m->bdi_dirty_pages = m->bdi_writeback_pages = m->bdi_thresh_pages = -1;
+	m->waiting = m->max_background = m->congestion_threshold = -1;
+}
+
+int fwb_parse_mountinfo(const char *text, struct fwb_mount **out, int *nout)
+{
+	struct fwb_mount *m = NULL;
+	int n = 0, cap = 0;
+	char *copy = strdup(text), *save = NULL, *line;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[12] = {0}, *dash, *tok, *s2 = NULL;
+		char *fstype, *source;
+		unsigned maj, min;
+		int nf = 0;
+		struct fwb_mount *cur;
+
+		/* optional fields end at " - "; split the two halves */
+		dash = strstr(line, " - ");
+		if (!dash)
+			continue;
+		*dash = 0;
+		for (tok = strtok_r(line, " ", &s2); tok && nf < 5; tok = strtok_r(NULL, " ", &s2))
+			f[nf++] = tok;
+		if (nf < 5 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
+			continue;
+		fstype = strtok_r(dash + 3, " ", &s2);
+		source = strtok_r(NULL, " ", &s2);
+		if (!fstype || !fwb_is_fuse_fstype(fstype))
+			continue;
+		fwb_unescape_mount(f[4]);
+		cur = find_conn(m, n, (maj << 20) | min);
+		if (cur) {
+			cur->nmountpoints++;
+			add_extra_mountpoint(cur, f[4]);
+			continue;
+		}
+		if (n == cap) {
+			struct fwb_mount *nm = realloc(m, sizeof(*m) * (cap = cap ? cap * 2 : 8));
+
+			if (!nm) {
+				fwb_free_mounts(m, n);
+				free(copy);
+				return -ENOMEM;
+			}
+			m = nm;
+		}
+		cur = &m[n++];
+		mount_init(cur);
+		cur->major = maj;
+		cur->minor = min;
+		cur->conn = (maj << 20) | min;
+		cur->nmountpoints = 1;
+		snprintf(cur->mountpoint, sizeof(cur->mountpoint), "%s", f[4]);
+		snprintf(cur->fstype, sizeof(cur->fstype), "%s", fstype);
+		if (source) {
+			fwb_unescape_mount(source);
+			snprintf(cur->source, sizeof(cur->source), "%s", source);
+		}
+		/* fuse_fill_super names the bdi this way; fuseblk adds a suffix */
+		snprintf(cur->bdi, sizeof(cur->bdi), "%u:%u%s", maj, min,
+			 strncmp(fstype, "fuseblk", 7) ? "" : "-fuseblk");
+	}
+	free(copy);
+	*out = m;
+	*nout = n;
+	return 0;
+}
+
+static void read_bdi_debug(struct fwb_mount *m)
+{
+	char path[FWB_PATH_MAX], *s, *line, *save = NULL;
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%s/stats", m->bdi);
+	s = fwb_read_file(path, NULL);
+	if (!s)
+		return;
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		long long kb;
+
+		if (sscanf(line, "BdiWriteback: %lld", &kb) == 1)
+			m->bdi_writeback_pages = kb / page_kb;
+		else if (sscanf(line, "BdiReclaimable: %lld", &kb) == 1)
+			m->bdi_dirty_pages = kb / page_kb;
+		else if (sscanf(line, "BdiDirtyThresh: %lld", &kb) == 1)
+			m->bdi_thresh_pages = kb / page_kb;
+	}
+	free(s);
+}
+
+static void read_sysfs(struct fwb_mount *m)
+{
+	char conn[16];
+
+	m->max_ratio = read_int("/sys/class/bdi/%s/max_ratio", m->bdi);
+	m->min_ratio = read_int("/sys/class/bdi/%s/min_ratio", m->bdi);
+	m->strict_limit = read_int("/sys/class/bdi/%s/strict_limit", m->bdi);
+	m->max_bytes = read_int("/sys/class/bdi/%s/max_bytes", m->bdi);
+	snprintf(conn, sizeof(conn), "%u", m->conn);
+	m->waiting = read_int("/sys/fs/fuse/connections/%s/waiting", conn);
+	m->max_background = read_int("/sys/fs/fuse/connections/%s/max_background", conn);
+	m->congestion_threshold = read_int("/sys/fs/fuse/connections/%s/congestion_threshold", conn);
+	read_bdi_debug(m);
+}
+
+int fwb_read_mounts(struct fwb_mount **mounts, int *n)
+{
+	char *text = fwb_read_file("/proc/self/mountinfo", NULL);
+	int err;
+
+	if (!text)
+		return -errno;
+	err = fwb_parse_mountinfo(text, mounts, n);
+	free(text);
+	if (err)
+		return err;
+	for (int i = 0; i < *n; i++)
+		read_sysfs(&(*mounts)[i]);
+	return 0;
+}
+
+void fwb_free_mounts(struct fwb_mount *m, int n)
+{
+	for (int i = 0; m && i < n; i++) {
+		free(m[i].extra_mountpoints);
+		free(m[i].pending);
+		free(m[i].ops);
+		free(m[i].tasks);
+	}
+	free(m);
+}
+
+static bool is_mounted(const char *fstype, const char *where)
+{
+	char *text = fwb_read_file("/proc/self/mountinfo", NULL), *line, *save = NULL;
+	bool found = false;
+
+	if (!text)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char mp[FWB_PATH_MAX], *dash = strstr(line, " - ");
+
+		if (dash && sscanf(line, "%*s %*s %*s %*s %511s", mp) == 1 &&
+		    !strcmp(mp, where) && !strncmp(dash + 3, fstype, strlen(fstype)) &&
+		    dash[3 + strlen(fstype)] == ' ')
+			found = true;
+	}
+	free(text);
+	return found;
+}
+
+static bool ensure_fs(const char *fstype, const char *where, bool quiet, bool *by_us)
+{
+	*by_us = false;
+	if (is_mounted(fstype, where))
+		return true;
+	if (mount("none", where, fstype, 0, NULL)) {
+		if (!quiet)
+			fprintf(stderr, "fusewb: note: %s is not mounted at %s and mounting it failed: %s\n",
+				fstype, where, strerror(errno));
+		return false;
+	}
+	*by_us = true;
+	if (!quiet)
+		fprintf(stderr, "fusewb: note: mounted %s at %s (it was absent)\n", fstype, where);
+	return true;
+}
+
+void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet)
+{
+	ki->fusectl = ensure_fs("fusectl", "/sys/fs/fuse/connections", quiet, &ki->fusectl_mounted_by_us);
+	/* per-bdi dirty and threshold figures live only in debugfs */
+	ki->debugfs = ensure_fs("debugfs", "/sys/kernel/debug", quiet, &ki->debugfs_mounted_by_us);
+	/* classic tracepoints are attached by their tracefs id */
+	ki->tracefs = ensure_fs("tracefs", "/sys/kernel/tracing", quiet, &ki->tracefs_mounted_by_us);
+}
+
+int fwb_read_vmstat(struct fwb_vmstat *vm)
+{
+	char *s = fwb_read_file("/proc/vmstat", NULL), *line, *save = NULL;
+
+	memset(vm, 0xff, sizeof(*vm));	/* -1: unknown */
+	if (!s)
+		return -errno;
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[64];
+		long long v;
+
+		if (sscanf(line, "%63s %lld", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "nr_dirty"))
+			vm->nr_dirty = v;
+		else if (!strcmp(key, "nr_writeback"))
+			vm->nr_writeback = v;
+		else if (!strcmp(key, "nr_writeback_temp"))
+			vm->nr_writeback_temp = v;
+		else if (!strcmp(key, "nr_dirty_threshold"))
+			vm->dirty_threshold = v;
+		else if (!strcmp(key, "nr_dirty_background_threshold"))
+			vm->dirty_background_threshold = v;
+	}
+	free(s);
+	return 0;
+}
+
+static const char *const opnames[] = {
+	[1] = "LOOKUP", [2] = "FORGET", [3] = "GETATTR", [4] = "SETATTR", [5] = "READLINK",
+	[6] = "SYMLINK", [8] = "MKNOD", [9] = "MKDIR", [10] = "UNLINK", [11] = "RMDIR",
+	[12] = "RENAME", [13] = "LINK", [14] = "OPEN", [15] = "READ", [16] = "WRITE",
+	[17] = "STATFS", [18] = "RELEASE", [20] = "FSYNC", [21] = "SETXATTR", [22] = "GETXATTR",
+	[23] = "LISTXATTR", [24] = "REMOVEXATTR", [25] = "FLUSH", [26] = "INIT", [27] = "OPENDIR",
+	[28] = "READDIR", [29] = "RELEASEDIR", [30] = "FSYNCDIR", [31] = "GETLK", [32] = "SETLK",
+	[33] = "SETLKW", [34] = "ACCESS", [35] = "CREATE", [36] = "INTERRUPT", [37] = "BMAP",
+	[38] = "DESTROY", [39] = "IOCTL", [40] = "POLL", [41] = "NOTIFY_REPLY", [42] = "BATCH_FORGET",
+	[43] = "FALLOCATE", [44] = "READDIRPLUS", [45] = "RENAME2", [46] = "LSEEK",
+	[47] = "COPY_FILE_RANGE", [48] = "SETUPMAPPING", [49] = "REMOVEMAPPING", [50] = "SYNCFS",
+	[51] = "TMPFILE", [52] = "STATX",
+};
+
+const char *fwb_opcode_name(uint32_t opcode)
+{
+	static __thread char buf[24];
+	uint32_t op = opcode & 0xffff;
+
+	if (opcode & FWB_OP_WRITEBACK)
+		return "WRITE(writeback)";
+	if (op < sizeof(opnames) / sizeof(opnames[0]) && opnames[op])
+		return opnames[op];
+	snprintf(buf, sizeof(buf), "OP_%u", op);
+	return buf;
+}

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Snapshots: maps and the pending table turned into per-mount records, and
+ * the deltas between two snapshots that every front end prints.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector_priv.h"
+#include "fusewb.skel.h"
+
+#define MAX_PENDING_LISTED 64
+
+static struct fwb_mount *by_conn(struct fwb_snapshot *s, uint32_t conn)
+{
+	for (int i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].conn == conn)
+			return &s->mounts[i];
+	return NULL;
+}
+
+/* Tell the throttle program which bdis are FUSE ones; drop names of gone mounts. */
+static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.fuse_bdis);
+	struct fwb_bdi_key k, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bool keep = false;
+
+		for (int i = 0; i < s->nmounts; i++)
+			keep |= !strncmp(s->mounts[i].bdi, next.name, sizeof(next.name));
+		k = next;
+		if (!keep && !bpf_map_delete_elem(fd, &k)) {
+			prev = NULL;
+			continue;
+		}
+		prev = &k;
+	}
+	for (int i = 0; i < s->nmounts; i++) {
+		memset(&k, 0, sizeof(k));
+		memcpy(k.name, s->mounts[i].bdi, sizeof(k.name) - 1);
+		bpf_map_update_elem(fd, &k, &s->mounts[i].conn, BPF_ANY);
+	}
+}
+
+static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_stats *v)
+{
+	struct fwb_op *o, *n = realloc(m->ops, sizeof(*m->ops) * (m->nops + 1));
+
+	if (!n)
+		return;
+	m->ops = n;
+	o = &m->ops[m->nops++];
+	memset(o, 0, sizeof(*o));
+	o->opcode = opcode;
+	o->count = v->count;
+	o->errors = v->errors;
+	o->bytes = v->bytes;
+	memcpy(o->lat.slots, v->hist, sizeof(o->lat.slots));
+	o->lat.count = v->count;
+	o->lat.sum_ns = v->lat_sum_ns;
+	o->lat.max_ns = v->lat_max_ns;
+	if (opcode & FWB_OP_WRITEBACK) {
+		m->wb_writes = v->count;
+		m->wb_bytes = v->bytes;
+		m->wb_pages = v->pages;
+		m->wb_errors = v->errors;
+		m->wb_inflight_pages = v->inflight_pages;
+		m->wb_lat = o->lat;
+	}
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+	const struct fwb_op *x = a, *y = b;
+
+	return (x->opcode > y->opcode) - (x->opcode < y->opcode);
+}
+
+static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.op_stats), ncpu = libbpf_num_possible_cpus();
+	struct fwb_op_key k, *prev = NULL, stale[64];
+	struct fwb_op_stats *vals = calloc(ncpu, sizeof(*vals)), sum;
+	int nstale = 0;
+
+	if (!vals)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		struct fwb_mount *m = by_conn(s, k.conn);
+
+		prev = &k;
+		if (!m) {
+			/* the mount went away: its counters must not come back with a reused number */
+			if (nstale < 64)
+				stale[nstale++] = k;
+			continue;
+		}
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (int cpu = 0; cpu < ncpu; cpu++) {
+			struct fwb_op_stats *v = &vals[cpu];
+
+			sum.count += v->count;
+			sum.errors += v->errors;
+			sum.bytes += v->bytes;
+			sum.pages += v->pages;
+			sum.inflight_pages += v->inflight_pages;
+			sum.lat_sum_ns += v->lat_sum_ns;
+			if (v->lat_max_ns > sum.lat_max_ns)
+				sum.lat_max_ns = v->lat_max_ns;
+			for (int i = 0; i < FWB_HIST_SLOTS; i++)
+				sum.hist[i] += v->hist[i];
+		}
+		add_op(m, k.opcode, &sum);
+	}
+	for (int i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	for (int i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].nops > 1)
+			qsort(s->mounts[i].ops, s->mounts[i].nops, sizeof(struct fwb_op), cmp_op);
+	free(vals);
+}
+
+static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.task_stats);
+	struct fwb_task_key k, *prev = NULL;
+	struct fwb_task_stats v;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		struct fwb_mount *m = by_conn(s, k.conn);
+		struct fwb_task *t = NULL, *n;
+
+		prev = &k;
+		if (!m || bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		for (int i = 0; i < m->ntasks; i++)
+			if (m->tasks[i].tgid == k.tgid)
+				t = &m->tasks[i];
+		if (!t) {
+			n = realloc(m->tasks, sizeof(*n) * (m->ntasks + 1));
+			if (!n)
+				continue;
+			m->tasks = n;
+			t = &m->tasks[m->ntasks++];
+			memset(t, 0, sizeof(*t));
+			t->tgid = k.tgid;
+			memcpy(t->comm, v.comm, sizeof(t->comm));
+		}
+		if (k.kind == FWB_TASK_DIRTY)
+			t->dirtied = v.count;
+		else
+			t->wbwaits = v.count;
+	}
+}
+
+static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.bdi_stats);
+
+	for (int i = 0; i < s->nmounts; i++) {
+		struct fwb_bdi_stats v;
+
+		if (!bpf_map_lookup_elem(fd, &s->mounts[i].conn, &v)) {
+			s->mounts[i].throttle_count = v.throttle_count;
+			s->mounts[i].throttle_ns = v.throttle_ns;
+		}
+	}
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct fwb_pending_req *x = a, *y = b;
+
+	return (x->age_ns < y->age_ns) - (x->age_ns > y->age_ns);
+}
+
+static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	const struct fwb_pending *tab = c->skel->bss->pending;
+
+	for (int i = 0; i < FWB_PENDING_SLOTS; i++) {
+		struct fwb_pending p = tab[i];	/* copy: the kernel may change it meanwhile */
+		struct fwb_mount *m;
+		uint64_t age;
+
+		if (!p.key || !p.start_ns || !(m = by_conn(s, p.conn)))
+			continue;
+		age = s->mono_ns > p.start_ns ? s->mono_ns - p.start_ns : 0;
+		m->pending_count++;
+		if (age > m->pending_oldest_ns)
+			m->pending_oldest_ns = age;
+		if (m->npending < MAX_PENDING_LISTED * 4) {
+			struct fwb_pending_req *n = realloc(m->pending, sizeof(*n) * (m->npending + 1));
+
+			if (!n)
+				continue;
+			m->pending = n;
+			n[m->npending++] = (struct fwb_pending_req){
+				.age_ns = age, .nodeid = p.nodeid, .opcode = p.opcode,
+				.pid = p.pid, .pages = p.pages,
+			};
+		}
+	}
+	for (int i = 0; i < s->nmounts; i++) {
+		struct fwb_mount *m = &s->mounts[i];
+
+		qsort(m->pending, m->npending, sizeof(*m->pending), cmp_pending);
+		if (m->npending > MAX_PENDING_LISTED)
+			m->npending = MAX_PENDING_LISTED;
+	}
+}
+
+static char proc_state(int tgid)
+{
+	char path[64], *s, *rp;
+	char st = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tgid);
+	s = fwb_read_file(path, NULL);
+	/* the comm field may hold spaces and parens: the state follows the last ')' */
+	if (s && (rp = strrchr(s, ')')) && rp[1] == ' ')
+		st = rp[2];
+	free(s);
+	return st;
+}
+
+static void read_daemons(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	struct fwb_devfile df;
+	int fd;
+
+	if (!c->iter_link)
+		return;
+	fd = bpf_iter_create(bpf_link__fd(c->iter_link));
+	if (fd < 0)
+		return;
+	while (read(fd, &df, sizeof(df)) == sizeof(df)) {
+		struct fwb_mount *m = by_conn(s, df.conn);
+		bool seen = false;
+
+		if (!m)
+			continue;
+		for (int i = 0; i < m->ndaemons; i++)
+			seen |= m->daemons[i].tgid == (int)df.tgid;
+		if (seen || m->ndaemons == FWB_MAX_DAEMONS)
+			continue;
+		m->daemons[m->ndaemons].tgid = df.tgid;
+		memcpy(m->daemons[m->ndaemons].comm, df.comm, sizeof(df.comm));
+		m->daemons[m->ndaemons].state = proc_state(df.tgid);
+		m->ndaemons++;
+	}
+	close(fd);
+}
+
+int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	struct timespec ts;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = fwb_read_mounts(&s->mounts, &s->nmounts);
+	if (err)
+		return err;
+	s->mono_ns = fwb_mono_ns();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->wall = ts.tv_sec + ts.tv_nsec / 1e9;
+	fwb_read_vmstat(&s->vm);
+	if (!c->skel)
+		return 0;
+	sync_fuse_bdis(c, s);
+	read_ops(c, s);
+	read_tasks(c, s);
+	read_bdis(c, s);
+	read_pending(c, s);
+	read_daemons(c, s);
+	s->drops = c->skel->bss->drops;
+	return 0;
+}
+
+void fwb_snapshot_free(struct fwb_snapshot *s)
+{
+	fwb_free_mounts(s->mounts, s->nmounts);
+	s->mounts = NULL;
+	s->nmounts = 0;
+}
+
+static void *dup_array(const void *p, size_t n, size_t size)
+{
+	void *d;
+
+	if (!p || !n)
+		return NULL;
+	d = malloc(n * size);
+	if (d)
+		memcpy(d, p, n * size);
+	return d;
+}
+
+#define SUB(field) (d->field = cur->field - (prev->field <= cur->field ? prev->field : cur->field))
+
+static void delta_mount(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev)
+{
+	SUB(wb_writes);
+	SUB(wb_bytes);
+	SUB(wb_pages);
+	SUB(wb_errors);
+	SUB(throttle_count);
+	SUB(throttle_ns);
+	fwb_hist_sub(&d->wb_lat, &prev->wb_lat);
+	for (int i = 0; i < d->nops; i++)
+		for (int j = 0; j < prev->nops; j++)
+			if (d->ops[i].opcode == prev->ops[j].opcode) {
+				struct fwb_op *o = &d->ops[i];
+				const struct fwb_op *p = &prev->ops[j];
+
+				o->count -= p->count <= o->count ? p->count : o->count;
+				o->errors -= p->errors <= o->errors ? p->errors : o->errors;
+				o->bytes -= p->bytes <= o->bytes ? p->bytes : o->bytes;
+				fwb_hist_sub(&o->lat, &p->lat);
+			}
+	for (int i = 0; i < d->ntasks; i++)
+		for (int j = 0; j < prev->ntasks; j++)
+			if (d->tasks[i].tgid == prev->tasks[j].tgid) {
+				struct fwb_task *t = &d->tasks[i];
+				const struct fwb_task *p = &prev->tasks[j];
+
+				t->dirtied -= p->dirtied <= t->dirtied ? p->dirtied : t->dirtied;
+				t->wbwaits -= p->wbwaits <= t->wbwaits ? p->wbwaits : t->wbwaits;
+			}
+}
+
+int fwb_snapshot_delta(const struct fwb_snapshot *prev, const struct fwb_snapshot *cur,
+		       struct fwb_snapshot *d)
+{
+	*d = *cur;
+	d->mounts = dup_array(cur->mounts, cur->nmounts, sizeof(*cur->mounts));
+	if (cur->nmounts && !d->mounts)
+		return -ENOMEM;
+	for (int i = 0; i < cur->nmounts; i++) {
+		struct fwb_mount *m = &d->mounts[i];
+		const struct fwb_mount *c = &cur->mounts[i];
+
+		m->extra_mountpoints = c->extra_mountpoints ? strdup(c->extra_mountpoints) : NULL;
+		m->pending = dup_array(c->pending, c->npending, sizeof(*c->pending));
+		m->ops = dup_array(c->ops, c->nops, sizeof(*c->ops));
+		m->tasks = dup_array(c->tasks, c->ntasks, sizeof(*c->tasks));
+		for (int j = 0; prev && j < prev->nmounts; j++)
+			if (prev->mounts[j].conn == c->conn)
+				delta_mount(m, c, &prev->mounts[j]);
+	}
+	if (prev) {
+		const struct fwb_drops *p = &prev->drops, *c = &cur->drops;
+
+		d->drops.pending_full = c->pending_full - p->pending_full;
+		d->drops.unmatched_end = c->unmatched_end - p->unmatched_end;
+		d->drops.opstats_full = c->opstats_full - p->opstats_full;
+		d->drops.taskstats_full = c->taskstats_full - p->taskstats_full;
+		d->drops.bdistats_full = c->bdistats_full - p->bdistats_full;
+	}
+	return 0;
+}
+
+static bool mount_matches(const struct fwb_mount *m, const char *f)
+{
+	if (!strcmp(m->mountpoint, f) || !strcmp(m->fstype, f))
+		return true;
+	if (m->extra_mountpoints) {
+		const char *p = m->extra_mountpoints;
+		size_t n = strlen(f);
+
+		while ((p = strstr(p, f))) {
+			if ((p == m->extra_mountpoints || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+				return true;
+			p += n;
+		}
+	}
+	return false;
+}
+
+bool fwb_filter_known(const struct fwb_snapshot *s, const char *f)
+{
+	for (int i = 0; i < s->nmounts; i++)
+		if (mount_matches(&s->mounts[i], f))
+			return true;
+	return false;
+}
+
+void fwb_snapshot_filter(struct fwb_snapshot *s, char **filters, int nfilters)
+{
+	int w = 0;
+
+	if (!nfilters)
+		return;
+	for (int i = 0; i < s->nmounts; i++) {
+		bool keep = false;
+
+		for (int j = 0; j < nfilters && !keep; j++)
+			keep = mount_matches(&s->mounts[i], filters[j]);
+		if (keep) {
+			s->mounts[w++] = s->mounts[i];
+		} else {
+			struct fwb_mount *m = &s->mounts[i];
+
+			free(m->extra_mountpoints);
+			free(m->pending);
+			free(m->ops);
+			free(m->tasks);
+		}
+	}
+	s->nmounts = w;
+}
