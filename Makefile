@@ -23,7 +23,7 @@ CMD_OBJS    = $(patsubst cli/%.c,$(OUT)/cli/%.o,$(CMD_SRCS))
 UNIT_SRCS   = $(wildcard tests/unit/*.c)
 UNIT_BINS   = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 # front ends may need more libraries; they add to this
-CMD_LIBS   ?=
+CMD_LIBS    = $(shell pkg-config --libs ncursesw libmicrohttpd 2>/dev/null || echo -lncursesw -lmicrohttpd) -lpthread
 TEST_BINS   =
 
 .PHONY: all deps test unit bench install clean vmlinux demo

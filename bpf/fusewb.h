@@ -109,4 +109,106 @@ struct fwb_devfile {
 	char comm[16];
 };
 
+/*
+ * ---- diagnose: post-hoc state read by iterators (diag_files, diag_tasks) ----
+ *
+ * Every record starts with kind and size so user space can walk the stream
+ * and skip kinds it does not know.  One iterator object (a file, a task)
+ * must fit the 32 KiB seq buffer, hence the cap on requests per walk.
+ */
+#define FWB_DIAG_MAX_REQS	256	/* requests emitted per connection walk */
+#define FWB_DIAG_LIST_MAX	256	/* entries followed per kernel list */
+#define FWB_DIAG_MAX_DEVS	8	/* cloned /dev/fuse fds walked per connection */
+#define FWB_DIAG_PQ_HASH	256	/* FUSE_PQ_HASH_SIZE: processing hash buckets */
+#define FWB_DIAG_STACK_DEPTH	24
+
+enum fwb_diag_kind {
+	FWB_DIAG_DEV = 1,	/* a task holds /dev/fuse for a connection */
+	FWB_DIAG_CONN,		/* one connection's state, after its requests */
+	FWB_DIAG_REQ,		/* a request in one of the connection's queues */
+	FWB_DIAG_FILE,		/* a process has a file open on a FUSE mount */
+	FWB_DIAG_TASK,		/* a blocked, stopped, daemon or requesting thread */
+};
+
+enum fwb_diag_queue {
+	FWB_DIAGQ_PENDING = 0,	/* fiq->pending: not yet read by the daemon */
+	FWB_DIAGQ_PROCESSING,	/* fpq->processing: read, not answered */
+	FWB_DIAGQ_IO,		/* fpq->io: being copied to or from the daemon */
+	FWB_DIAGQ_BACKGROUND,	/* fc->bg_queue: waiting for a background slot */
+	FWB_DIAGQ_NR,
+};
+
+struct fwb_diag_hdr {
+	__u32 kind;
+	__u32 size;		/* of the whole record */
+};
+
+struct fwb_diag_dev {
+	struct fwb_diag_hdr h;
+	__u32 tgid;
+	__u32 pid;
+	__u32 fd;
+	__u32 conn;		/* 0: not mounted yet */
+	char comm[16];
+};
+
+struct fwb_diag_conn {
+	struct fwb_diag_hdr h;
+	__u32 conn;
+	__u32 connected;	/* fc->connected: 0 once aborted or the last device closed */
+	__u32 aborted;
+	__u32 blocked;		/* fc->blocked: new background requests must wait */
+	__u32 initialized;
+	__u32 num_background;
+	__u32 active_background;
+	__u32 max_background;
+	__u32 congestion_threshold;
+	__u32 num_waiting;
+	__u32 ndevs;		/* devices walked */
+	__u32 has_create_time;	/* the kernel's fuse_req has create_time */
+	__u32 nq[FWB_DIAGQ_NR];	/* entries seen per queue (may exceed what was emitted) */
+	__u32 truncated;	/* a list was longer than FWB_DIAG_LIST_MAX, or too many requests */
+	__u32 emitted;		/* REQ records that precede this record */
+	__u64 jiffies;		/* bpf_jiffies64() at the walk */
+};
+
+struct fwb_diag_req {
+	struct fwb_diag_hdr h;
+	__u32 conn;
+	__u32 queue;		/* enum fwb_diag_queue */
+	__u32 opcode;		/* in.h.opcode */
+	__u32 pid;		/* in.h.pid: the requesting thread, 0 for kernel-initiated */
+	__u64 unique;
+	__u64 nodeid;
+	__u64 create_time;	/* jiffies; 0 when the kernel lacks the field */
+	__u64 flags;		/* enum fuse_req_flag bits */
+	__u32 bytes;		/* WRITE payload */
+	__u32 writeback;	/* a writeback WRITE (args->end == fuse_writepage_end) */
+};
+
+struct fwb_diag_file {
+	struct fwb_diag_hdr h;
+	__u32 tgid;
+	__u32 conn;
+	__u32 fd;
+	__u32 pad;
+};
+
+struct fwb_diag_task {
+	struct fwb_diag_hdr h;
+	__u32 pid;
+	__u32 tgid;
+	__u32 state;		/* task->__state */
+	__u32 exit_state;
+	__u32 flags;		/* PF_* */
+	__u32 ptrace;		/* task->ptrace != 0 */
+	__u32 tracer;		/* tgid of the tracer when traced */
+	__u32 cwd_conn;		/* FUSE connection of the cwd, 0 if none */
+	__u32 walk_conn;	/* FUSE connection of an ongoing path walk, 0 if none */
+	__s32 nframes;
+	__u64 offcpu_ns;	/* since the task last got a CPU; 0 unknown */
+	char comm[16];
+	__u64 stack[FWB_DIAG_STACK_DEPTH];
+};
+
 #endif /* FUSEWB_H */

@@ -5,5 +5,8 @@
 
 int cmd_probe(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 
 #endif

@@ -14,6 +14,9 @@ struct command {
 static const struct command commands[] = {
 	{ "probe", cmd_probe, "what this kernel offers and which data sources fusewb uses" },
 	{ "stat", cmd_stat, "per-mount writeback report every interval, like iostat" },
+	{ "top", cmd_top, "live monitor of every FUSE mount (also installed as fusewbtop)" },
+	{ "export", cmd_export, "Prometheus exporter" },
+	{ "diagnose", cmd_diagnose, "is the daemon hung, slow or gone; who is blocked; what to do" },
 };
 
 static void usage(FILE *f)

@@ -69,7 +69,15 @@ static void attach_all(struct fwb_collector *c)
 				s->state = FWB_SRC_FAILED;
 				snprintf(s->reason, sizeof(s->reason), "iterator attach: %s", strerror(errno));
 			} else {
-				c->iter_link = l;
+				/* iters[] owns every link; iter_link is a shortcut into it */
+				if (c->niters == FWB_MAX_LINKS) {
+					bpf_link__destroy(l);
+					continue;
+				}
+				if (!strcmp(s->prog, "fuse_devfiles"))
+					c->iter_link = l;
+				c->iter_names[c->niters] = s->prog;
+				c->iters[c->niters++] = l;
 			}
 			continue;
 		}
@@ -148,10 +156,19 @@ void fwb_collector_close(struct fwb_collector *c)
 		return;
 	for (int i = 0; i < c->nlinks; i++)
 		bpf_link__destroy(c->links[i]);
-	bpf_link__destroy(c->iter_link);
+	for (int i = 0; i < c->niters; i++)
+		bpf_link__destroy(c->iters[i]);
 	fusewb_bpf__destroy(c->skel);
 	free(c->srcs);
 	free(c);
+}
+
+int fwb_collector_iter_fd(struct fwb_collector *c, const char *prog)
+{
+	for (int i = 0; c && i < c->niters; i++)
+		if (!strcmp(c->iter_names[i], prog))
+			return bpf_iter_create(bpf_link__fd(c->iters[i]));
+	return -ENOENT;
 }
 
 const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c)

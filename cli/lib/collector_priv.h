@@ -18,7 +18,11 @@ struct fwb_collector {
 	struct fusewb_bpf *skel;
 	struct bpf_link *links[FWB_MAX_LINKS];
 	int nlinks;
-	struct bpf_link *iter_link;
+	struct bpf_link *iter_link;	/* fuse_devfiles, read by snapshot.c */
+	/* every attached iterator by program name (fwb_collector_iter_fd) */
+	struct bpf_link *iters[FWB_MAX_LINKS];
+	const char *iter_names[FWB_MAX_LINKS];
+	int niters;
 };
 
 #endif

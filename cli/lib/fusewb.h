@@ -173,6 +173,11 @@ int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char 
 void fwb_collector_close(struct fwb_collector *c);
 const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c);
 const struct fwb_source *fwb_collector_sources(const struct fwb_collector *c, int *n);
+/*
+ * A fresh read session of the iterator program prog (e.g. "diag_files"):
+ * read() it to the end, then close() it.  -ENOENT when it is not attached.
+ */
+int fwb_collector_iter_fd(struct fwb_collector *c, const char *prog);
 
 struct fwb_snapshot {
 	uint64_t mono_ns;		/* CLOCK_MONOTONIC (same clock as bpf_ktime_get_ns) */

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fusewb export: a Prometheus exporter.  Each scrape takes a fresh snapshot
+ * of the BPF maps (no background loop) and renders it with cli/lib/prom.c;
+ * one mutex serialises snapshot and rendering across the HTTP threads.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/fusewb.h"
+#include "lib/prom.h"
+#include "commands.h"
+#include "export_http.h"
+#include "export_user.h"
+
+#define DEFAULT_LISTEN	"127.0.0.1:9464"
+#define DEFAULT_PATH	"/metrics"
+
+struct exporter {
+	pthread_mutex_t lock;
+	struct fwb_collector *c;
+	struct fwb_prom_ctx ctx;	/* sources, page size; scrapes counted under lock */
+	char **filters;
+	int nfilters;
+};
+
+static void help(void)
+{
+	printf("Usage: fusewb export [OPTIONS] [MOUNTPOINT|FSTYPE...]\n\n"
+	       "Serve Prometheus metrics (text format 0.0.4) for every FUSE mount, or those\n"
+	       "named: writeback WRITE latency histogram, bytes/writes/errors, pages in flight,\n"
+	       "dirty pages against the bdi limit, throttling, pending requests and the oldest\n"
+	       "one's age, per-opcode request latency, and the collector's own health.\n"
+	       "Every scrape reads the BPF maps afresh; counters are cumulative since start.\n"
+	       "Metric reference: doc/exporter.md. Mount points are never touched.\n\n"
+	       "  --web.listen-address ADDR  HOST:PORT, [IPV6]:PORT or :PORT for every address\n"
+	       "                             (default " DEFAULT_LISTEN ", loopback only)\n"
+	       "  --web.telemetry-path PATH  where the metrics are (default " DEFAULT_PATH ")\n"
+	       "  --user NAME                after loading BPF, run as NAME (or a numeric uid)\n"
+	       "                             with no capabilities; debugfs and fusectl values\n"
+	       "                             the user may not read are then left out\n"
+	       "  -h, --help\n\n"
+	       "EXAMPLES:\n"
+	       "  fusewb export                                 # http://127.0.0.1:9464/metrics\n"
+	       "  fusewb export --user nobody                   # drop root once BPF is attached\n"
+	       "  fusewb export --web.listen-address=:9464 fuse.sshfs   # all addresses, sshfs only\n"
+	       "  curl -s 127.0.0.1:9464/metrics | grep fusewb_pending_oldest_age_seconds\n");
+}
+
+static int render(void *arg, char **body, size_t *len)
+{
+	struct exporter *e = arg;
+	struct fwb_snapshot s;
+	uint64_t t0;
+	FILE *f;
+	int err;
+
+	*body = NULL;
+	*len = 0;
+	pthread_mutex_lock(&e->lock);
+	t0 = fwb_mono_ns();
+	err = fwb_snapshot_take(e->c, &s);
+	if (!err) {
+		fwb_snapshot_filter(&s, e->filters, e->nfilters);
+		e->ctx.collect_seconds = (fwb_mono_ns() - t0) / 1e9;
+		e->ctx.scrapes++;
+		f = open_memstream(body, len);
+		if (f) {
+			fwb_prom_write(f, &s, &e->ctx);
+			err = fclose(f);
+		} else {
+			err = -1;
+		}
+		fwb_snapshot_free(&s);
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (err) {
+		free(*body);
+		*body = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* "/mnt/x/" names the mount "/mnt/x"; the path itself is never looked at */
+static void trim_slashes(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = 0;
+}
+
+static bool source_in_use(const struct fwb_source *srcs, int n, const char *group)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(srcs[i].group, group) && srcs[i].state == FWB_SRC_IN_USE)
+			return true;
+	return false;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	enum { OPT_LISTEN = 256, OPT_PATH, OPT_USER };
+	static const struct option opts[] = {
+		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
+		{ "web.telemetry-path", required_argument, NULL, OPT_PATH },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *listen_addr = DEFAULT_LISTEN, *path = DEFAULT_PATH, *user = NULL;
+	struct exporter e = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct fwb_opts o = { .quiet = false };
+	struct export_http *h;
+	char err[512], shown[128] = "";
+	int ch, fd;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_LISTEN: listen_addr = optarg; break;
+		case OPT_PATH: path = optarg; break;
+		case OPT_USER: user = optarg; break;
+		case 'h': help(); return 0;
+		default: return 2;
+		}
+	}
+	if (path[0] != '/' || strlen(path) > 256) {
+		fprintf(stderr, "fusewb export: invalid --web.telemetry-path '%s': must start with '/'\n", path);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++)
+		trim_slashes(argv[i]);
+	e.filters = argv + optind;
+	e.nfilters = argc - optind;
+
+	/* listen first: a taken port fails fast, and a low port works before root is dropped */
+	if (export_listen(listen_addr, &fd, shown, sizeof(shown), err, sizeof(err))) {
+		fprintf(stderr, "fusewb export: %s\n", err);
+		return 1;
+	}
+	if (fwb_collector_open(&e.c, &o, err, sizeof(err))) {
+		fprintf(stderr, "fusewb export: %s\n", err);
+		close(fd);
+		return 1;
+	}
+	e.ctx.srcs = fwb_collector_sources(e.c, &e.ctx.nsrcs);
+	e.ctx.daemons_known = source_in_use(e.ctx.srcs, e.ctx.nsrcs, "daemons");
+	e.ctx.page_size = sysconf(_SC_PAGESIZE);
+	if (user && export_drop_privileges(user, err, sizeof(err))) {
+		fprintf(stderr, "fusewb export: --user %s: %s\n", user, err);
+		fwb_collector_close(e.c);
+		close(fd);
+		return 1;
+	}
+	fwb_install_signals();
+	h = export_http_start(fd, path, render, &e, err, sizeof(err));
+	if (!h) {
+		fprintf(stderr, "fusewb export: %s\n", err);
+		fwb_collector_close(e.c);
+		close(fd);
+		return 1;
+	}
+	fprintf(stderr, "fusewb export: listening on %s, metrics at %s%s%s\n", shown, path,
+		user ? ", running as " : "", user ? user : "");
+	while (!fwb_stop)
+		fwb_sleep(3600);
+	export_http_stop(h);
+	fwb_collector_close(e.c);
+	return 0;
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The Prometheus exposition of a hand-made snapshot, line by line. */
+#include <stdlib.h>
+#include <string.h>
+#include "lib/fusewb.h"
+#include "lib/prom.h"
+#include "tap.h"
+
+static char *render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fwb_prom_write(f, s, c);
+	fclose(f);
+	return buf;
+}
+
+static char *label(const char *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fwb_prom_label_value(f, v);
+	fclose(f);
+	return buf;
+}
+
+/* the value of the sample whose line starts with prefix (name{labels}), or NULL */
+static const char *sample(const char *text, const char *prefix)
+{
+	static char val[64];
+	size_t n = strlen(prefix);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!strncmp(l, prefix, n) && l[n] == ' ') {
+			const char *e = strchr(l + n + 1, '\n');
+
+			snprintf(val, sizeof(val), "%.*s", (int)(e ? e - (l + n + 1) : 63), l + n + 1);
+			return val;
+		}
+	}
+	return NULL;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, prefix, strlen(prefix));
+	return n;
+}
+
+/* Every sample follows the TYPE line of its own family, and no family is declared twice. */
+static bool families_grouped(const char *text)
+{
+	char fam[128] = "", seen[8192] = " ";
+	const char *l = text;
+
+	while (l && *l) {
+		const char *e = strchr(l, '\n');
+		char line[4096], name[128];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(e ? e - l : (long)strlen(l)), l);
+		l = e ? e + 1 : NULL;
+		if (sscanf(line, "# TYPE %127s", name) == 1) {
+			char key[140];
+
+			snprintf(key, sizeof(key), " %s ", name);
+			if (strstr(seen, key))
+				return false;
+			strncat(seen, key + 1, sizeof(seen) - strlen(seen) - 1);
+			snprintf(fam, sizeof(fam), "%s", name);
+			continue;
+		}
+		if (line[0] == '#' || !line[0])
+			continue;
+		sscanf(line, "%127[^{ ]", name);
+		if (strcmp(name, fam)) {
+			size_t n = strlen(fam);
+
+			if (strncmp(name, fam, n) || (strcmp(name + n, "_bucket") &&
+			    strcmp(name + n, "_sum") && strcmp(name + n, "_count")))
+				return false;
+		}
+	}
+	return true;
+}
+
+int main(void)
+{
+	struct fwb_source srcs[] = {
+		{ .group = "requests", .name = "tp_btf:fuse_request_send", .state = FWB_SRC_IN_USE },
+		{ .group = "bdi-state", .name = "debugfs:bdi/stats", .state = FWB_SRC_UNAVAILABLE },
+	};
+	struct fwb_op ops[2] = {
+		{ .opcode = 3, .count = 4, .errors = 1, .lat = { .slots = { [12] = 4 }, .sum_ns = 20000 } },
+		{ .opcode = 16 | FWB_OP_WRITEBACK, .count = 9 },
+	};
+	struct fwb_mount m[2];
+	struct fwb_snapshot s = { .mounts = m, .nmounts = 2 };
+	struct fwb_prom_ctx c = { .srcs = srcs, .nsrcs = 2, .page_size = 4096, .daemons_known = true,
+				  .collect_seconds = 0.00125, .scrapes = 7 };
+	const char *L = "{mountpoint=\"/mnt/a\",fstype=\"fuse.x\",connection=\"42\"";
+	char key[512], *t, *esc;
+
+	memset(m, 0, sizeof(m));
+	memset(&s.vm, 0xff, sizeof(s.vm));
+	s.vm.nr_dirty = 10;
+	s.drops.pending_full = 3;
+	strcpy(m[0].mountpoint, "/mnt/a");
+	strcpy(m[0].fstype, "fuse.x");
+	strcpy(m[0].bdi, "0:42");
+	strcpy(m[0].source, "x");
+	m[0].conn = 42;
+	m[0].wb_writes = 9;
+	m[0].wb_bytes = 9 * 4096;
+	m[0].wb_inflight_pages = -2;		/* transiently negative per-CPU sum */
+	m[0].wb_lat.slots[0] = 1;		/* below the first exposed bound */
+	m[0].wb_lat.slots[9] = 2;		/* le 1.024e-06 */
+	m[0].wb_lat.slots[20] = 5;		/* [1.048576, 2.097152) ms */
+	m[0].wb_lat.slots[FWB_HIST_SLOTS - 1] = 1;	/* clamped: only +Inf may hold it */
+	m[0].wb_lat.count = 8;			/* the map counter lags the buckets */
+	m[0].wb_lat.sum_ns = 1500000000ULL;
+	m[0].bdi_dirty_pages = 3;
+	m[0].bdi_writeback_pages = -1;		/* unknown: must be absent, not 0 */
+	m[0].bdi_thresh_pages = 100;
+	m[0].max_ratio = 1;
+	m[0].min_ratio = 0;
+	m[0].strict_limit = 1;
+	m[0].max_bytes = -1;
+	m[0].waiting = -1;
+	m[0].max_background = 12;
+	m[0].congestion_threshold = -1;
+	m[0].throttle_ns = 2500000001ULL;
+	m[0].pending_count = 2;
+	m[0].pending_oldest_ns = 61000000000ULL;
+	m[0].ndaemons = 1;
+	m[0].ops = ops;
+	m[0].nops = 2;
+	/* a hostile mount point: quote, backslash, newline, invalid UTF-8, valid UTF-8 */
+	strcpy(m[1].mountpoint, "/mnt/\"q\\\n\xff\xc3\xa9");
+	strcpy(m[1].fstype, "fuse");
+	m[1].conn = 43;
+	m[1].max_ratio = m[1].min_ratio = m[1].strict_limit = -1;
+	m[1].max_bytes = m[1].bdi_dirty_pages = m[1].bdi_writeback_pages = m[1].bdi_thresh_pages = -1;
+	m[1].waiting = m[1].max_background = m[1].congestion_threshold = -1;
+
+	t = render(&s, &c);
+
+#define S(name, extra) (snprintf(key, sizeof(key), "%s%s%s}", name, L, extra), sample(t, key))
+	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"1.024e-06\""), "3",
+	       "first bucket is cumulative over the slots below it");
+	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"0.002097152\""), "8",
+	       "bucket le 2.097152 ms holds slot 20");
+	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"549.755813888\""), "8",
+	       "last finite bucket excludes the clamped top slot");
+	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"+Inf\""), "9", "+Inf holds everything");
+	is_str(S("fusewb_writeback_write_duration_seconds_count", ""), "9", "_count equals +Inf, not the lagging counter");
+	is_str(S("fusewb_writeback_write_duration_seconds_sum", ""), "1.500000000", "_sum in exact seconds");
+	snprintf(key, sizeof(key), "fusewb_writeback_write_duration_seconds_bucket%s", L);
+	ok(count_lines(t, key) == FWB_PROM_LAST_SLOT - FWB_PROM_FIRST_SLOT + 2,
+	   "%d buckets per histogram (30 finite + Inf)", count_lines(t, key));
+	is_str(S("fusewb_writeback_writes_total", ""), "9", "writes counter");
+	is_str(S("fusewb_writeback_bytes_total", ""), "36864", "bytes counter");
+	is_str(S("fusewb_writeback_inflight_pages", ""), "0", "negative in-flight sum clamps to 0");
+	is_str(S("fusewb_bdi_dirty_bytes", ""), "12288", "dirty pages as bytes");
+	is_str(S("fusewb_bdi_dirty_limit_bytes", ""), "409600", "bdi threshold as bytes");
+	ok(!S("fusewb_bdi_writeback_bytes", ""), "unknown writeback bytes left out");
+	ok(!S("fusewb_bdi_max_bytes", ""), "unknown max_bytes left out");
+	ok(!S("fusewb_connection_waiting_requests", ""), "unknown fusectl waiting left out");
+	ok(strstr(t, "# TYPE fusewb_bdi_writeback_bytes gauge\n") != NULL, "its family is still declared");
+	is_str(S("fusewb_bdi_max_ratio", ""), "0.01", "max_ratio 1% is 0.01");
+	is_str(S("fusewb_bdi_min_ratio", ""), "0", "min_ratio 0 is reported, it is known");
+	is_str(S("fusewb_bdi_strict_limit", ""), "1", "strict_limit");
+	is_str(S("fusewb_connection_max_background", ""), "12", "max_background");
+	is_str(S("fusewb_throttle_seconds_total", ""), "2.500000001", "throttle seconds exact to the ns");
+	is_str(S("fusewb_pending_requests", ""), "2", "pending requests");
+	is_str(S("fusewb_pending_oldest_age_seconds", ""), "61.000000000", "oldest pending age");
+	is_str(S("fusewb_daemon_processes", ""), "1", "daemon processes");
+	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\""), "4",
+	       "per-opcode histogram");
+	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000020000", "per-opcode _sum");
+	is_str(S("fusewb_request_errors_total", ",opcode=\"GETATTR\""), "1", "per-opcode errors");
+	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
+	is_str(S("fusewb_mount_info", ",bdi=\"0:42\",source=\"x\""), "1", "mount info");
+	is_str(sample(t, "fusewb_vm_dirty_bytes"), "40960", "global dirty bytes");
+	ok(!sample(t, "fusewb_vm_writeback_bytes"), "unknown vm value left out");
+	is_str(sample(t, "fusewb_collector_drops_total{reason=\"pending_full\"}"), "3", "drops by reason");
+	is_str(sample(t, "fusewb_source_info{group=\"requests\",source=\"tp_btf:fuse_request_send\",state=\"in_use\"}"),
+	       "1", "source info in use");
+	is_str(sample(t, "fusewb_source_info{group=\"bdi-state\",source=\"debugfs:bdi/stats\",state=\"unavailable\"}"),
+	       "1", "source info unavailable");
+	is_str(sample(t, "fusewb_exporter_scrapes_total"), "7", "scrapes counter");
+	is_str(sample(t, "fusewb_scrape_duration_seconds"), "0.001250", "scrape duration");
+	is_str(sample(t, "fusewb_mounts"), "2", "mount count");
+	ok(families_grouped(t), "every family declared once, its samples together");
+	ok(strstr(t, "mountpoint=\"/mnt/\\\"q\\\\\\n\xef\xbf\xbd\xc3\xa9\"") != NULL,
+	   "hostile mount point escaped in the series labels");
+	ok(!strstr(t, "\xff"), "no invalid UTF-8 byte in the output");
+	snprintf(key, sizeof(key), "fusewb_bdi_max_ratio{mountpoint=\"/mnt/\\\"q");
+	ok(count_lines(t, key) == 0, "unknown values of the second mount left out too");
+
+	esc = label("a\"b\\c\nd");
+	is_str(esc, "a\\\"b\\\\c\\nd", "label escapes");
+	free(esc);
+	esc = label("\xe2\x82\xac \xf0\x9f\x98\x80");
+	is_str(esc, "\xe2\x82\xac \xf0\x9f\x98\x80", "3- and 4-byte UTF-8 kept");
+	free(esc);
+	esc = label("\xc0\xaf|\xed\xa0\x80|\xe2\x82|\xf5\x80\x80\x80");
+	is_str(esc, "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
+	       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	       "overlong, surrogate, truncated and out-of-range sequences replaced byte by byte");
+	free(esc);
+	esc = label(NULL);
+	is_str(esc, "", "NULL label is empty");
+	free(esc);
+	free(t);
+
+	/* an empty snapshot still declares the families and the exporter's own metrics */
+	s.nmounts = 0;
+	c.daemons_known = false;
+	c.collect_seconds = -1;
+	t = render(&s, &c);
+	ok(strstr(t, "# TYPE fusewb_writeback_write_duration_seconds histogram\n") != NULL, "empty: histogram declared");
+	is_str(sample(t, "fusewb_mounts"), "0", "empty: zero mounts");
+	ok(!strstr(t, "# TYPE fusewb_daemon_processes"), "daemon count only when the iterator runs");
+	ok(!sample(t, "fusewb_scrape_duration_seconds"), "unknown scrape duration left out");
+	ok(families_grouped(t), "empty: grouping holds");
+	free(t);
+	return tap_done();
+}

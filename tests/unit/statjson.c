@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The stat NDJSON: deltas, escaping, unknown values as null. Checked with python's json parser. */
+#include <stdlib.h>
+#include "lib/fusewb.h"
+#include "tap.h"
+
+static struct fwb_mount mount(uint64_t writes, uint64_t bytes)
+{
+	struct fwb_mount m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.mountpoint, sizeof(m.mountpoint), "/mnt/a \"quoted\"\\dir");
+	snprintf(m.fstype, sizeof(m.fstype), "fuse.testfs");
+	m.conn = 42;
+	m.wb_writes = writes;
+	m.wb_bytes = bytes;
+	m.wb_lat.slots[22] = writes;
+	m.wb_lat.count = writes;
+	m.wb_lat.max_ns = 6000000;
+	m.wb_inflight_pages = 3;
+	m.max_ratio = 1;
+	m.strict_limit = 1;
+	m.bdi_dirty_pages = -1;
+	m.bdi_writeback_pages = -1;
+	m.bdi_thresh_pages = 100;
+	m.max_bytes = -1;
+	m.min_ratio = 0;
+	m.waiting = 2;
+	m.max_background = 12;
+	m.pending_count = 2;
+	m.pending_oldest_ns = 1500000000ULL;
+	return m;
+}
+
+int main(void)
+{
+	struct fwb_mount m0 = mount(10, 40960), m1 = mount(25, 102400);
+	struct fwb_snapshot prev = { .mounts = &m0, .nmounts = 1 }, cur = { .mounts = &m1, .nmounts = 1 }, d;
+	char *buf = NULL, cmd[8192];
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	cur.wall = 1700000000.5;
+	ok(fwb_snapshot_delta(&prev, &cur, &d) == 0, "delta");
+	ok(d.mounts[0].wb_writes == 15, "writes are a delta (got %llu)", (unsigned long long)d.mounts[0].wb_writes);
+	ok(d.mounts[0].wb_bytes == 61440, "bytes are a delta");
+	ok(d.mounts[0].wb_inflight_pages == 3, "inflight is a gauge");
+	ok(d.mounts[0].wb_lat.slots[22] == 15, "histogram is a delta");
+	f = open_memstream(&buf, &len);
+	fwb_stat_json(f, &d, 1.0);
+	fclose(f);
+	ok(len > 0 && buf[len - 1] == '\n' && !strchr(buf, '\n')[1], "exactly one line");
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys; d=json.loads(sys.argv[1]); m=d[\"mounts\"][0]; "
+		 "assert m[\"mountpoint\"]==\"/mnt/a \\\"quoted\\\"\\\\dir\", m[\"mountpoint\"]; "
+		 "assert m[\"connection\"]==42; assert m[\"writeback\"][\"writes\"]==15; "
+		 "assert m[\"dirty\"][\"pages\"] is None; assert m[\"dirty\"][\"limit_pages\"]==100; "
+		 "assert 4194 <= m[\"writeback\"][\"latency_us\"][\"p50\"] <= 6000; "
+		 "assert m[\"pending\"][\"oldest_ms\"]==1500; assert d[\"interval_s\"]==1' '%s'", buf);
+	rc = system(cmd);
+	ok(rc == 0, "valid JSON with the documented fields and values");
+	if (rc)
+		printf("# %s", buf);
+	free(buf);
+	fwb_snapshot_free(&d);
+	return tap_done();
+}

@@ -1,0 +1,142 @@
+#!/bin/sh
+# fusewb guest smoke test for the patched kernel (run by the VM init with
+# busybox sh; see kernel/README).  Checks that the kernel has what fusewb
+# needs (the writeback tracepoints, BTF, kprobes, /dev/fuse) and, when the
+# project's testfs and mmapwrite are in the image, that the tracepoints
+# fire with sane values during mmap writeback.  Prints TAP; exits with the
+# number of failed checks.
+T=/sys/kernel/tracing
+EV="fuse_writepage_tmp_alloc fuse_writepage_end fuse_wait_writeback_begin fuse_wait_writeback_end"
+n=0
+fail=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n - $* # SKIP"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else notok "$desc"; fi
+}
+diag() { echo "# $*"; }
+
+# --- kernel features -------------------------------------------------------
+check "tracefs is mounted at $T" test -d $T/events
+for ev in $EV; do
+	check "tracepoint fuse/$ev exists" test -r $T/events/fuse/$ev/format
+done
+check "fuse_writepage_end carries duration_ns" \
+	grep -q 'field:uint64_t duration_ns' $T/events/fuse/fuse_writepage_end/format
+check "fuse_wait_writeback_end carries wait_ns" \
+	grep -q 'field:uint64_t wait_ns' $T/events/fuse/fuse_wait_writeback_end/format
+check "/sys/kernel/btf/vmlinux exists" test -s /sys/kernel/btf/vmlinux
+kprobe_ok() {
+	echo 'p:fusewb_smoke vfs_write' >>$T/kprobe_events 2>/dev/null &&
+		test -d $T/events/kprobes/fusewb_smoke &&
+		echo '-:fusewb_smoke' >>$T/kprobe_events
+}
+check "kprobe_events is writable (kprobe on vfs_write)" kprobe_ok
+check "/sys/fs/bpf is a bpf filesystem" grep -q ' /sys/fs/bpf bpf ' /proc/mounts
+check "/dev/fuse exists" test -c /dev/fuse
+check "/proc/config.gz exists (IKCONFIG_PROC)" test -s /proc/config.gz
+
+# --- tracepoints at work ---------------------------------------------------
+if ! command -v testfs >/dev/null || ! command -v mmapwrite >/dev/null; then
+	skip "writeback tracepoints fire (testfs/mmapwrite not in the image)"
+	echo "1..$n"
+	exit "$fail"
+fi
+
+vmstat_temp() { awk '$1 == "nr_writeback_temp" {print $2}' /proc/vmstat; }
+wait_temp_zero() {
+	i=0
+	while [ "$(vmstat_temp)" != 0 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(vmstat_temp)" = 0 ]
+}
+trace_start() {
+	echo 0 >$T/tracing_on
+	echo 16384 >$T/buffer_size_kb
+	echo >$T/trace
+	for ev in $EV; do echo 1 >$T/events/fuse/$ev/enable; done
+	echo 1 >$T/tracing_on
+}
+trace_stop() {
+	echo 0 >$T/tracing_on
+	for ev in $EV; do echo 0 >$T/events/fuse/$ev/enable; done
+	cat $T/trace >"$1"
+}
+# value of FIELD (the word after it) in every line of event EV in FILE
+field() { awk -v ev="$2:" -v f="$3" '{ for (i = 1; i < NF; i++) if ($i == ev) { for (j = i; j < NF; j++) if ($j == f) print $(j + 1); break } }' "$1"; }
+count() { grep -c " $2: " "$1"; }
+
+mkdir -p /tmp/back /tmp/mnt
+testfs --control /tmp/ctl --pidfile /tmp/testfs.pid /tmp/back /tmp/mnt
+i=0
+while ! grep -q ' /tmp/mnt fuse' /proc/mounts && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if ! grep -q ' /tmp/mnt fuse' /proc/mounts; then
+	notok "testfs mounted on /tmp/mnt"
+	echo "1..$n"
+	exit "$fail"
+fi
+ok "testfs mounted on /tmp/mnt"
+diag "nr_writeback_temp before: $(vmstat_temp)"
+
+# 1. plain mmap writeback of 8 MiB
+trace_start
+mmapwrite --size 8 --verify /tmp/mnt/smoke.dat
+rc=$?
+check "mmapwrite --size 8 --verify exits 0 (rc=$rc)" test "$rc" = 0
+check "nr_writeback_temp returns to 0" wait_temp_zero
+trace_stop /tmp/trace1
+nalloc=$(count /tmp/trace1 fuse_writepage_tmp_alloc)
+nend=$(count /tmp/trace1 fuse_writepage_end)
+diag "fuse_writepage_tmp_alloc: $nalloc events, fuse_writepage_end: $nend events"
+grep -m 2 ' fuse_writepage_tmp_alloc: ' /tmp/trace1 | sed 's/^/#   /'
+grep -m 2 ' fuse_writepage_end: ' /tmp/trace1 | sed 's/^/#   /'
+check "fuse_writepage_tmp_alloc fired ($nalloc)" test "$nalloc" -gt 0
+check "fuse_writepage_end fired ($nend)" test "$nend" -gt 0
+npages=$(field /tmp/trace1 fuse_writepage_end pages | awk '{s += $1} END {print s + 0}')
+check "pages completed ($npages) == temp pages allocated ($nalloc)" test "$npages" = "$nalloc"
+check "8 MiB were written back (>= 2048 temp pages)" test "$nalloc" -ge 2048
+nzero=$(field /tmp/trace1 fuse_writepage_end duration_ns | awk '$1 == 0' | wc -l)
+maxd=$(field /tmp/trace1 fuse_writepage_end duration_ns | awk '$1 > m {m = $1} END {print m + 0}')
+check "every completion carries a non-zero duration_ns (max $maxd ns)" \
+	test "$nend" -gt 0 -a "$nzero" = 0
+nerr=$(field /tmp/trace1 fuse_writepage_end error | awk '$1 != 0' | wc -l)
+check "no completion reports an error" test "$nerr" = 0
+unpaired=$(field /tmp/trace1 fuse_writepage_end wpa | while read -r w; do
+	grep -q " fuse_writepage_tmp_alloc: .* wpa $w\$" /tmp/trace1 || echo "$w"
+done | wc -l)
+check "every completion pairs with a temp alloc by wpa ($unpaired unpaired)" \
+	test "$unpaired" = 0
+
+# 2. re-dirtying pages under writeback with slow WRITEs must wait
+echo 'delay write 30' >/tmp/ctl
+trace_start
+mmapwrite --size 2 --passes 2 --rewrite --verify /tmp/mnt/smoke2.dat
+rc=$?
+check "mmapwrite --rewrite with 30 ms WRITE delay exits 0 (rc=$rc)" test "$rc" = 0
+check "nr_writeback_temp returns to 0 after rewrite" wait_temp_zero
+trace_stop /tmp/trace2
+echo 'delay write 0' >/tmp/ctl
+nwb=$(count /tmp/trace2 fuse_wait_writeback_begin)
+nwe=$(count /tmp/trace2 fuse_wait_writeback_end)
+maxw=$(field /tmp/trace2 fuse_wait_writeback_end wait_ns | awk '$1 > m {m = $1} END {print m + 0}')
+diag "fuse_wait_writeback_begin: $nwb, fuse_wait_writeback_end: $nwe, max wait_ns $maxw"
+grep -m 2 ' fuse_wait_writeback_end: ' /tmp/trace2 | sed 's/^/#   /'
+check "fuse_wait_writeback_end fired ($nwe)" test "$nwe" -gt 0
+check "wait begin/end are balanced ($nwb/$nwe)" test "$nwb" = "$nwe"
+check "waits carry a non-zero wait_ns (max $maxw ns)" test "$maxw" -gt 0
+
+umount /tmp/mnt 2>/dev/null || fusermount3 -u /tmp/mnt 2>/dev/null
+check "testfs unmounted" sh -c "! grep -q ' /tmp/mnt fuse' /proc/mounts"
+[ -s /tmp/testfs.pid ] && kill "$(cat /tmp/testfs.pid)" 2>/dev/null
+check "nr_writeback_temp is 0 at the end" test "$(vmstat_temp)" = 0
+echo "1..$n"
+exit "$fail"
