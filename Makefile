@@ -12,6 +12,7 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra
+DEPFLAGS    = -MMD -MP
 CPPFLAGS   += -I$(OUT) -Icli
 LIBS        = $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
 BPF_CFLAGS  = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ibpf -Wall
@@ -32,6 +33,8 @@ all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 -include tests/testfs/Makefile.inc
 -include cli/Makefile.inc
 -include kernel/Makefile.inc
+# header dependencies, written by the compiler (-MMD)
+-include $(wildcard $(OUT)/lib/*.d $(OUT)/cli/*.d $(OUT)/unit/*.d)
 
 test-bins: $(TEST_BINS) $(UNIT_BINS)
 
@@ -48,13 +51,13 @@ $(OUT)/fusewb.skel.h: $(OUT)/fusewb.bpf.o
 	$(BPFTOOL) gen skeleton $< name fusewb_bpf > $@.tmp && mv $@.tmp $@
 
 $(OUT)/lib/%.o: cli/lib/%.c cli/lib/fusewb.h bpf/fusewb.h $(OUT)/fusewb.skel.h | $(OUT)/lib
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/libfusewb.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(OUT)/cli/%.o: cli/%.c cli/lib/fusewb.h cli/commands.h | $(OUT)/cli
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/fusewb: $(CMD_OBJS) $(OUT)/libfusewb.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(OUT)/libfusewb.a $(CMD_LIBS) $(LIBS)
@@ -63,7 +66,7 @@ $(OUT)/fusewbtop: $(OUT)/fusewb
 	ln -sf fusewb $@
 
 $(OUT)/unit/%: tests/unit/%.c $(OUT)/libfusewb.a | $(OUT)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(OUT)/libfusewb.a $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(OUT)/libfusewb.a $(LIBS)
 
 # Regenerate the committed vmlinux.h from the running kernel.
 vmlinux:

@@ -13,9 +13,16 @@
 /* Set by user space before load. */
 const volatile __u64 writepage_end_addr = 0;	/* &fuse_writepage_end, from kallsyms */
 const volatile __u32 hz = 250;			/* CONFIG_HZ, for balance_dirty_pages pauses */
+/*
+ * Requests other than writeback WRITEs are timed one in 2^sample_shift (by
+ * their unique id, so send and end agree without state); writeback WRITEs
+ * always.  All of them are counted and tracked as pending.
+ */
+const volatile __u32 sample_shift = 0;
 
-struct fwb_pending pending[FWB_PENDING_SLOTS];
+struct fwb_pending pending[FWB_PENDING_SLOTS] __attribute__((aligned(64)));
 struct fwb_drops drops;
+struct fwb_clock clock;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -61,18 +68,19 @@ static __always_inline __u32 log2_u64(__u64 v)
 }
 
 /*
- * A request is named by (connection, unique).  Uniques advance by 2 per
- * request on a connection, so consecutive requests land in consecutive slots
- * and the table only collides when that many requests are pending at once.
+ * A request is named by (connection, unique).  The multiplicative hash
+ * scatters consecutive uniques over the table, so two connections' streams
+ * of requests do not walk into each other; a taken slot falls back to its
+ * partner in the same cache line before the request is counted as dropped.
  */
 static __always_inline __u64 key_of(__u32 conn, __u64 unique)
 {
-	return (unique & ((1ULL << 44) - 1)) | ((__u64)(conn & 0xfffff) << 44);
+	return ((__u64)conn << 32) | (__u32)unique;
 }
 
-static __always_inline __u32 slot_of(__u32 conn, __u64 unique)
+static __always_inline __u32 slot_of(__u64 key)
 {
-	return ((__u32)(unique >> 1) ^ (conn * 0x9E3779B1U)) & (FWB_PENDING_SLOTS - 1);
+	return (key * 0x9E3779B97F4A7C15ULL) >> (64 - FWB_PENDING_SHIFT);
 }
 
 static __always_inline bool is_writeback(const struct fuse_req *req)
@@ -111,43 +119,58 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 	__u32 conn = req->fm->fc->dev;
 	__u64 unique = req->in.h.unique;
 	__u64 key = key_of(conn, unique);
-	struct fwb_pending *p = &pending[slot_of(conn, unique)];
+	__u32 slot = slot_of(key);
 	__u32 opcode = req->in.h.opcode;
 	__u32 pid = req->in.h.pid;
+	struct fwb_pending *p;
 
-	if (!unique || __sync_val_compare_and_swap(&p->key, 0, key) != 0) {
-		__sync_fetch_and_add(&drops.pending_full, 1);
-		return 0;
+	if (!(__u32)unique)
+		goto drop;
+	p = &pending[slot];
+	if (__sync_val_compare_and_swap(&p->key, 0, key) != 0) {
+		p = &pending[slot ^ 1];
+		if (__sync_val_compare_and_swap(&p->key, 0, key) != 0)
+			goto drop;
 	}
-	p->start_ns = bpf_ktime_get_ns();
 	p->nodeid = req->in.h.nodeid;
-	p->conn = conn;
 	p->pages = 0;
 	if (!pid)
 		pid = bpf_get_current_pid_tgid() >> 32;
 	p->pid = pid;
 	if (opcode == 16 /* FUSE_WRITE */ && is_writeback(req)) {
 		__u32 pages = req_pages(req);
-		struct fwb_op_stats *s;
+		struct fwb_op_stats *s = op_entry(conn, opcode | FWB_OP_WRITEBACK);
 
-		opcode |= FWB_OP_WRITEBACK;
-		s = op_entry(conn, opcode);
 		p->pages = pages;
+		opcode |= FWB_PENDING_WB;
 		if (s)
 			s->inflight_pages += pages;
+		p->start_ns = bpf_ktime_get_ns();
+	} else {
+		p->start_ns = ((unique >> 1) & ((1U << sample_shift) - 1)) ? 0 : bpf_ktime_get_ns();
 	}
+	p->start_jiffies = bpf_jiffies64();
 	p->opcode = opcode;
+	return 0;
+drop:
+	__sync_fetch_and_add(&drops.pending_full, 1);
 	return 0;
 }
 
-static __always_inline void account(struct fwb_op_stats *s, __u64 lat, int err, __u64 bytes)
+static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, int err, __u64 bytes)
 {
-	__u32 slot = log2_u64(lat);
+	__u64 lat;
+	__u32 slot;
 
 	s->count++;
 	if (err)
 		s->errors++;
 	s->bytes += bytes;
+	if (!start_ns)
+		return;
+	lat = bpf_ktime_get_ns() - start_ns;
+	slot = log2_u64(lat);
+	s->timed++;
 	s->lat_sum_ns += lat;
 	if (lat > s->lat_max_ns)
 		s->lat_max_ns = lat;
@@ -160,30 +183,36 @@ SEC("tp_btf/fuse_request_end")
 int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 {
 	__u32 conn = req->fm->fc->dev;
-	__u64 unique = req->in.h.unique;
-	__u64 key = key_of(conn, unique);
-	struct fwb_pending *p = &pending[slot_of(conn, unique)];
+	__u64 key = key_of(conn, req->in.h.unique);
+	__u32 slot = slot_of(key);
+	struct fwb_pending *p = &pending[slot];
 	struct fwb_op_stats *s;
-	__u64 lat, bytes = 0;
+	__u64 start_ns, bytes = 0;
 	__u32 opcode, pages;
 	int err;
 
 	if (p->key != key) {
-		__sync_fetch_and_add(&drops.unmatched_end, 1);
-		return 0;
+		p = &pending[slot ^ 1];
+		if (p->key != key) {
+			__sync_fetch_and_add(&drops.unmatched_end, 1);
+			return 0;
+		}
 	}
-	lat = bpf_ktime_get_ns() - p->start_ns;
+	start_ns = p->start_ns;
 	opcode = p->opcode;
 	pages = p->pages;
+	p->opcode = 0;
 	p->key = 0;
 
 	err = req->out.h.error;
+	if (opcode & FWB_PENDING_WB)
+		opcode = (opcode & ~FWB_PENDING_WB) | FWB_OP_WRITEBACK;
 	if ((opcode & 0xffff) == 16 /* FUSE_WRITE */)
 		bytes = req->args->in_args[1].size;
 	s = op_entry(conn, opcode);
 	if (!s)
 		return 0;
-	account(s, lat, err, bytes);
+	account(s, start_ns, err, bytes);
 	if (opcode & FWB_OP_WRITEBACK) {
 		s->pages += pages;
 		s->inflight_pages -= pages;
@@ -275,6 +304,39 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 	return 0;
 }
 
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* The /proc state letter, without a /proc read per daemon per refresh. */
+static __always_inline char task_state_letter(struct task_struct *task)
+{
+	unsigned int st;
+
+	if (bpf_core_field_exists(task->__state))
+		st = BPF_CORE_READ(task, __state);
+	else
+		st = BPF_CORE_READ((struct task_struct___pre514 *)task, state);
+	if (st & 0x4)		/* __TASK_STOPPED */
+		return 'T';
+	if (st & 0x8)		/* __TASK_TRACED */
+		return 't';
+	if (st & 0x2)		/* TASK_UNINTERRUPTIBLE, or TASK_IDLE with TASK_NOLOAD */
+		return (st & 0x400) ? 'I' : 'D';
+	if (st & 0x1)
+		return 'S';
+	return 'R';
+}
+
+/* Run by user space (BPF_PROG_RUN) at each snapshot: "now" in jiffies for the pending table. */
+SEC("syscall")
+int read_clock(void *ctx)
+{
+	clock.jiffies = bpf_jiffies64();
+	clock.mono_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
 /* Who holds /dev/fuse, and for which connection: the daemons. */
 SEC("iter/task_file")
 int fuse_devfiles(struct bpf_iter__task_file *ctx)
@@ -294,6 +356,7 @@ int fuse_devfiles(struct bpf_iter__task_file *ctx)
 	out.tgid = task->tgid;
 	out.pid = task->pid;
 	out.fd = ctx->fd;
+	out.state = task_state_letter(task);
 	BPF_CORE_READ_STR_INTO(&out.comm, task, comm);
 	bpf_seq_write(ctx->meta->seq, &out, sizeof(out));
 	return 0;
@@ -316,12 +379,22 @@ int fuse_devfiles(struct bpf_iter__task_file *ctx)
 #define TASK_TRACED_FWB			0x8
 #define TASK_NOLOAD_FWB			0x400
 
-/* connection -> iterator session that walked it: one walk per connection per run */
+/*
+ * connection -> the iterator session and object that walked it: one walk
+ * per connection per run.  The object is remembered because bpf_seq_read
+ * runs an object again when its output did not fit the buffer (its first
+ * output is discarded); that second run must walk again.
+ */
+struct diag_walked_val {
+	__u64 session;
+	__u64 seq_num;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct diag_walked_val);
 } diag_walked SEC(".maps");
 
 struct diag_watch_key {
@@ -507,22 +580,23 @@ static long diag_step(__u32 i, struct diag_walk *w)
 }
 
 /* Walk every queue of one connection, once per iterator session. */
-static __always_inline void diag_walk_conn(struct seq_file *seq, struct fuse_conn *fc, __u64 session)
+static __always_inline void diag_walk_conn(struct seq_file *seq, struct fuse_conn *fc,
+					   __u64 session, __u64 seq_num)
 {
+	struct diag_walked_val *walked, mark = { session, seq_num };
 	struct fwb_diag_conn out = {};
 	struct diag_walk w = {};
 	struct diag_reqbuf *buf;
 	struct list_head *h;
-	__u64 *walked;
 	__u32 zero = 0, conn;
 
 	if (!fc)
 		return;
 	conn = BPF_CORE_READ(fc, dev);
 	walked = bpf_map_lookup_elem(&diag_walked, &conn);
-	if (walked && *walked == session)
+	if (walked && walked->session == session && walked->seq_num != seq_num)
 		return;
-	bpf_map_update_elem(&diag_walked, &conn, &session, BPF_ANY);
+	bpf_map_update_elem(&diag_walked, &conn, &mark, BPF_ANY);
 
 	w.fc = (__u64)fc;
 	w.conn = conn;
@@ -600,7 +674,7 @@ int diag_files(struct bpf_iter__task_file *ctx)
 		/* reaches the queues even when no daemon is left to hold the device */
 		fc = fm ? BPF_CORE_READ(fm, fc) : NULL;
 	}
-	diag_walk_conn(seq, fc, ctx->meta->session_id);
+	diag_walk_conn(seq, fc, ctx->meta->session_id, ctx->meta->seq_num);
 	return 0;
 }
 

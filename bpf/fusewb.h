@@ -17,7 +17,8 @@
  * compare-and-swap and verified on completion does not.  Collisions are
  * counted as drops, never overwrite a live entry.
  */
-#define FWB_PENDING_SLOTS	16384	/* power of two */
+#define FWB_PENDING_SHIFT	14
+#define FWB_PENDING_SLOTS	(1 << FWB_PENDING_SHIFT)
 
 #define FWB_MAX_OPSTATS		4096	/* (connection, opcode) pairs */
 #define FWB_MAX_TASKSTATS	8192	/* (connection, tgid, kind) triples */
@@ -41,6 +42,7 @@ struct fwb_op_key {
 /* per-CPU; user space sums the CPUs */
 struct fwb_op_stats {
 	__u64 count;		/* requests ended */
+	__u64 timed;		/* of which timed: the histogram's population */
 	__u64 errors;		/* ended with out.h.error != 0 */
 	__u64 bytes;		/* WRITE payload bytes (writes only) */
 	__u64 pages;		/* pages carried (writeback only) */
@@ -50,15 +52,29 @@ struct fwb_op_stats {
 	__u64 hist[FWB_HIST_SLOTS];
 };
 
+/*
+ * One pending request; 32 bytes so that a slot and its probing partner
+ * (index ^ 1) share a cache line.  Ages are in jiffies, which cost a memory
+ * read; the precise clock costs far more on some machines (over 100 ns a
+ * read under nested virtualisation), so it is read only for the requests
+ * whose latency is timed (see fwb_op_stats.timed).
+ */
 struct fwb_pending {
-	__u64 key;		/* 0 = free; else fwb_pending_key(conn, unique) */
-	__u64 start_ns;		/* bpf_ktime_get_ns() at send */
-	__u64 nodeid;
-	__u32 conn;
-	__u32 opcode;		/* FUSE opcode | FWB_OP_WRITEBACK */
+	__u64 key;		/* 0 = free; else connection << 32 | low 32 bits of unique */
+	__u64 start_ns;		/* bpf_ktime_get_ns() at send if timed, else 0 */
+	__u32 start_jiffies;	/* low 32 bits of jiffies at send */
+	__u32 nodeid;		/* low 32 bits, for display */
 	__u32 pid;		/* in.h.pid, or the sender's tgid when the kernel sent it */
-	__u32 pages;
+	__u16 opcode;		/* FUSE opcode, FWB_PENDING_WB set for writeback; 0 while filling in */
+	__u16 pages;
 };
+
+/* jiffies and the monotonic clock read together, to age pending requests */
+struct fwb_clock {
+	__u64 jiffies;
+	__u64 mono_ns;
+};
+#define FWB_PENDING_WB		0x8000
 
 enum fwb_task_kind {
 	FWB_TASK_DIRTY = 0,	/* folios dirtied on a FUSE mapping */
@@ -107,6 +123,8 @@ struct fwb_devfile {
 	__u32 fd;
 	__u32 conn;		/* 0 before the daemon is mounted */
 	char comm[16];
+	char state;		/* as in /proc/PID/stat: R S D T t I */
+	char pad[7];
 };
 
 /*

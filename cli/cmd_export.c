@@ -35,9 +35,12 @@ static void help(void)
 	       "one's age, per-opcode request latency, and the collector's own health.\n"
 	       "Every scrape reads the BPF maps afresh; counters are cumulative since start.\n"
 	       "Metric reference: doc/exporter.md. Mount points are never touched.\n\n"
-	       "  --web.listen-address ADDR  HOST:PORT, [IPV6]:PORT or :PORT for every address\n"
+	       "  --web.listen-address ADDR  HOST:PORT, [IPV6]:PORT, or :PORT for every IPv4\n"
+	       "                             address ([::]:PORT for IPv6)\n"
 	       "                             (default " DEFAULT_LISTEN ", loopback only)\n"
 	       "  --web.telemetry-path PATH  where the metrics are (default " DEFAULT_PATH ")\n"
+	       "  --no-collect.requests      leave out the per-opcode request histograms and\n"
+	       "                             error counters (hosts with very many mounts)\n"
 	       "  --user NAME                after loading BPF, run as NAME (or a numeric uid)\n"
 	       "                             with no capabilities; debugfs and fusectl values\n"
 	       "                             the user may not read are then left out\n"
@@ -45,7 +48,7 @@ static void help(void)
 	       "EXAMPLES:\n"
 	       "  fusewb export                                 # http://127.0.0.1:9464/metrics\n"
 	       "  fusewb export --user nobody                   # drop root once BPF is attached\n"
-	       "  fusewb export --web.listen-address=:9464 fuse.sshfs   # all addresses, sshfs only\n"
+	       "  fusewb export --web.listen-address=:9464 fuse.sshfs   # all IPv4 addresses, sshfs only\n"
 	       "  curl -s 127.0.0.1:9464/metrics | grep fusewb_pending_oldest_age_seconds\n");
 }
 
@@ -54,7 +57,6 @@ static int render(void *arg, char **body, size_t *len)
 	struct exporter *e = arg;
 	struct fwb_snapshot s;
 	uint64_t t0;
-	FILE *f;
 	int err;
 
 	*body = NULL;
@@ -66,31 +68,12 @@ static int render(void *arg, char **body, size_t *len)
 		fwb_snapshot_filter(&s, e->filters, e->nfilters);
 		e->ctx.collect_seconds = (fwb_mono_ns() - t0) / 1e9;
 		e->ctx.scrapes++;
-		f = open_memstream(body, len);
-		if (f) {
-			fwb_prom_write(f, &s, &e->ctx);
-			err = fclose(f);
-		} else {
-			err = -1;
-		}
+		*body = fwb_prom_render(&s, &e->ctx, len);
+		e->ctx.size_hint = *len;
 		fwb_snapshot_free(&s);
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (err) {
-		free(*body);
-		*body = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* "/mnt/x/" names the mount "/mnt/x"; the path itself is never looked at */
-static void trim_slashes(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 1 && s[n - 1] == '/')
-		s[--n] = 0;
+	return *body ? 0 : -1;
 }
 
 static bool source_in_use(const struct fwb_source *srcs, int n, const char *group)
@@ -103,11 +86,13 @@ static bool source_in_use(const struct fwb_source *srcs, int n, const char *grou
 
 int cmd_export(int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_PATH, OPT_USER };
+	enum { OPT_LISTEN = 256, OPT_PATH, OPT_USER, OPT_REQUESTS, OPT_NO_REQUESTS };
 	static const struct option opts[] = {
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 		{ "web.telemetry-path", required_argument, NULL, OPT_PATH },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "collect.requests", no_argument, NULL, OPT_REQUESTS },
+		{ "no-collect.requests", no_argument, NULL, OPT_NO_REQUESTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -123,6 +108,8 @@ int cmd_export(int argc, char **argv)
 		case OPT_LISTEN: listen_addr = optarg; break;
 		case OPT_PATH: path = optarg; break;
 		case OPT_USER: user = optarg; break;
+		case OPT_REQUESTS: e.ctx.no_requests = false; break;
+		case OPT_NO_REQUESTS: e.ctx.no_requests = true; break;
 		case 'h': help(); return 0;
 		default: return 2;
 		}
@@ -132,7 +119,7 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc; i++)
-		trim_slashes(argv[i]);
+		fwb_trim_slashes(argv[i]);
 	e.filters = argv + optind;
 	e.nfilters = argc - optind;
 

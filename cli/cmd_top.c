@@ -4,13 +4,11 @@
  * collector, one snapshot per interval, the delta drawn as a table of
  * mounts (ncurses), as plain text (-b) or as the stat schema (--json).
  */
-#include <ctype.h>
-#include <curses.h>
+#include <curses.h>	/* KEY_* */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <locale.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -202,8 +200,13 @@ static int run_batch(struct top *t, bool json, bool details)
 
 		if (t->next_ns > now)
 			fwb_sleep((t->next_ns - now) / 1e9);
-		if (fwb_stop || refresh_data(t, false))
+		if (fwb_stop)
 			break;
+		if (refresh_data(t, false)) {
+			fprintf(stderr, "%s: cannot take a snapshot (reading /proc/self/mountinfo failed)\n",
+				t->prog);
+			return 1;
+		}
 		advance_next(t);
 		if (json)
 			fwb_stat_json(stdout, &t->d, t->iv);
@@ -240,7 +243,7 @@ static void footer(const struct top *t, char *buf, size_t len, enum top_attr *a)
 	else if (t->view == VIEW_HELP)
 		snprintf(buf, len, "any key: back");
 	else
-		snprintf(buf, len, "q:quit j/k:select Enter:detail s/</>:sort r:reverse /:filter p:pause d:delay h:help");
+		snprintf(buf, len, "q:quit j/k:select Enter:detail s/</>:sort /:filter p:pause d:delay h:help");
 }
 
 static const struct fwb_mount *selected_mount(const struct top *t)
@@ -439,6 +442,8 @@ static int run_term(struct top *t)
 {
 	struct top_screen s = { 0 };
 	long frames = t->count;
+	bool redraw = true;
+	int rc = 0;
 
 	if (top_term_open()) {
 		fprintf(stderr, "%s: cannot use the terminal (TERM=%s); try -b\n", t->prog,
@@ -452,13 +457,24 @@ static int run_term(struct top *t)
 		int ms, ch;
 
 		if (!t->paused && now >= t->next_ns) {
-			if (refresh_data(t, false))
+			if (refresh_data(t, false)) {
+				rc = 1;
 				break;
+			}
 			advance_next(t);
 			if (frames > 0 && !--frames)
 				t->quit = true;
+			redraw = true;
 		}
-		draw(t, &s);
+		if (t->msg[0] && now >= t->msg_until) {
+			t->msg[0] = 0;
+			redraw = true;
+		}
+		/* drawing only on news keeps an idle monitor idle */
+		if (redraw) {
+			draw(t, &s);
+			redraw = false;
+		}
 		if (t->quit)
 			break;
 		now = fwb_mono_ns();
@@ -467,12 +483,16 @@ static int run_term(struct top *t)
 		if (ms > 250)
 			ms = 250;
 		ch = top_term_key(ms);
-		if (ch >= 0)
+		if (ch >= 0) {
 			key(t, &s, ch);
+			redraw = true;
+		}
 	}
 	top_term_close();
 	top_screen_free(&s);
-	return 0;
+	if (rc)
+		fprintf(stderr, "%s: cannot take a snapshot (reading /proc/self/mountinfo failed)\n", t->prog);
+	return rc;
 }
 
 /* ---- setup ---- */

@@ -226,11 +226,11 @@ struct export_http *export_http_start(int fd, const char *metrics_path, export_r
 	h->arg = arg;
 	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 				handle, h,
+				MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,	/* must come first */
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-				MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
 		fail(err, errlen, "cannot start the HTTP server (libmicrohttpd)");

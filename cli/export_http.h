@@ -11,7 +11,7 @@ typedef int (*export_render_fn)(void *arg, char **body, size_t *len);
 struct export_http;
 
 /*
- * Bind and listen on "HOST:PORT", "[V6]:PORT" or ":PORT" (every address).
+ * Bind and listen on "HOST:PORT", "[V6]:PORT" or ":PORT" (every IPv4 address).
  * Port 0 picks a free one; *shown gets the address really bound.
  */
 int export_listen(const char *addr, int *fd, char *shown, size_t shownlen, char *err, size_t errlen);

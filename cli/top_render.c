@@ -5,6 +5,7 @@
  * priority so the ones that matter stay) and to a pipe (every column,
  * numbers in fixed units, nothing cut).  Pure: no terminal, no I/O.
  */
+#define _GNU_SOURCE	/* vasprintf */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +47,11 @@ static struct top_line *add_line(struct top_lines *l, int width, enum top_attr a
 	line->text = text;
 	line->attr = a;
 	return line;
+}
+
+static void blank(struct top_lines *l)
+{
+	add_line(l, 0, TA_NORMAL, "%s", "");
 }
 
 static void lines_free(struct top_lines *l)
@@ -145,7 +151,7 @@ static void header(struct top_lines *l, const struct top_view_in *in, int width)
 		t = (time_t)in->d->wall;
 		strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
 	}
-	top_fmt_num(iv, sizeof(iv), in->interval, in->interval < 1 ? 2 : 1, 0);
+	snprintf(iv, sizeof(iv), "%g", in->interval);
 	add_line(l, width, TA_TITLE, "fusewbtop %s  kernel %s  every %ss%s", when, in->kernel, iv,
 		 in->paused ? "  [PAUSED]" : "");
 	sources_line(l, in->sources, width);
@@ -177,10 +183,23 @@ static void fit_left(char *dst, size_t len, const char *src, int fit)
 		snprintf(dst, len, "%s", src);
 }
 
+/* at most fit characters of src (fit 0: as many as dst holds) */
+static void copy_cut(char *dst, size_t len, const char *src, int fit)
+{
+	size_t n = strlen(src);
+
+	if (fit > 0 && n > (size_t)fit)
+		n = fit;
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c, int fit)
 {
 	const struct fwb_mount *m = r->m;
-	char *b = out->c[c], tmp[MOUNT_CELL_MAX];
+	char *b = out->c[c], tmp[MOUNT_CELL_MAX], comm[16 * 4 + 1];
 	size_t len = CELL_MAX;
 
 	switch (c) {
@@ -193,20 +212,19 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 		return;
 	case COL_FSTYPE:
 		top_escape(tmp, sizeof(tmp), m->fstype);
-		snprintf(b, len, "%.*s", fit ? fit : CELL_MAX - 1, tmp);
+		copy_cut(b, len, tmp, fit);
 		return;
 	case COL_DAEMON:
 		if (!m->ndaemons) {
 			snprintf(b, len, "-");
 			return;
 		}
-		top_escape(tmp, sizeof(tmp), m->daemons[0].comm);
+		top_escape(comm, sizeof(comm), m->daemons[0].comm);
 		if (m->ndaemons > 1)
-			snprintf(b, len, "%d/%s+%d", m->daemons[0].tgid, tmp, m->ndaemons - 1);
+			snprintf(tmp, sizeof(tmp), "%d/%s+%d", m->daemons[0].tgid, comm, m->ndaemons - 1);
 		else
-			snprintf(b, len, "%d/%s", m->daemons[0].tgid, tmp);
-		if (fit && (int)strlen(b) > fit)
-			b[fit] = 0;
+			snprintf(tmp, sizeof(tmp), "%d/%s", m->daemons[0].tgid, comm);
+		copy_cut(b, len, tmp, fit);
 		return;
 	case COL_WRS: top_fmt_num(b, len, r->wr_s, 1, fit); return;
 	case COL_MBS: top_fmt_num(b, len, r->mb_s, 2, fit); return;
@@ -257,14 +275,18 @@ void top_layout(const struct top_rows *rows, int width, bool shown[COL_N], int w
 		return;
 	mount_min = need < top_cols[COL_MOUNT].width ? need : top_cols[COL_MOUNT].width;
 	shown[COL_MOUNT] = true;
+	/* the HUNG? marker stays on the tiniest terminal, at the mount point's expense */
+	shown[COL_FLAG] = true;
+	used = widths[COL_FLAG] + 1;
 	for (int p = 0; p <= 9; p++)
 		for (int c = 0; c < COL_N; c++)
-			if (c != COL_MOUNT && top_cols[c].prio == p &&
-			    mount_min + used + widths[c] + 1 <= width) {
+			if (!shown[c] && top_cols[c].prio == p && mount_min + used + widths[c] + 1 <= width) {
 				shown[c] = true;
 				used += widths[c] + 1;
 			}
 	widths[COL_MOUNT] = width - used;
+	if (widths[COL_MOUNT] < 4)
+		widths[COL_MOUNT] = 4;
 	if (widths[COL_MOUNT] > need)
 		widths[COL_MOUNT] = need;
 }
@@ -566,7 +588,7 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 {
 	const struct fwb_mount *m = dm;
 	double iv = in->iv;
-	char a[32], b[32], c[32], d[32], e[32], mp[MOUNT_CELL_MAX];
+	char a[64], b[64], c[64], d[64], e[64], mp[MOUNT_CELL_MAX];
 	const char *span = in->cumulative ? "since start" : "this interval";
 	struct top_row r;
 
@@ -619,7 +641,7 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	top_fmt_num(a, sizeof(a), r.wr_s, 1, 10);
 	top_fmt_num(b, sizeof(b), r.mb_s, 2, 10);
 	top_fmt_num(c, sizeof(c), iv > 0 ? m->wb_pages / iv : NAN, 0, 10);
-	add_line(&s->body, width, TA_TITLE, "");
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Writeback (%s)", in->cumulative ? "since start; c: this interval" :
 		 "this interval; c: since start");
 	add_line(&s->body, width, TA_NORMAL, "  WRITE/s %s  MB/s %s  pages/s %s  in flight %lld pages  errors %llu",
@@ -636,8 +658,9 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	top_fmt_num(d, sizeof(d), r.lim_pct, 0, 0);
 	top_fmt_num(e, sizeof(e), iv > 0 ? m->throttle_ns / 1e6 / iv : NAN, 1, 10);
 	add_line(&s->body, width, r.lim_pct >= 100 ? TA_WARN : TA_NORMAL,
-		 "  dirty %s pages  writeback %s  bdi limit %s (%s%%)  throttled %s ms/s, %llu pauses",
-		 a, b, c, d, e, (unsigned long long)m->throttle_count);
+		 "  dirty %s pages  writeback %s pages  bdi limit %s pages (%s%% used)", a, b, c, d);
+	add_line(&s->body, width, TA_NORMAL, "  throttled in balance_dirty_pages %s ms/s, %llu pauses",
+		 e, (unsigned long long)m->throttle_count);
 	top_fmt_dur(a, sizeof(a), r.pending ? r.oldest_s * 1e9 : NAN);
 	add_line(&s->body, width, r.hung ? TA_HUNG : TA_NORMAL, "  pending %llu, oldest %s%s%s",
 		 (unsigned long long)r.pending, r.oldest_lb ? "at least " : "", a,
@@ -646,22 +669,23 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 		add_line(&s->body, width, TA_DIM, "  (%llu sent before fusewbtop started: ages unknown, none ended since)",
 			 (unsigned long long)(r.pending - dm->pending_count));
 
-	add_line(&s->body, width, TA_TITLE, "");
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Writeback latency (%s)", span);
 	hist_bars(&s->body, width, &m->wb_lat);
 
-	add_line(&s->body, width, TA_TITLE, "");
-	add_line(&s->body, width, TA_TITLE, "Requests by opcode (%s)", span);
-	ops_table(&s->body, width, m, iv);
-
-	add_line(&s->body, width, TA_TITLE, "");
+	/* before the opcode table: when a daemon hangs, this is what the user came for */
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Pending requests (oldest first)");
 	pending_table(&s->body, width, in, dm, in->hung_s);
 
-	add_line(&s->body, width, TA_TITLE, "");
+	blank(&s->body);
+	add_line(&s->body, width, TA_TITLE, "Requests by opcode (%s)", span);
+	ops_table(&s->body, width, m, iv);
+
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Tasks dirtying pages (%s)", span);
 	task_table(&s->body, width, m, iv, false);
-	add_line(&s->body, width, TA_TITLE, "");
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Tasks waiting on writeback (%s)", span);
 	task_table(&s->body, width, m, iv, true);
 	s->focus = -1;
@@ -688,16 +712,16 @@ void top_render_help(struct top_screen *s, const struct top_view_in *in, int wid
 	add_line(&s->head, width, TA_TITLE, "Help (any key returns)");
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		add_line(&s->body, width, TA_NORMAL, "  %s", keys[i]);
-	add_line(&s->body, width, TA_NORMAL, "%s", "");
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Columns (narrow terminals drop the last ones first)");
 	for (int c = 0; c < COL_N; c++)
 		add_line(&s->body, width, TA_NORMAL, "  %-10s %s", top_cols[c].name, top_cols[c].help);
-	add_line(&s->body, width, TA_NORMAL, "%s", "");
+	blank(&s->body);
 	top_fmt_num(ht, sizeof(ht), in->hung_s, 1, 0);
 	add_line(&s->body, width, TA_NORMAL, "A mount whose oldest pending request is older than %s s is", ht);
 	add_line(&s->body, width, TA_NORMAL, "marked HUNG? and listed first (--hung SECONDS to change).");
 	add_line(&s->body, width, TA_NORMAL, "fusewbtop never touches a mount point: a hung daemon cannot freeze it.");
-	add_line(&s->body, width, TA_NORMAL, "%s", "");
+	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Data sources in use");
 	{
 		char *copy = strdup(in->sources), *tok, *save = NULL;

@@ -11,6 +11,7 @@
 # vmlinux.btf (the raw BTF of the kernel), build.log, patches/ (the series
 # as built) and key.txt.
 set -euo pipefail
+# shellcheck source=kernel/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 force=0

@@ -6,6 +6,7 @@
 #    0 checks on every patch.
 # Exits non-zero on the first kind of failure, after reporting all patches.
 set -euo pipefail
+# shellcheck source=kernel/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 command -v perl >/dev/null || die "perl is needed for checkpatch"

@@ -42,7 +42,7 @@ for t in /fusewb/tests/*.sh; do
 	if [ "$rc" = 0 ]; then
 		echo "FUSEWB-VM-TEST-END: $name PASS"
 	else
-		[ "$rc" = 124 ] && echo "FUSEWB-VM-TEST: $name timed out after ${timeout_s}s"
+		case "$rc" in 124 | 143) echo "FUSEWB-VM-TEST: $name timed out after ${timeout_s}s" ;; esac
 		echo "FUSEWB-VM-TEST-END: $name FAIL rc=$rc"
 		fail=$((fail + 1))
 	fi

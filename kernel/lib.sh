@@ -15,6 +15,7 @@ FUSEWB_KSRC_UPSTREAM=6.12.117
 FUSEWB_RECIPE=1
 
 KDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts sourcing this
 FUSEWB_ROOT=$(cd "$KDIR/.." && pwd)
 FUSEWB_CACHE=${FUSEWB_CACHE:-/var/cache/fusewb}
 FUSEWB_CONFIG_FRAGMENT=$KDIR/fusewb.config

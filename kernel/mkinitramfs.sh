@@ -15,6 +15,7 @@
 # Contents besides those: busybox (busybox-static) as the userland, and
 # kernel/guest-init.sh as /init.
 set -euo pipefail
+# shellcheck source=kernel/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 out=

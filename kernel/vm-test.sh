@@ -16,6 +16,7 @@
 #   FUSEWB_VM_TIMEOUT   hard limit for the whole boot in seconds (900)
 #   FUSEWB_VM_TEST_TIMEOUT  limit per guest test script in seconds (600)
 #   FUSEWB_VM_MEM, FUSEWB_VM_SMP  guest memory (1G) and cpus (2)
+#   FUSEWB_VM_KVM=1     use KVM instead of TCG (only if /dev/kvm works)
 #   FUSEWB_VM_APPEND    extra kernel command line
 #   FUSEWB_VM_OUT       where the initramfs and serial.log go
 #                       (default $BUILD/vm)
@@ -24,6 +25,7 @@
 # printed FAIL, 2 if it printed no verdict (crash, hang -> timeout).
 # The serial log is printed on failure.
 set -euo pipefail
+# shellcheck source=kernel/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BUILD=${BUILD:-$FUSEWB_ROOT/build}
@@ -73,9 +75,11 @@ for b in ${bins[@]+"${bins[@]}"}; do margs+=(--bin "$b"); done
 for t in "${tests[@]}"; do margs+=(--test "$t"); done
 "$KDIR/mkinitramfs.sh" "${margs[@]}"
 
+# TCG by default: /dev/kvm may exist without working (nested virt), and a
+# KVM guest that hangs in firmware only shows up as a timeout.
 accel=(-accel tcg)
-if [ -w /dev/kvm ] && [ "${FUSEWB_VM_KVM:-1}" = 1 ]; then
-	accel=(-accel kvm -accel tcg)
+if [ "${FUSEWB_VM_KVM:-0}" = 1 ]; then
+	accel=(-accel kvm -cpu host)
 fi
 append="console=ttyS0 panic=-1 oops=panic loglevel=4 fusewb_test_timeout=$test_timeout ${FUSEWB_VM_APPEND:-}"
 

@@ -37,7 +37,8 @@ static void set_autoload(struct fwb_collector *c)
 
 	/* a program is loaded only if some source in use names it */
 	bpf_object__for_each_program(p, c->skel->obj) {
-		bool want = false;
+		/* syscall programs are the collector's own plumbing, run on demand */
+		bool want = bpf_program__type(p) == BPF_PROG_TYPE_SYSCALL;
 
 		for (int i = 0; i < c->nsrcs; i++)
 			if (c->srcs[i].prog && c->srcs[i].state == FWB_SRC_IN_USE &&
@@ -160,6 +161,8 @@ void fwb_collector_close(struct fwb_collector *c)
 		bpf_link__destroy(c->iters[i]);
 	fusewb_bpf__destroy(c->skel);
 	free(c->srcs);
+	free(c->devfiles);
+	free(c->last_conns);
 	free(c);
 }
 

@@ -23,6 +23,13 @@ struct fwb_collector {
 	struct bpf_link *iters[FWB_MAX_LINKS];
 	const char *iter_names[FWB_MAX_LINKS];
 	int niters;
+	/* the daemon walk costs a task_file iteration over every process: cached briefly */
+	struct fwb_devfile *devfiles;
+	int ndevfiles;
+	uint64_t devfiles_ns;
+	/* connections seen by the previous snapshot: a map entry is deleted only when two agree it is gone */
+	uint32_t *last_conns;
+	int nlast_conns;
 };
 
 #endif

@@ -68,7 +68,7 @@ struct fwb_kernel_info {
 /* Fill info and the source table without loading anything; call fwb_ensure_kernel_fs first. */
 int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **srcs, int *nsrcs);
 const char *fwb_source_state_str(enum fwb_source_state s);
-/* One line for headers: the sources in use, e.g. "tp_btf fuse_request_* + writeback tracepoints". */
+/* One line for headers: BPF sources in use grouped by kind, e.g. "tp_btf fuse_request_* + iter task_file". */
 void fwb_sources_summary(const struct fwb_source *srcs, int n, char *buf, size_t len);
 
 /* ---- mounts and connections (mounts.c) ---- */
@@ -84,6 +84,7 @@ struct fwb_pending_req {
 	uint32_t opcode;		/* FUSE opcode; FWB_OP_WRITEBACK bit for writeback */
 	uint32_t pid;
 	uint32_t pages;
+	uint64_t unique;		/* low 32 bits of the request's unique */
 };
 
 struct fwb_task {
@@ -198,6 +199,8 @@ int fwb_snapshot_delta(const struct fwb_snapshot *prev, const struct fwb_snapsho
 		       struct fwb_snapshot *d);
 /* Keep only mounts matching any of the filters (mount point or fstype); 0 filters keeps all. */
 void fwb_snapshot_filter(struct fwb_snapshot *s, char **filters, int nfilters);
+/* Does the filter (mount point or fstype) name this mount? */
+bool fwb_mount_matches(const struct fwb_mount *m, const char *filter);
 /* Is the filter a known FUSE mount point? For "unknown mount" errors. */
 bool fwb_filter_known(const struct fwb_snapshot *s, const char *filter);
 
@@ -213,5 +216,7 @@ void fwb_install_signals(void);
 void fwb_sleep(double seconds);
 uint64_t fwb_mono_ns(void);
 double fwb_parse_seconds(const char *arg, const char *what);	/* exits 2 on bad input */
+/* "/mnt/x/" names the mount "/mnt/x": trailing slashes off, as text (the path is never looked at). */
+void fwb_trim_slashes(char *path);
 
 #endif /* LIBFUSEWB_H */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -208,18 +209,56 @@ static void read_bdi_debug(struct fwb_mount *m)
 	free(s);
 }
 
-static void read_sysfs(struct fwb_mount *m)
+/*
+ * Knobs an administrator changes by hand are re-read every KNOB_TTL_NS; the
+ * gauges (waiting, bdi stats) on every call.  Each sysfs read is an open,
+ * read and close: with a hundred mounts the knobs alone cost milliseconds.
+ */
+#define KNOB_TTL_NS	(5 * 1000000000ULL)
+#define KNOB_CACHE	256
+
+struct knobs {
+	uint32_t conn;
+	uint64_t read_ns;
+	int max_ratio, min_ratio, strict_limit;
+	int64_t max_bytes, max_background, congestion_threshold;
+};
+
+static struct knobs knob_cache[KNOB_CACHE];
+static pthread_mutex_t knob_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void read_knobs(struct knobs *k, const struct fwb_mount *m, const char *conn)
+{
+	k->conn = m->conn;
+	k->max_ratio = read_int("/sys/class/bdi/%s/max_ratio", m->bdi);
+	k->min_ratio = read_int("/sys/class/bdi/%s/min_ratio", m->bdi);
+	k->strict_limit = read_int("/sys/class/bdi/%s/strict_limit", m->bdi);
+	k->max_bytes = read_int("/sys/class/bdi/%s/max_bytes", m->bdi);
+	k->max_background = read_int("/sys/fs/fuse/connections/%s/max_background", conn);
+	k->congestion_threshold = read_int("/sys/fs/fuse/connections/%s/congestion_threshold", conn);
+}
+
+static void read_sysfs(struct fwb_mount *m, uint64_t now)
 {
 	char conn[16];
+	struct knobs *k, copy;
 
-	m->max_ratio = read_int("/sys/class/bdi/%s/max_ratio", m->bdi);
-	m->min_ratio = read_int("/sys/class/bdi/%s/min_ratio", m->bdi);
-	m->strict_limit = read_int("/sys/class/bdi/%s/strict_limit", m->bdi);
-	m->max_bytes = read_int("/sys/class/bdi/%s/max_bytes", m->bdi);
 	snprintf(conn, sizeof(conn), "%u", m->conn);
+	pthread_mutex_lock(&knob_lock);
+	k = &knob_cache[(m->conn * 2654435761U) >> 24];
+	if (k->conn != m->conn || !k->read_ns || now - k->read_ns > KNOB_TTL_NS) {
+		read_knobs(k, m, conn);
+		k->read_ns = now;
+	}
+	copy = *k;
+	pthread_mutex_unlock(&knob_lock);
+	m->max_ratio = copy.max_ratio;
+	m->min_ratio = copy.min_ratio;
+	m->strict_limit = copy.strict_limit;
+	m->max_bytes = copy.max_bytes;
+	m->max_background = copy.max_background;
+	m->congestion_threshold = copy.congestion_threshold;
 	m->waiting = read_int("/sys/fs/fuse/connections/%s/waiting", conn);
-	m->max_background = read_int("/sys/fs/fuse/connections/%s/max_background", conn);
-	m->congestion_threshold = read_int("/sys/fs/fuse/connections/%s/congestion_threshold", conn);
 	read_bdi_debug(m);
 }
 
@@ -235,7 +274,7 @@ int fwb_read_mounts(struct fwb_mount **mounts, int *n)
 	if (err)
 		return err;
 	for (int i = 0; i < *n; i++)
-		read_sysfs(&(*mounts)[i]);
+		read_sysfs(&(*mounts)[i], fwb_mono_ns());
 	return 0;
 }
 

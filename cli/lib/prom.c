@@ -5,19 +5,118 @@
  * are never reset), so they never go backwards while the exporter runs.
  * Values the kernel did not give (-1 in the snapshot) are left out, never
  * reported as 0.
+ *
+ * A scrape of a busy host is tens of thousands of lines, so the text is
+ * built in one growing buffer with plain copies; printf is kept for the
+ * rare lines.
  */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "prom.h"
 
-#define NSLOTS (FWB_PROM_LAST_SLOT - FWB_PROM_FIRST_SLOT + 1)
+#define NBOUNDS (FWB_PROM_LAST_SLOT - FWB_PROM_FIRST_SLOT + 1)
 
-typedef char le_table[NSLOTS][24];
+struct out {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
 
-static void family(FILE *f, const char *name, const char *type, const char *help)
+static bool grow(struct out *o, size_t n)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	size_t cap = o->cap ? o->cap : 65536;
+	char *np;
+
+	if (o->oom)
+		return false;
+	while (cap - o->len < n + 1)
+		cap *= 2;
+	if (cap == o->cap)
+		return true;
+	np = realloc(o->p, cap);
+	if (!np) {
+		o->oom = true;
+		return false;
+	}
+	o->p = np;
+	o->cap = cap;
+	return true;
+}
+
+static void o_mem(struct out *o, const char *s, size_t n)
+{
+	if (o->cap - o->len < n + 1 && !grow(o, n))
+		return;
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void o_str(struct out *o, const char *s)
+{
+	o_mem(o, s, strlen(s));
+}
+
+static void o_ch(struct out *o, char c)
+{
+	o_mem(o, &c, 1);
+}
+
+static void o_u64(struct out *o, uint64_t v)
+{
+	char b[24];
+	int i = sizeof(b);
+
+	do {
+		b[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	o_mem(o, b + i, sizeof(b) - i);
+}
+
+static void o_i64(struct out *o, int64_t v)
+{
+	if (v < 0) {
+		o_ch(o, '-');
+		o_u64(o, -(uint64_t)v);
+	} else {
+		o_u64(o, v);
+	}
+}
+
+static void __attribute__((format(printf, 2, 3))) o_fmt(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !grow(o, n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(o->p + o->len, n + 1, fmt, ap);
+	va_end(ap);
+	o->len += n;
+}
+
+/* Nanoseconds as exact decimal seconds ("1.500000000"), no float rounding. */
+static void o_seconds(struct out *o, uint64_t ns)
+{
+	char frac[10];
+	uint32_t f = ns % 1000000000ULL;
+
+	o_u64(o, ns / 1000000000ULL);
+	frac[0] = '.';
+	for (int i = 9; i > 0; i--, f /= 10)
+		frac[i] = '0' + f % 10;
+	o_mem(o, frac, sizeof(frac));
+}
+
+static void family(struct out *o, const char *name, const char *type, const char *help)
+{
+	o_fmt(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Accept one well-formed UTF-8 sequence at s; its length, 0 if malformed. */
@@ -47,7 +146,7 @@ static int utf8_len(const unsigned char *s)
 	return n;
 }
 
-void fwb_prom_label_value(FILE *f, const char *v)
+static void o_label(struct out *o, const char *v)
 {
 	const unsigned char *s = (const unsigned char *)(v ? v : "");
 
@@ -55,72 +154,107 @@ void fwb_prom_label_value(FILE *f, const char *v)
 		int n = utf8_len(s);
 
 		if (!n) {
-			fputs("\xef\xbf\xbd", f);
+			o_str(o, "\xef\xbf\xbd");
 			s++;
 		} else if (*s == '\\' || *s == '"') {
-			fputc('\\', f);
-			fputc(*s++, f);
+			o_ch(o, '\\');
+			o_ch(o, *s++);
 		} else if (*s == '\n') {
-			fputs("\\n", f);
+			o_str(o, "\\n");
 			s++;
 		} else {
-			fwrite(s, 1, n, f);
+			o_mem(o, (const char *)s, n);
 			s += n;
 		}
 	}
 }
 
-void fwb_prom_seconds(FILE *f, uint64_t ns)
+char *fwb_prom_label_escape(const char *v)
 {
-	fprintf(f, "%llu.%09llu", (unsigned long long)(ns / 1000000000ULL),
-		(unsigned long long)(ns % 1000000000ULL));
+	struct out o = {0};
+
+	o_label(&o, v);
+	if (!grow(&o, 0)) {
+		free(o.p);
+		return NULL;
+	}
+	o.p[o.len] = 0;
+	return o.p;
 }
 
 /* mountpoint, fstype, connection: the labels every per-mount series carries */
 static char *mount_labels(const struct fwb_mount *m)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct out o = {0};
 
-	if (!f)
-		return NULL;
-	fputs("mountpoint=\"", f);
-	fwb_prom_label_value(f, m->mountpoint);
-	fputs("\",fstype=\"", f);
-	fwb_prom_label_value(f, m->fstype);
-	fprintf(f, "\",connection=\"%u\"", m->conn);
-	if (fclose(f)) {
-		free(buf);
+	o_str(&o, "mountpoint=\"");
+	o_label(&o, m->mountpoint);
+	o_str(&o, "\",fstype=\"");
+	o_label(&o, m->fstype);
+	o_fmt(&o, "\",connection=\"%u\"", m->conn);
+	if (!grow(&o, 0)) {
+		free(o.p);
 		return NULL;
 	}
-	return buf;
+	o.p[o.len] = 0;
+	return o.p;
 }
 
+typedef char le_table[NBOUNDS][24];
+
 /*
- * A log2 histogram as cumulative buckets.  _count is the buckets' own total
- * rather than the map's request counter, so +Inf and _count always agree
- * even when a scrape lands between the two per-CPU increments.
+ * A log2 histogram as cumulative buckets, one bound every `step` slots.
+ * _count is the buckets' own total rather than the map's request counter,
+ * so +Inf and _count always agree even when a scrape lands between the two
+ * per-CPU increments.
  */
-static void hist(FILE *f, const char *name, const char *labels, const struct fwb_hist *h,
-		 const le_table le)
+static void hist(struct out *o, const char *name, const char *labels, const struct fwb_hist *h,
+		 const le_table le, int step)
 {
+	size_t pre = o->len, plen;
 	uint64_t cum = 0;
 	int i;
 
+	/* the bucket lines differ only in le and count: compose the rest once, then copy it */
+	o_str(o, name);
+	o_str(o, "_bucket{");
+	o_str(o, labels);
+	o_str(o, ",le=\"");
+	if (o->oom)
+		return;
+	plen = o->len - pre;
 	for (i = 0; i < FWB_PROM_FIRST_SLOT; i++)
 		cum += h->slots[i];
 	for (i = FWB_PROM_FIRST_SLOT; i <= FWB_PROM_LAST_SLOT; i++) {
 		cum += h->slots[i];
-		fprintf(f, "%s_bucket{%s,le=\"%s\"} %llu\n", name, labels,
-			le[i - FWB_PROM_FIRST_SLOT], (unsigned long long)cum);
+		if ((i - FWB_PROM_FIRST_SLOT) % step)
+			continue;
+		if (i != FWB_PROM_FIRST_SLOT && grow(o, plen))	/* the first one is in place */
+			o_mem(o, o->p + pre, plen);
+		o_str(o, le[i - FWB_PROM_FIRST_SLOT]);
+		o_str(o, "\"} ");
+		o_u64(o, cum);
+		o_ch(o, '\n');
 	}
 	for (; i < FWB_HIST_SLOTS; i++)
 		cum += h->slots[i];
-	fprintf(f, "%s_bucket{%s,le=\"+Inf\"} %llu\n%s_sum{%s} ", name, labels,
-		(unsigned long long)cum, name, labels);
-	fwb_prom_seconds(f, h->sum_ns);
-	fprintf(f, "\n%s_count{%s} %llu\n", name, labels, (unsigned long long)cum);
+	if (grow(o, plen))
+		o_mem(o, o->p + pre, plen);
+	o_str(o, "+Inf\"} ");
+	o_u64(o, cum);
+	o_ch(o, '\n');
+	o_str(o, name);
+	o_str(o, "_sum{");
+	o_str(o, labels);
+	o_str(o, "} ");
+	o_seconds(o, h->sum_ns);
+	o_ch(o, '\n');
+	o_str(o, name);
+	o_str(o, "_count{");
+	o_str(o, labels);
+	o_str(o, "} ");
+	o_u64(o, cum);
+	o_ch(o, '\n');
 }
 
 /*
@@ -134,7 +268,7 @@ struct per_mount {
 	const char *name, *type, *help;
 	size_t off;		/* field offset in struct fwb_mount */
 	enum kind kind;
-	int width;		/* 4 (int) or 8 bytes, for I64/RATIO_PCT */
+	int width;		/* 4 (int) or 8 bytes, for the signed kinds */
 };
 
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
@@ -209,28 +343,27 @@ static int64_t field_i64(const struct fwb_mount *m, const struct per_mount *p)
 	return *(const int64_t *)base;
 }
 
-static void value(FILE *f, const struct fwb_mount *m, const struct per_mount *p, long page_size)
+static void value(struct out *o, const struct fwb_mount *m, const struct per_mount *p, long page_size)
 {
 	int64_t v;
 
 	if (p->kind == U64) {
-		fprintf(f, "%llu\n", (unsigned long long)*(const uint64_t *)((const char *)m + p->off));
+		o_u64(o, *(const uint64_t *)((const char *)m + p->off));
 		return;
 	}
 	if (p->kind == NS_AS_SECONDS) {
-		fwb_prom_seconds(f, *(const uint64_t *)((const char *)m + p->off));
-		fputc('\n', f);
+		o_seconds(o, *(const uint64_t *)((const char *)m + p->off));
 		return;
 	}
 	v = field_i64(m, p);
 	if (p->kind == CLAMP0 && v < 0)
 		v = 0;
 	if (p->kind == RATIO_PCT)
-		fprintf(f, "%g\n", v / 100.0);
+		o_fmt(o, "%g", v / 100.0);
 	else if (p->kind == PAGES_AS_BYTES)
-		fprintf(f, "%lld\n", (long long)v * page_size);
+		o_i64(o, v * page_size);
 	else
-		fprintf(f, "%lld\n", (long long)v);
+		o_i64(o, v);
 }
 
 static bool known(const struct fwb_mount *m, const struct per_mount *p)
@@ -240,84 +373,105 @@ static bool known(const struct fwb_mount *m, const struct per_mount *p)
 	return field_i64(m, p) >= 0;
 }
 
-static void write_mount_values(FILE *f, const struct fwb_snapshot *s, char **labels, long page_size)
+static void write_mount_values(struct out *o, const struct fwb_snapshot *s, char **labels, long page_size)
 {
 	for (size_t j = 0; j < sizeof(per_mount) / sizeof(per_mount[0]); j++) {
 		const struct per_mount *p = &per_mount[j];
 
-		family(f, p->name, p->type, p->help);
+		family(o, p->name, p->type, p->help);
 		for (int i = 0; i < s->nmounts; i++) {
 			const struct fwb_mount *m = &s->mounts[i];
 
 			if (!labels[i] || !known(m, p))
 				continue;
-			fprintf(f, "%s{%s} ", p->name, labels[i]);
-			value(f, m, p, page_size);
+			o_str(o, p->name);
+			o_ch(o, '{');
+			o_str(o, labels[i]);
+			o_str(o, "} ");
+			value(o, m, p, page_size);
+			o_ch(o, '\n');
 		}
 	}
 }
 
-static void write_info(FILE *f, const struct fwb_snapshot *s, char **labels)
+static void write_info(struct out *o, const struct fwb_snapshot *s, char **labels)
 {
-	family(f, "fusewb_mount_info", "gauge",
+	family(o, "fusewb_mount_info", "gauge",
 	       "Always 1: a FUSE mount fusewb sees, with its bdi and mount source.");
 	for (int i = 0; i < s->nmounts; i++) {
 		if (!labels[i])
 			continue;
-		fprintf(f, "fusewb_mount_info{%s,bdi=\"", labels[i]);
-		fwb_prom_label_value(f, s->mounts[i].bdi);
-		fputs("\",source=\"", f);
-		fwb_prom_label_value(f, s->mounts[i].source);
-		fputs("\"} 1\n", f);
+		o_fmt(o, "fusewb_mount_info{%s,bdi=\"", labels[i]);
+		o_label(o, s->mounts[i].bdi);
+		o_str(o, "\",source=\"");
+		o_label(o, s->mounts[i].source);
+		o_str(o, "\"} 1\n");
 	}
 }
 
-static void write_daemons(FILE *f, const struct fwb_snapshot *s, char **labels)
+static void write_daemons(struct out *o, const struct fwb_snapshot *s, char **labels)
 {
-	family(f, "fusewb_daemon_processes", "gauge",
+	family(o, "fusewb_daemon_processes", "gauge",
 	       "Processes holding the connection's /dev/fuse open; 0 means the daemon is gone.");
 	for (int i = 0; i < s->nmounts; i++)
 		if (labels[i])
-			fprintf(f, "fusewb_daemon_processes{%s} %d\n", labels[i], s->mounts[i].ndaemons);
+			o_fmt(o, "fusewb_daemon_processes{%s} %d\n", labels[i], s->mounts[i].ndaemons);
 }
 
-static void write_histograms(FILE *f, const struct fwb_snapshot *s, char **labels, const le_table le)
+static void write_histograms(struct out *o, const struct fwb_snapshot *s, char **labels,
+			     const le_table le, bool requests)
 {
-	family(f, "fusewb_writeback_write_duration_seconds", "histogram",
+	family(o, "fusewb_writeback_write_duration_seconds", "histogram",
 	       "Writeback WRITE requests from send to the daemon's answer.");
 	for (int i = 0; i < s->nmounts; i++)
 		if (labels[i])
-			hist(f, "fusewb_writeback_write_duration_seconds", labels[i], &s->mounts[i].wb_lat, le);
+			hist(o, "fusewb_writeback_write_duration_seconds", labels[i], &s->mounts[i].wb_lat, le, 1);
+	if (!requests)
+		return;
 
-	family(f, "fusewb_request_duration_seconds", "histogram",
-	       "FUSE requests from send to answer, per opcode; writeback WRITEs are in "
-	       "fusewb_writeback_write_duration_seconds instead.");
+	family(o, "fusewb_request_duration_seconds", "histogram",
+	       "FUSE requests from send to answer, per opcode (bounds 4x apart); writeback WRITEs "
+	       "are in fusewb_writeback_write_duration_seconds instead.");
 	for (int i = 0; i < s->nmounts; i++) {
 		const struct fwb_mount *m = &s->mounts[i];
 
 		for (int j = 0; labels[i] && j < m->nops; j++) {
-			char ol[FWB_PATH_MAX * 5];	/* escaped labels: up to 3 bytes per input byte */
+			struct out ol = {0};
 
 			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
 				continue;
-			snprintf(ol, sizeof(ol), "%s,opcode=\"%s\"", labels[i], fwb_opcode_name(m->ops[j].opcode));
-			hist(f, "fusewb_request_duration_seconds", ol, &m->ops[j].lat, le);
+			o_str(&ol, labels[i]);
+			o_str(&ol, ",opcode=\"");
+			o_str(&ol, fwb_opcode_name(m->ops[j].opcode));
+			o_ch(&ol, '"');
+			if (ol.oom || !grow(&ol, 0)) {
+				o->oom = true;
+			} else {
+				ol.p[ol.len] = 0;
+				hist(o, "fusewb_request_duration_seconds", ol.p, &m->ops[j].lat, le,
+				     FWB_PROM_REQUEST_STEP);
+			}
+			free(ol.p);
 		}
 	}
 
-	family(f, "fusewb_request_errors_total", "counter",
+	family(o, "fusewb_request_errors_total", "counter",
 	       "FUSE requests answered with an error, per opcode (writeback WRITEs excluded).");
 	for (int i = 0; i < s->nmounts; i++) {
 		const struct fwb_mount *m = &s->mounts[i];
 
-		for (int j = 0; labels[i] && j < m->nops; j++)
-			if (!(m->ops[j].opcode & FWB_OP_WRITEBACK))
-				fprintf(f, "fusewb_request_errors_total{%s,opcode=\"%s\"} %llu\n", labels[i],
-					fwb_opcode_name(m->ops[j].opcode), (unsigned long long)m->ops[j].errors);
+		for (int j = 0; labels[i] && j < m->nops; j++) {
+			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
+				continue;
+			o_fmt(o, "fusewb_request_errors_total{%s,opcode=\"%s\"} ", labels[i],
+			      fwb_opcode_name(m->ops[j].opcode));
+			o_u64(o, m->ops[j].errors);
+			o_ch(o, '\n');
+		}
 	}
 }
 
-static void write_vm(FILE *f, const struct fwb_vmstat *vm, long page_size)
+static void write_vm(struct out *o, const struct fwb_vmstat *vm, long page_size)
 {
 	static const struct { const char *name, *help; size_t off; } v[] = {
 		{ "fusewb_vm_dirty_bytes", "Dirty page cache of the whole system (nr_dirty).",
@@ -336,9 +490,9 @@ static void write_vm(FILE *f, const struct fwb_vmstat *vm, long page_size)
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		int64_t x = *(const int64_t *)((const char *)vm + v[i].off);
 
-		family(f, v[i].name, "gauge", v[i].help);
+		family(o, v[i].name, "gauge", v[i].help);
 		if (x >= 0)
-			fprintf(f, "%s %lld\n", v[i].name, (long long)x * page_size);
+			o_fmt(o, "%s %lld\n", v[i].name, (long long)x * page_size);
 	}
 }
 
@@ -352,7 +506,7 @@ static const char *state_label(enum fwb_source_state st)
 	}
 }
 
-static void write_self(FILE *f, const struct fwb_snapshot *s, const struct fwb_prom_ctx *c)
+static void write_self(struct out *o, const struct fwb_snapshot *s, const struct fwb_prom_ctx *c)
 {
 	static const struct { const char *reason; size_t off; } drops[] = {
 		{ "pending_full", offsetof(struct fwb_drops, pending_full) },
@@ -362,52 +516,64 @@ static void write_self(FILE *f, const struct fwb_snapshot *s, const struct fwb_p
 		{ "bdistats_full", offsetof(struct fwb_drops, bdistats_full) },
 	};
 
-	family(f, "fusewb_mounts", "gauge", "FUSE connections exported.");
-	fprintf(f, "fusewb_mounts %d\n", s->nmounts);
-	family(f, "fusewb_collector_drops_total", "counter",
+	family(o, "fusewb_mounts", "gauge", "FUSE connections exported.");
+	o_fmt(o, "fusewb_mounts %d\n", s->nmounts);
+	family(o, "fusewb_collector_drops_total", "counter",
 	       "Events the BPF collector could not account, by reason (full tables, ends without a send).");
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
-		fprintf(f, "fusewb_collector_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
-			(unsigned long long)*(const __u64 *)((const char *)&s->drops + drops[i].off));
-	family(f, "fusewb_source_info", "gauge",
+		o_fmt(o, "fusewb_collector_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
+		      (unsigned long long)*(const __u64 *)((const char *)&s->drops + drops[i].off));
+	family(o, "fusewb_source_info", "gauge",
 	       "Always 1: a data source of the collector and its state (in_use, available, failed, unavailable).");
 	for (int i = 0; i < c->nsrcs; i++) {
-		fputs("fusewb_source_info{group=\"", f);
-		fwb_prom_label_value(f, c->srcs[i].group);
-		fputs("\",source=\"", f);
-		fwb_prom_label_value(f, c->srcs[i].name);
-		fprintf(f, "\",state=\"%s\"} 1\n", state_label(c->srcs[i].state));
+		o_str(o, "fusewb_source_info{group=\"");
+		o_label(o, c->srcs[i].group);
+		o_str(o, "\",source=\"");
+		o_label(o, c->srcs[i].name);
+		o_fmt(o, "\",state=\"%s\"} 1\n", state_label(c->srcs[i].state));
 	}
-	family(f, "fusewb_exporter_scrapes_total", "counter", "Scrapes served since the exporter started.");
-	fprintf(f, "fusewb_exporter_scrapes_total %llu\n", (unsigned long long)c->scrapes);
-	family(f, "fusewb_scrape_duration_seconds", "gauge",
+	family(o, "fusewb_exporter_scrapes_total", "counter", "Scrapes served since the exporter started.");
+	o_fmt(o, "fusewb_exporter_scrapes_total %llu\n", (unsigned long long)c->scrapes);
+	family(o, "fusewb_scrape_duration_seconds", "gauge",
 	       "Time this scrape spent reading BPF maps, mountinfo and sysfs.");
 	if (c->collect_seconds >= 0)
-		fprintf(f, "fusewb_scrape_duration_seconds %.6f\n", c->collect_seconds);
+		o_fmt(o, "fusewb_scrape_duration_seconds %.6f\n", c->collect_seconds);
 }
 
-void fwb_prom_write(FILE *f, const struct fwb_snapshot *s, const struct fwb_prom_ctx *c)
+char *fwb_prom_render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c, size_t *len)
 {
 	char **labels = calloc(s->nmounts ? s->nmounts : 1, sizeof(*labels));
 	long page_size = c->page_size > 0 ? c->page_size : 4096;
+	struct out o = {0};
 	le_table le;
 
-	for (int i = 0; i < NSLOTS; i++)
+	if (!labels)
+		return NULL;
+	/* sized like the last scrape: no realloc chain through megabytes */
+	if (c->size_hint)
+		grow(&o, c->size_hint + c->size_hint / 8);
+	for (int i = 0; i < NBOUNDS; i++)
 		snprintf(le[i], sizeof(le[i]), "%.12g",
 			 fwb_hist_slot_upper_ns(i + FWB_PROM_FIRST_SLOT) / 1e9);
-	/* without memory for labels a mount is skipped whole, never half-written */
-	for (int i = 0; labels && i < s->nmounts; i++)
-		labels[i] = mount_labels(&s->mounts[i]);
-	if (labels) {
-		write_info(f, s, labels);
-		write_histograms(f, s, labels, (const char (*)[24])le);
-		write_mount_values(f, s, labels, page_size);
-		if (c->daemons_known)
-			write_daemons(f, s, labels);
-		for (int i = 0; i < s->nmounts; i++)
-			free(labels[i]);
-		free(labels);
+	for (int i = 0; i < s->nmounts; i++)
+		if (!(labels[i] = mount_labels(&s->mounts[i])))
+			o.oom = true;
+	write_info(&o, s, labels);
+	write_histograms(&o, s, labels, (const char (*)[24])le, !c->no_requests);
+	write_mount_values(&o, s, labels, page_size);
+	if (c->daemons_known)
+		write_daemons(&o, s, labels);
+	write_vm(&o, &s->vm, page_size);
+	write_self(&o, s, c);
+	for (int i = 0; i < s->nmounts; i++)
+		free(labels[i]);
+	free(labels);
+	/* a partial exposition would read as vanished series: all or nothing */
+	if (o.oom || !grow(&o, 0)) {
+		free(o.p);
+		return NULL;
 	}
-	write_vm(f, &s->vm, page_size);
-	write_self(f, s, c);
+	o.p[o.len] = 0;
+	*len = o.len;
+	return o.p;
 }

@@ -23,6 +23,26 @@ static struct fwb_mount *by_conn(struct fwb_snapshot *s, uint32_t conn)
 	return NULL;
 }
 
+static bool conn_was_seen(const struct fwb_collector *c, uint32_t conn)
+{
+	for (int i = 0; i < c->nlast_conns; i++)
+		if (c->last_conns[i] == conn)
+			return true;
+	return false;
+}
+
+static void remember_conns(struct fwb_collector *c, const struct fwb_snapshot *s)
+{
+	uint32_t *n = realloc(c->last_conns, sizeof(*n) * (s->nmounts ? s->nmounts : 1));
+
+	if (!n)
+		return;
+	c->last_conns = n;
+	c->nlast_conns = s->nmounts;
+	for (int i = 0; i < s->nmounts; i++)
+		n[i] = s->mounts[i].conn;
+}
+
 /* Tell the throttle program which bdis are FUSE ones; drop names of gone mounts. */
 static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 {
@@ -62,7 +82,7 @@ static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_sta
 	o->errors = v->errors;
 	o->bytes = v->bytes;
 	memcpy(o->lat.slots, v->hist, sizeof(o->lat.slots));
-	o->lat.count = v->count;
+	o->lat.count = v->timed;
 	o->lat.sum_ns = v->lat_sum_ns;
 	o->lat.max_ns = v->lat_max_ns;
 	if (opcode & FWB_OP_WRITEBACK) {
@@ -96,8 +116,11 @@ static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 
 		prev = &k;
 		if (!m) {
-			/* the mount went away: its counters must not come back with a reused number */
-			if (nstale < 64)
+			/*
+			 * The mount went away: its counters must not come back with a
+			 * reused number.  One mountinfo read that missed it is not enough.
+			 */
+			if (nstale < 64 && !conn_was_seen(c, k.conn))
 				stale[nstale++] = k;
 			continue;
 		}
@@ -108,6 +131,7 @@ static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 			struct fwb_op_stats *v = &vals[cpu];
 
 			sum.count += v->count;
+			sum.timed += v->timed;
 			sum.errors += v->errors;
 			sum.bytes += v->bytes;
 			sum.pages += v->pages;
@@ -185,15 +209,22 @@ static int cmp_pending(const void *a, const void *b)
 static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	const struct fwb_pending *tab = c->skel->bss->pending;
+	uint64_t ns_per_jiffy = 1000000000ULL / (c->ki.hz ? c->ki.hz : 250);
+	uint32_t now_jiffies;
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.read_clock), NULL))
+		return;
+	now_jiffies = c->skel->bss->clock.jiffies;
 
 	for (int i = 0; i < FWB_PENDING_SLOTS; i++) {
 		struct fwb_pending p = tab[i];	/* copy: the kernel may change it meanwhile */
 		struct fwb_mount *m;
 		uint64_t age;
 
-		if (!p.key || !p.start_ns || !(m = by_conn(s, p.conn)))
+		/* opcode is 0 while a send is still filling the slot in */
+		if (!p.key || !p.opcode || !(m = by_conn(s, p.key >> 32)))
 			continue;
-		age = s->mono_ns > p.start_ns ? s->mono_ns - p.start_ns : 0;
+		age = (uint64_t)(uint32_t)(now_jiffies - p.start_jiffies) * ns_per_jiffy;
 		m->pending_count++;
 		if (age > m->pending_oldest_ns)
 			m->pending_oldest_ns = age;
@@ -204,8 +235,10 @@ static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
 				continue;
 			m->pending = n;
 			n[m->npending++] = (struct fwb_pending_req){
-				.age_ns = age, .nodeid = p.nodeid, .opcode = p.opcode,
-				.pid = p.pid, .pages = p.pages,
+				.age_ns = age, .nodeid = p.nodeid, .pid = p.pid, .pages = p.pages,
+				.opcode = p.opcode & FWB_PENDING_WB ?
+					  (p.opcode & ~FWB_PENDING_WB) | FWB_OP_WRITEBACK : p.opcode,
+				.unique = (uint32_t)p.key,
 			};
 		}
 	}
@@ -218,46 +251,50 @@ static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
 	}
 }
 
-static char proc_state(int tgid)
-{
-	char path[64], *s, *rp;
-	char st = '?';
+#define DEVFILES_TTL_NS	(2 * 1000000000ULL)
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", tgid);
-	s = fwb_read_file(path, NULL);
-	/* the comm field may hold spaces and parens: the state follows the last ')' */
-	if (s && (rp = strrchr(s, ')')) && rp[1] == ' ')
-		st = rp[2];
-	free(s);
-	return st;
-}
-
-static void read_daemons(struct fwb_collector *c, struct fwb_snapshot *s)
+/* Run the task_file iterator, at most every DEVFILES_TTL_NS: daemons come and go rarely. */
+static void refresh_devfiles(struct fwb_collector *c, uint64_t now)
 {
-	struct fwb_devfile df;
+	struct fwb_devfile df, *n;
 	int fd;
 
-	if (!c->iter_link)
+	if (!c->iter_link || (c->devfiles_ns && now - c->devfiles_ns < DEVFILES_TTL_NS))
 		return;
 	fd = bpf_iter_create(bpf_link__fd(c->iter_link));
 	if (fd < 0)
 		return;
+	c->ndevfiles = 0;
 	while (read(fd, &df, sizeof(df)) == sizeof(df)) {
-		struct fwb_mount *m = by_conn(s, df.conn);
+		n = realloc(c->devfiles, sizeof(*n) * (c->ndevfiles + 1));
+		if (!n)
+			break;
+		c->devfiles = n;
+		c->devfiles[c->ndevfiles++] = df;
+	}
+	close(fd);
+	c->devfiles_ns = now;
+}
+
+static void read_daemons(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	refresh_devfiles(c, s->mono_ns);
+	for (int i = 0; i < c->ndevfiles; i++) {
+		const struct fwb_devfile *df = &c->devfiles[i];
+		struct fwb_mount *m = by_conn(s, df->conn);
 		bool seen = false;
 
 		if (!m)
 			continue;
-		for (int i = 0; i < m->ndaemons; i++)
-			seen |= m->daemons[i].tgid == (int)df.tgid;
+		for (int j = 0; j < m->ndaemons; j++)
+			seen |= m->daemons[j].tgid == (int)df->tgid;
 		if (seen || m->ndaemons == FWB_MAX_DAEMONS)
 			continue;
-		m->daemons[m->ndaemons].tgid = df.tgid;
-		memcpy(m->daemons[m->ndaemons].comm, df.comm, sizeof(df.comm));
-		m->daemons[m->ndaemons].state = proc_state(df.tgid);
+		m->daemons[m->ndaemons].tgid = df->tgid;
+		memcpy(m->daemons[m->ndaemons].comm, df->comm, sizeof(df->comm));
+		m->daemons[m->ndaemons].state = df->state ? df->state : '?';
 		m->ndaemons++;
 	}
-	close(fd);
 }
 
 int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
@@ -281,6 +318,7 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	read_bdis(c, s);
 	read_pending(c, s);
 	read_daemons(c, s);
+	remember_conns(c, s);
 	s->drops = c->skel->bss->drops;
 	return 0;
 }
@@ -383,6 +421,11 @@ static bool mount_matches(const struct fwb_mount *m, const char *f)
 		}
 	}
 	return false;
+}
+
+bool fwb_mount_matches(const struct fwb_mount *m, const char *f)
+{
+	return mount_matches(m, f);
 }
 
 bool fwb_filter_known(const struct fwb_snapshot *s, const char *f)

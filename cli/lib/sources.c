@@ -196,14 +196,41 @@ int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **out, int *n
 	return 0;
 }
 
+/*
+ * "tp_btf fuse_request_* writeback_dirty_folio + tracepoint balance_dirty_pages
+ * + iter task_file": BPF sources in use, grouped by kind, for one header line.
+ */
 void fwb_sources_summary(const struct fwb_source *srcs, int n, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < n && off < len; i++)
-		if (srcs[i].state == FWB_SRC_IN_USE && srcs[i].prog)
-			off += snprintf(buf + off, len - off, "%s%s", off ? " " : "", srcs[i].name);
+	for (int i = 0; i < n; i++) {
+		const char *colon = srcs[i].name ? strchr(srcs[i].name, ':') : NULL;
+		size_t kind = colon ? (size_t)(colon - srcs[i].name) : 0;
+		bool first_of_kind = true, twin = false;
+
+		if (srcs[i].state != FWB_SRC_IN_USE || !srcs[i].prog || !colon)
+			continue;
+		for (int j = 0; j < i; j++) {
+			const char *c2 = strchr(srcs[j].name, ':');
+
+			if (srcs[j].state != FWB_SRC_IN_USE || !srcs[j].prog || !c2)
+				continue;
+			if ((size_t)(c2 - srcs[j].name) == kind && !strncmp(srcs[j].name, srcs[i].name, kind))
+				first_of_kind = false;
+			/* fuse_request_send + fuse_request_end read as fuse_request_* */
+			if (!strncmp(c2 + 1, "fuse_request_", 13) && !strncmp(colon + 1, "fuse_request_", 13))
+				twin = true;
+		}
+		if (twin || off >= len)
+			continue;
+		if (first_of_kind)
+			off += snprintf(buf + off, len - off, "%s%.*s", off ? " + " : "", (int)kind, srcs[i].name);
+		if (off < len)
+			off += snprintf(buf + off, len - off, " %s", !strncmp(colon + 1, "fuse_request_", 13) ?
+					"fuse_request_*" : colon + 1);
+	}
 	if (!off)
 		snprintf(buf, len, "none");
 }

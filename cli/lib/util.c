@@ -67,3 +67,11 @@ double fwb_parse_seconds(const char *arg, const char *what)
 	}
 	return v;
 }
+
+void fwb_trim_slashes(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = 0;
+}

@@ -370,7 +370,6 @@ static int tfs_write(const char *path, const char *buf, size_t size,
 
 	(void)path;
 	gate(OP_WRITE);
-	selfio();
 
 	pthread_mutex_lock(&st.lock);
 	fail = st.fail_write;
@@ -385,6 +384,13 @@ static int tfs_write(const char *path, const char *buf, size_t size,
 	st.writes++;
 	st.write_bytes += (uint64_t)n;
 	pthread_mutex_unlock(&st.lock);
+	/*
+	 * After pwrite() so the backing mtime has moved: without the writeback
+	 * cache the kernel then sees changed attributes on the GETATTR this
+	 * stat() sends and invalidates the page cache, which waits for the
+	 * very folios this unanswered WRITE carries.
+	 */
+	selfio();
 	return (int)n;
 }
 
@@ -860,7 +866,8 @@ int main(int argc, char **argv)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 
-	ret = fuse_loop_mt(g.fuse, &lcfg) ? 1 : 0;
+	/* >0 means "stopped by a signal": a normal way to end. */
+	ret = fuse_loop_mt(g.fuse, &lcfg) < 0 ? 1 : 0;
 
 	if (have_ctl) {
 		pthread_cancel(ctl_thread);

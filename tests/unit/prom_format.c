@@ -8,25 +8,14 @@
 
 static char *render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c)
 {
-	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char *t = fwb_prom_render(s, c, &len);
 
-	fwb_prom_write(f, s, c);
-	fclose(f);
-	return buf;
+	ok(t && strlen(t) == len, "rendered %zu bytes, length matches", len);
+	return t;
 }
 
-static char *label(const char *v)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	fwb_prom_label_value(f, v);
-	fclose(f);
-	return buf;
-}
+#define label fwb_prom_label_escape
 
 /* the value of the sample whose line starts with prefix (name{labels}), or NULL */
 static const char *sample(const char *text, const char *prefix)
@@ -181,8 +170,14 @@ int main(void)
 	is_str(S("fusewb_pending_requests", ""), "2", "pending requests");
 	is_str(S("fusewb_pending_oldest_age_seconds", ""), "61.000000000", "oldest pending age");
 	is_str(S("fusewb_daemon_processes", ""), "1", "daemon processes");
-	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\""), "4",
-	       "per-opcode histogram");
+	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"1.6384e-05\""), "4",
+	       "per-opcode histogram (slot 12 counted at the 4x bound above it)");
+	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"4.096e-06\""), "0",
+	       "per-opcode histogram: bound below the slot");
+	ok(!S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\""),
+	   "per-opcode histogram: bounds are 4x apart");
+	snprintf(key, sizeof(key), "fusewb_request_duration_seconds_bucket%s,opcode=\"GETATTR\"", L);
+	ok(count_lines(t, key) == 16, "16 per-opcode buckets (15 finite + Inf), got %d", count_lines(t, key));
 	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000020000", "per-opcode _sum");
 	is_str(S("fusewb_request_errors_total", ",opcode=\"GETATTR\""), "1", "per-opcode errors");
 	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
@@ -219,6 +214,14 @@ int main(void)
 	is_str(esc, "", "NULL label is empty");
 	free(esc);
 	free(t);
+
+	/* --no-collect.requests */
+	c.no_requests = true;
+	t = render(&s, &c);
+	ok(!strstr(t, "fusewb_request_"), "no per-opcode series without request collection");
+	ok(strstr(t, "fusewb_writeback_write_duration_seconds_count{") != NULL, "writeback histogram stays");
+	free(t);
+	c.no_requests = false;
 
 	/* an empty snapshot still declares the families and the exporter's own metrics */
 	s.nmounts = 0;

@@ -110,11 +110,18 @@ check "every completion carries a non-zero duration_ns (max $maxd ns)" \
 	test "$nend" -gt 0 -a "$nzero" = 0
 nerr=$(field /tmp/trace1 fuse_writepage_end error | awk '$1 != 0' | wc -l)
 check "no completion reports an error" test "$nerr" = 0
-unpaired=$(field /tmp/trace1 fuse_writepage_end wpa | while read -r w; do
-	grep -q " fuse_writepage_tmp_alloc: .* wpa $w\$" /tmp/trace1 || echo "$w"
-done | wc -l)
-check "every completion pairs with a temp alloc by wpa ($unpaired unpaired)" \
-	test "$unpaired" = 0
+# pair by request id: every end needs tmp_alloc events of the same id,
+# as many as the pages it completes
+field /tmp/trace1 fuse_writepage_tmp_alloc id >/tmp/alloc_ids
+field /tmp/trace1 fuse_writepage_end id >/tmp/end_ids
+field /tmp/trace1 fuse_writepage_end pages >/tmp/end_pages
+unpaired=$(awk 'FILENAME == "/tmp/alloc_ids" {n[$1]++; next}
+	FILENAME == "/tmp/end_ids" {id[FNR] = $1; next}
+	{ if (n[id[FNR]] != $1) bad++ } END {print bad + 0}' \
+	/tmp/alloc_ids /tmp/end_ids /tmp/end_pages)
+ndistinct=$(sort -u /tmp/end_ids | wc -l)
+check "every completion pairs with its temp allocs by id ($unpaired unpaired)" \
+	test "$unpaired" = 0 -a "$ndistinct" = "$nend"
 
 # 2. re-dirtying pages under writeback with slow WRITEs must wait
 echo 'delay write 30' >/tmp/ctl

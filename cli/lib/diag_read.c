@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Reading the diagnose iterators: diag_files (daemons, users of FUSE
+ * mounts, every connection's queues) then diag_tasks (threads worth a
+ * look; it reports the daemons diag_files just found, so the order
+ * matters).  Nothing here touches a FUSE mount.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "diag.h"
+
+#define GROW(arr, n, rec) do {						\
+	void *n_ = realloc((arr), sizeof(*(arr)) * ((n) + 1));		\
+	if (!n_)							\
+		return -ENOMEM;						\
+	(arr) = n_;							\
+	memcpy(&(arr)[(n)++], (rec), sizeof(*(arr)));			\
+} while (0)
+
+static int add_record(struct fwb_diag_raw *r, const struct fwb_diag_hdr *h)
+{
+	switch (h->kind) {
+	case FWB_DIAG_DEV:
+		if (h->size != sizeof(struct fwb_diag_dev))
+			break;
+		GROW(r->devs, r->ndevs, h);
+		return 0;
+	case FWB_DIAG_CONN:
+		if (h->size != sizeof(struct fwb_diag_conn))
+			break;
+		GROW(r->conns, r->nconns, h);
+		return 0;
+	case FWB_DIAG_REQ:
+		if (h->size != sizeof(struct fwb_diag_req))
+			break;
+		GROW(r->reqs, r->nreqs, h);
+		return 0;
+	case FWB_DIAG_FILE:
+		if (h->size != sizeof(struct fwb_diag_file))
+			break;
+		GROW(r->files, r->nfiles, h);
+		return 0;
+	case FWB_DIAG_TASK:
+		if (h->size != sizeof(struct fwb_diag_task))
+			break;
+		GROW(r->tasks, r->ntasks, h);
+		return 0;
+	}
+	r->skipped++;
+	return 0;
+}
+
+int fwb_diag_parse(const void *buf, size_t len, struct fwb_diag_raw *r)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct fwb_diag_hdr) <= len) {
+		struct fwb_diag_hdr h;
+		/* records are 8-byte multiples, but the buffer need not be aligned */
+		union {
+			struct fwb_diag_dev d;
+			struct fwb_diag_conn c;
+			struct fwb_diag_req q;
+			struct fwb_diag_file f;
+			struct fwb_diag_task t;
+		} u;
+		int err;
+
+		memcpy(&h, (const char *)buf + off, sizeof(h));
+		if (h.size < sizeof(h) || h.size > len - off) {
+			r->skipped++;
+			return -EINVAL;	/* a torn stream: the rest cannot be framed */
+		}
+		if (h.size <= sizeof(u)) {
+			memcpy(&u, (const char *)buf + off, h.size);
+			err = add_record(r, (const struct fwb_diag_hdr *)&u);
+			if (err)
+				return err;
+		} else {
+			r->skipped++;
+		}
+		off += h.size;
+	}
+	return off == len ? 0 : -EINVAL;
+}
+
+/* The whole stream of one iterator session, so records never straddle reads. */
+static int read_iter(struct fwb_collector *c, const char *prog, char **out, size_t *outlen)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	int fd = fwb_collector_iter_fd(c, prog);
+
+	if (fd < 0) {
+		free(buf);
+		return fd;
+	}
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 1 << 15) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int fwb_diag_read(struct fwb_collector *c, struct fwb_diag_raw *r)
+{
+	/* diag_tasks measures off-CPU time against the reader's own arrival on a CPU */
+	struct timespec nap = { 0, 200000 };
+	char *buf;
+	size_t len;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = read_iter(c, "diag_files", &buf, &len);
+	if (err)
+		return err;
+	err = fwb_diag_parse(buf, len, r);
+	free(buf);
+	if (err == -ENOMEM)
+		return err;
+	nanosleep(&nap, NULL);
+	err = read_iter(c, "diag_tasks", &buf, &len);
+	if (err)
+		return err;
+	err = fwb_diag_parse(buf, len, r);
+	free(buf);
+	r->mono_ns = fwb_mono_ns();
+	return err == -ENOMEM ? err : 0;
+}
+
+void fwb_diag_raw_free(struct fwb_diag_raw *r)
+{
+	free(r->devs);
+	free(r->conns);
+	free(r->reqs);
+	free(r->files);
+	free(r->tasks);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# How long a scrape of `fusewb export` takes with many FUSE mounts.
+#   bash tests/bench/export_scrape.sh [MOUNTS [SCRAPES [EXPORT OPTIONS...]]]
+#   (default 100 mounts, 50 scrapes)
+# Mounts MOUNTS testfs instances, gives each a little traffic (so every mount
+# has a handful of per-opcode histograms), then scrapes the exporter SCRAPES
+# times and prints the median and worst of: the whole HTTP request (curl),
+# and the collection part alone (fusewb_scrape_duration_seconds).  Everything
+# is unmounted by tests/lib.sh's exit trap, however the script ends.
+set -u
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$ROOT/tests/lib.sh"
+NMOUNTS=${1:-100}
+NSCRAPES=${2:-50}
+shift 2 2>/dev/null || shift $#	# the rest goes to fusewb export (e.g. --no-collect.requests)
+
+[ "$(id -u)" = 0 ] || { echo "export_scrape: needs root" >&2; exit 1; }
+# the exporter first: only traffic after it loaded is in its maps
+"$FUSEWB" export --web.listen-address=127.0.0.1:0 "$@" 2> "$T_TMP/export.err" &
+T_BG_PIDS+=($!)
+port=
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T_TMP/export.err")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || { cat "$T_TMP/export.err" >&2; exit 1; }
+for i in $(seq "$NMOUNTS"); do
+	testfs_mount "b$i" || { echo "export_scrape: mount $i failed" >&2; exit 1; }
+	# create, write, fsync, flush, release, open, read, getattr: a typical opcode mix
+	timeout 10 dd if=/dev/zero of="${TFS_MNT[b$i]}/f" bs=64k count=4 conv=fsync status=none
+	timeout 10 cat "${TFS_MNT[b$i]}/f" > /dev/null
+	timeout 10 ls -l "${TFS_MNT[b$i]}" > /dev/null
+done
+url=http://127.0.0.1:$port/metrics
+
+curl -s --max-time 10 "$url" > "$T_TMP/scrape"
+mounts=$(awk '/^fusewb_mounts / { print $2 }' "$T_TMP/scrape")
+series=$(grep -vc '^#' "$T_TMP/scrape")
+bytes=$(wc -c < "$T_TMP/scrape")
+: > "$T_TMP/http"
+: > "$T_TMP/collect"
+for _ in $(seq "$NSCRAPES"); do
+	curl -s --max-time 10 -o "$T_TMP/scrape" -w '%{time_total}\n' "$url" >> "$T_TMP/http"
+	awk '/^fusewb_scrape_duration_seconds / { print $2 }' "$T_TMP/scrape" >> "$T_TMP/collect"
+done
+stats() { sort -g "$1" | awk '{ v[NR] = $1 } END { printf "median %.2f ms, max %.2f ms", v[int((NR + 1) / 2)] * 1000, v[NR] * 1000 }'; }
+echo "export_scrape: $mounts FUSE mounts, $series samples, $bytes bytes per scrape, $NSCRAPES scrapes"
+echo "export_scrape: whole HTTP scrape (curl):          $(stats "$T_TMP/http")"
+echo "export_scrape: collection (snapshot) part:        $(stats "$T_TMP/collect")"

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# fusewbtop on a real terminal (tmux, 80x24): a fast and a slow (write delay
+# 50 ms) testfs under a writable-mmap workload.  The pane is captured as text
+# and the numbers of the rows asserted; then every key, resizing, and that
+# q and ^C both give the terminal back.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/40-top.bash"
+need_root
+command -v tmux >/dev/null || skip_all "tmux is not installed (scripts/packages/top.txt)"
+
+testfs_mount fast || { echo "Bail out! cannot mount testfs"; exit 1; }
+testfs_mount slow --delay write=50 || { echo "Bail out! cannot mount testfs"; exit 1; }
+FAST=${TFS_MNT[fast]}
+SLOW=${TFS_MNT[slow]}
+for m in "$FAST" "$SLOW"; do
+	"$MMAPWRITE" --size 8 --passes 1000000 --rewrite "$m/f" >/dev/null 2>&1 &
+	T_BG_PIDS+=($!)
+done
+
+# the shell outlives fusewbtop: its exit status and the terminal state stay readable
+tm_start top 80 24 "TERM=xterm-256color $TOP $FAST $SLOW; echo EXIT=\$?; sleep 600"
+t_like "$(tm display -p -t top '#{window_width}x#{window_height}')" '^80x24$' "terminal is 80x24"
+# a frame with p50 for the slow mount: rates need one interval
+cap=$(tm_wait top 'slow/mnt +[0-9.]+ +[0-9.]+ +[0-9.]+' 10)
+ok $? "a frame with rates for the slow mount"
+diag "pane at 80x24:"
+while IFS= read -r l; do diag "| $l"; done <<<"$cap"
+
+heading=$(grep -m1 '^MOUNTPOINT ' <<<"$cap")
+for col in WR/s MB/s p50ms p99ms DIRTY LIM% PEND OLDEST FLAG; do
+	[[ " $heading " == *" $col "* ]]
+	ok $? "80 columns: $col is shown"
+done
+t_like "$heading" 'FLAG *$' "80 columns: the last column (FLAG) is not cut"
+longest=$(awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }' <<<"$cap")
+t_cmp "$longest" '<=' 80 "no line wider than the terminal"
+row=$(grep -E 'slow/mnt ' <<<"$cap")
+nh=$(wc -w <<<"$heading")
+nr=$(wc -w <<<"$row")
+t_cmp "$nr" '>=' $((nh - 1)) "slow row has a value under every heading (FLAG empty)"
+t_cmp "$(pane_val "$cap" 'slow/mnt$' MB/s)" '>' 0 "slow mount: MB/s non-zero"
+t_cmp "$(pane_val "$cap" 'fast/mnt$' MB/s)" '>' 0 "fast mount: MB/s non-zero"
+p50=$(pane_val "$cap" 'slow/mnt$' p50ms)
+t_cmp "$p50" '>=' 33 "slow mount: p50 >= 33 ms (50 ms delay)"
+t_cmp "$p50" '<=' 90 "slow mount: p50 <= 90 ms (50 ms delay)"
+t_cmp "$(pane_val "$cap" 'fast/mnt$' p50ms)" '<' 30 "fast mount: p50 < 30 ms"
+t_like "$(sed -n 2p <<<"$cap")" '^sources: tp_btf:fuse_request_send' "sources line"
+t_like "$(sed -n 3p <<<"$cap")" '^vm: nr_dirty [0-9.]+[BKMG]' "vm line"
+t_like "$(tail -1 <<<"$cap")" '^q:quit' "key help in the footer"
+
+# sort: s moves to the next column
+tm send-keys -t top s
+cap=$(tm_wait top 'sort p50ms \(desc\)' 3)
+ok $? "s: sort by the next column (p50ms)"
+t_like "$(grep -A1 '^MOUNTPOINT' <<<"$cap" | tail -1)" 'slow/mnt ' "sorted by p50: the slow mount first"
+tm send-keys -t top r
+tm_wait top 'sort p50ms \(asc\)' 3 >/dev/null
+ok $? "r: reverse the order"
+tm send-keys -t top '<'
+tm_wait top 'sort MB/s \(desc\)' 3 >/dev/null
+ok $? "<: back to MB/s"
+
+# filter
+tm send-keys -t top / s l o w Enter
+cap=$(tm_wait top "filter 'slow'" 3)
+ok $? "/: filter prompt applied"
+t_cmp "$(grep -c 'fast/mnt' <<<"$cap")" == 0 "filter hides the fast mount"
+t_cmp "$(grep -c 'slow/mnt' <<<"$cap")" == 1 "filter keeps the slow mount"
+tm send-keys -t top / C-u Enter
+cap=$(tm_wait top '2 FUSE mounts' 3)
+ok $? "empty filter: every mount again"
+
+# detail view of the slow mount
+tm send-keys -t top / s l o w Enter
+sleep 0.3
+tm send-keys -t top Enter
+cap=$(tm_wait top 'Writeback latency \(this interval\)' 3)
+ok $? "Enter: detail view"
+t_like "$cap" "$(basename "$(dirname "$SLOW")")/mnt  fuse.testfs" "detail: the selected mount's title"
+t_like "$cap" 'daemon: [0-9]+ testfs' "detail: daemon"
+tm send-keys -t top G
+cap=$(tm_wait top 'Tasks waiting on writeback' 3)
+ok $? "detail: scrolls to the task tables"
+t_like "$cap" 'Requests by opcode|Pending requests|Tasks dirtying' "detail: tables below the histogram"
+tm send-keys -t top g
+cap=$(tm_wait top '33\.6ms-67\.1ms +\|#' 4)
+ok $? "detail: latency bars in the 50 ms bucket"
+tm send-keys -t top c
+tm_wait top 'Writeback latency \(since start\)' 3 >/dev/null
+ok $? "c: since start"
+tm send-keys -t top Escape
+tm_wait top $'\nMOUNTPOINT ' 3 >/dev/null
+ok $? "Esc: back to the list"
+tm send-keys -t top / C-u Enter
+
+# help, pause, interval
+tm send-keys -t top h
+tm_wait top 'Help \(any key returns\)' 3 >/dev/null
+ok $? "h: help"
+tm send-keys -t top x
+tm_wait top $'\nMOUNTPOINT ' 3 >/dev/null
+ok $? "any key leaves help"
+tm send-keys -t top p
+cap=$(tm_wait top '\[PAUSED\]' 3)
+ok $? "p: paused"
+t1=$(pane_title_time "$cap")
+sleep 2.2
+t2=$(pane_title_time "$(tm_cap top)")
+t_like "$t2" "^$t1\$" "paused: no refresh"
+tm send-keys -t top p
+sleep 2.2
+t3=$(pane_title_time "$(tm_cap top)")
+[ -n "$t3" ] && [ "$t3" != "$t1" ]
+ok $? "p again: refreshing ($t1 -> $t3)"
+tm send-keys -t top d 0 . 5 Enter
+tm_wait top 'every 0\.5s' 3 >/dev/null
+ok $? "d: interval changed to 0.5 s"
+tm send-keys -t top d x Enter
+tm_wait top 'invalid interval' 3 >/dev/null
+ok $? "d: a bad interval is refused with a message"
+
+# resizing
+tm resize-window -t top -x 60 -y 15
+cap=$(tm_wait top 'MOUNTPOINT.*FLAG' 3)
+ok $? "resized to 60x15: table redrawn with the FLAG column"
+longest=$(awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }' <<<"$cap")
+t_cmp "$longest" '<=' 60 "60 columns: no line wider"
+tm resize-window -t top -x 160 -y 40
+cap=$(tm_wait top 'MOUNTPOINT.*FSTYPE.*DAEMON' 3)
+ok $? "resized to 160x40: FSTYPE and DAEMON columns appear"
+t_like "$cap" "$SLOW +fuse.testfs +${TFS_PID[slow]}/testfs" "wide: whole mount point, fs type, daemon"
+tm resize-window -t top -x 80 -y 24
+
+# q: exits 0 and gives the terminal back (no alternate screen, cursor on)
+tm send-keys -t top q
+tm_wait top 'EXIT=0' 3 >/dev/null
+ok $? "q: exits with status 0"
+t_like "$(tm display -p -t top '#{alternate_on} #{cursor_flag}')" '^0 1$' "q: terminal restored"
+
+# ^C: the same
+tm_start intr 80 24 "TERM=xterm-256color $TOP; echo EXIT=\$?; sleep 600"
+tm_wait intr $'\nMOUNTPOINT ' 10 >/dev/null
+tm send-keys -t intr C-c
+tm_wait intr 'EXIT=0' 3 >/dev/null
+ok $? "^C: exits with status 0"
+t_like "$(tm display -p -t intr '#{alternate_on} #{cursor_flag}')" '^0 1$' "^C: terminal restored"
+
+t_done

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A real Prometheus server (Debian's, on loopback, started here) scrapes the
+# exporter every second while a writable-mmap workload runs on a testfs mount
+# whose WRITEs take 20 ms; histogram_quantile over the scraped data must say
+# tens of milliseconds.  The same server loads the shipped alerting rules and
+# evaluates every PromQL expression of the Grafana dashboard, and every metric
+# those name must be in a live scrape.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/50-export.bash"
+need_root
+PY=/usr/bin/python3	# Debian's, with python3-yaml (scripts/packages/export.txt)
+DASH=$ROOT/dashboards/fusewb.json
+RULES=$ROOT/dashboards/fusewb-rules.yml
+t_ok "prometheus is installed" command -v prometheus
+
+testfs_mount p --delay write=20 || { ok 1 "mount testfs"; t_done; exit; }
+MNT=${TFS_MNT[p]}
+export_start "$T_TMP/export.log"
+ok $? "exporter started"
+
+PPORT=$(free_port)
+mkdir -p "$T_TMP/prom"
+cp "$RULES" "$T_TMP/prom/fusewb-rules.yml"
+cat > "$T_TMP/prom/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [fusewb-rules.yml]
+scrape_configs:
+  - job_name: fusewb
+    static_configs:
+      - targets: ["127.0.0.1:$EXP_PORT"]
+EOF
+prometheus --config.file="$T_TMP/prom/prometheus.yml" --storage.tsdb.path="$T_TMP/prom/data" \
+	--web.listen-address="127.0.0.1:$PPORT" --log.level=warn > "$T_TMP/prom/log" 2>&1 &
+PROM_PID=$!
+T_BG_PIDS+=("$PROM_PID")
+PROM=http://127.0.0.1:$PPORT
+for _ in $(seq 300); do
+	[ "$(http_code "$PROM/-/ready")" = 200 ] && break
+	kill -0 "$PROM_PID" 2>/dev/null || break
+	sleep 0.1
+done
+ready=$(http_code "$PROM/-/ready")
+t_cmp "$ready" == 200 "Prometheus is ready on 127.0.0.1:$PPORT"
+[ "$ready" = 200 ] || diag "$(tail -5 "$T_TMP/prom/log")"
+
+# q EXPR: the first result's value of an instant query, "ERR ..." on a query error
+q() {
+	curl -s --max-time 20 -G "$PROM/api/v1/query" --data-urlencode "query=$1" |
+		"$PY" -c 'import json, sys
+r = json.load(sys.stdin)
+if r.get("status") != "success":
+    print("ERR", r.get("error")); sys.exit(0)
+res = r["data"]["result"]
+if r["data"]["resultType"] == "scalar": print(res[1])
+elif res: print(res[0]["value"][1])'
+}
+
+# wait for the target to be up before the workload, so the series start at 0
+for _ in $(seq 200); do
+	[ "$(q 'up{job="fusewb"}')" = 1 ] && break
+	sleep 0.1
+done
+t_cmp "$(q 'up{job="fusewb"}')" == 1 "Prometheus scrapes the exporter (up == 1)"
+sleep 2
+
+# 8 MiB, three passes: a few seconds of 20 ms WRITEs, seen by several scrapes
+timeout 120 "$MMAPWRITE" --size 8 --passes 3 "$MNT/f" > /dev/null
+ok $? "mmapwrite 3 x 8 MiB on the mount with 20 ms WRITEs"
+sleep 3	# two more scrapes after the last WRITE
+
+SEL="mountpoint=\"$MNT\""
+writes=$(q "max_over_time(fusewb_writeback_writes_total{$SEL}[5m])")
+t_cmp "${writes:-0}" ">=" 3 "Prometheus has the writeback WRITE counter"
+p50=$(q "histogram_quantile(0.5, sum by (le) (increase(fusewb_writeback_write_duration_seconds_bucket{$SEL}[5m])))")
+p99=$(q "histogram_quantile(0.99, sum by (le) (increase(fusewb_writeback_write_duration_seconds_bucket{$SEL}[5m])))")
+diag "PromQL over the scraped data: p50 ${p50:-none} s, p99 ${p99:-none} s (delay 20 ms)"
+t_cmp "${p50:-0}" ">=" 0.01 "histogram_quantile p50 >= 10 ms"
+t_cmp "${p50:-1}" "<" 0.07 "histogram_quantile p50 < 70 ms"
+t_cmp "${p99:-1}" "<" 0.2 "histogram_quantile p99 is the same order of magnitude"
+mean=$(q "increase(fusewb_writeback_write_duration_seconds_sum{$SEL}[5m]) / increase(fusewb_writeback_write_duration_seconds_count{$SEL}[5m])")
+t_cmp "${mean:-0}" ">=" 0.019 "mean from _sum/_count >= 20 ms"
+t_cmp "${mean:-1}" "<" 0.1 "mean from _sum/_count < 100 ms"
+mbps=$(q "max_over_time(rate(fusewb_writeback_bytes_total{$SEL}[3s])[5m:1s])")
+t_cmp "${mbps:-0}" ">" 1000000 "throughput rate() seen (bytes/s)"
+for m in fusewb_writeback_writes_total fusewb_writeback_bytes_total fusewb_writeback_pages_total \
+	 fusewb_writeback_write_duration_seconds_bucket fusewb_writeback_write_duration_seconds_count \
+	 fusewb_writeback_write_duration_seconds_sum fusewb_request_duration_seconds_count \
+	 fusewb_throttle_seconds_total fusewb_exporter_scrapes_total; do
+	t_like "$(q "sum(resets($m[5m]))")" "^0$" "Prometheus saw no reset of $m"
+done
+
+# --- the shipped rules, loaded by the real server ---------------------------
+"$PY" - "$PROM" > "$T_TMP/rules.txt" <<'EOF'
+import json, sys, urllib.request
+r = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/rules", timeout=20))
+for g in r["data"]["groups"]:
+    for rule in g["rules"]:
+        print(rule["name"], rule["health"], rule.get("lastError", ""))
+EOF
+t_cmp "$(wc -l < "$T_TMP/rules.txt")" == "$(grep -c '^ *- alert:' "$RULES")" "Prometheus loaded every rule"
+t_cmp "$(grep -vc ' ok $' "$T_TMP/rules.txt")" == 0 "every rule evaluates with health ok"
+grep -v ' ok $' "$T_TMP/rules.txt" | while read -r l; do diag "$l"; done
+
+# --- every dashboard and rule expression against the real server ------------
+scrape > "$T_TMP/live"
+"$PY" - "$DASH" "$RULES" > "$T_TMP/exprs" <<'EOF'
+import json, sys, yaml
+d = json.load(open(sys.argv[1]))
+def panels(ps):
+    for p in ps:
+        yield p
+        yield from panels(p.get("panels", []))
+for p in panels(d["panels"]):
+    for t in p.get("targets", []):
+        print("dashboard\t" + p["title"] + "\t" + " ".join(t["expr"].split()))
+for v in d["templating"]["list"]:
+    if v.get("type") == "query":
+        print("variable\t" + v["name"] + "\t" + v["definition"])
+for g in yaml.safe_load(open(sys.argv[2]))["groups"]:
+    for r in g["rules"]:
+        print("rule\t" + r["alert"] + "\t" + " ".join(r["expr"].split()))
+EOF
+t_cmp "$(wc -l < "$T_TMP/exprs")" ">=" 20 "expressions collected from the dashboard and rules"
+nbad=0 nq=0
+while IFS=$'\t' read -r kind name expr; do
+	# Grafana's variables: every instance and mount, a 1 m rate window
+	e=${expr//\$__rate_interval/1m}
+	e=${e//\$instance/.*}
+	e=${e//\$mountpoint/.*}
+	if [ "$kind" = variable ]; then	# label_values(METRIC, LABEL): the metric must have the label
+		m=$(sed -n 's/^label_values(\([^,]*\), *\([a-z_]*\))$/\1/p' <<<"$e")
+		l=$(sed -n 's/^label_values(\([^,]*\), *\([a-z_]*\))$/\2/p' <<<"$e")
+		e="count by ($l) ($m)"
+	fi
+	nq=$((nq + 1))
+	r=$(q "$e")
+	if [[ $r == ERR* ]]; then
+		nbad=$((nbad + 1))
+		diag "$kind '$name': $r: $e"
+	fi
+	for m in $(grep -o 'fusewb_[a-z_]*' <<<"$expr" | sort -u); do
+		if ! grep -q "^$m[{ ]" "$T_TMP/live"; then
+			nbad=$((nbad + 1))
+			diag "$kind '$name' names $m, which the exporter does not emit"
+		fi
+	done
+done < "$T_TMP/exprs"
+t_cmp "$nbad" == 0 "all $nq dashboard/rule expressions are valid PromQL on metrics the exporter emits"
+t_cmp "$(q 'count(count by (mountpoint) (fusewb_mount_info))')" ">=" 1 "the mountpoint variable has values"
+t_cmp "$(q "histogram_quantile(0.99, sum by (instance, mountpoint, le) (rate(fusewb_writeback_write_duration_seconds_bucket{instance=~\".*\",$SEL}[1m])))")" ">" 0.01 \
+	"the dashboard's p99 panel query returns the workload's latency"
+t_done

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# fusewb export --user: after loading BPF it runs as the user with no
+# capabilities at all, and scrapes keep working from the map fds it kept.
+#
+# What the user can no longer read is left out, not reported as 0:
+# debugfs (/sys/kernel/debug is root-only: fusewb_bdi_dirty_bytes,
+# fusewb_bdi_writeback_bytes, fusewb_bdi_dirty_limit_bytes) and the fusectl
+# files of root's mounts (mode 0400: fusewb_connection_*).  The test pins
+# that, next to a root exporter that does report them.
+#
+# Also runs the exporter with exactly the capability bounding set of the
+# systemd unit (deploy/systemd/fusewb-export.service), via setpriv, so the
+# unit's CapabilityBoundingSet is known to be enough.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/50-export.bash"
+need_root
+id nobody >/dev/null 2>&1 || skip_all "no user 'nobody'"
+
+testfs_mount u --delay write=5 || { ok 1 "mount testfs"; t_done; exit; }
+MNT=${TFS_MNT[u]}
+RE=$(mp_re "$MNT")
+
+status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+export_start "$T_TMP/user.log" --user nobody
+ok $? "exporter with --user nobody starts"
+[ -n "$EXP_PORT" ] || { t_done; exit; }
+t_like "$(cat "$T_TMP/user.log")" "running as nobody" "it says it dropped to nobody"
+t_cmp "$(status_of "$EXP_PID" Uid)" == "$(id -u nobody)" "real uid is nobody's"
+t_like "$(grep '^Uid:' "/proc/$EXP_PID/status")" "^Uid:[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)$" "real, effective, saved and fs uid all nobody"
+t_like "$(grep '^Groups:' "/proc/$EXP_PID/status")" "^Groups:[[:space:]]+$(id -g nobody)[[:space:]]*$" "no supplementary groups but its own"
+for c in CapEff CapPrm CapInh CapBnd CapAmb; do
+	t_cmp "$((16#$(status_of "$EXP_PID" $c)))" == 0 "$c is empty"
+done
+t_cmp "$(status_of "$EXP_PID" NoNewPrivs)" == 1 "no_new_privs is set"
+# every thread, including libmicrohttpd's: capset acts per thread
+bad=0
+for t in /proc/"$EXP_PID"/task/*; do
+	[ "$(awk '$1 == "CapEff:" { print $2 }' "$t/status")" = 0000000000000000 ] || bad=1
+done
+ok $bad "every thread ($(ls /proc/"$EXP_PID"/task | wc -l)) has no effective capabilities"
+
+# traffic after the drop: the maps are still read through the fds kept open
+scrape > "$T_TMP/u0"
+timeout 60 "$MMAPWRITE" --size 2 "$MNT/f" > /dev/null
+ok $? "mmapwrite after the drop"
+sleep 0.2
+scrape > "$T_TMP/u1"
+t_cmp "$(mval "$T_TMP/u1" fusewb_writeback_writes_total "$RE")" ">=" 1 "writeback WRITEs still counted after the drop"
+t_cmp "$(mval "$T_TMP/u1" fusewb_writeback_bytes_total "$RE")" ">=" 2097152 "writeback bytes still counted"
+t_cmp "$(mval "$T_TMP/u1" fusewb_daemon_processes "$RE")" == 1 "the /dev/fuse iterator still runs"
+v=$(mval "$T_TMP/u1" fusewb_bdi_max_ratio "$RE")
+t_cmp "${v:--1}" ">=" 0 "world-readable sysfs knobs still there"
+t_cmp "$(grep -c "^fusewb_bdi_dirty_limit_bytes{.*$(printf '%s' "$MNT")" "$T_TMP/u1")" == 0 "debugfs figures left out, not 0"
+t_cmp "$(grep -c "^fusewb_bdi_dirty_bytes{.*$(printf '%s' "$MNT")" "$T_TMP/u1")" == 0 "debugfs dirty bytes left out"
+t_cmp "$(grep -c "^fusewb_connection_waiting_requests{.*$(printf '%s' "$MNT")" "$T_TMP/u1")" == 0 "root-only fusectl figures left out"
+out=$(promtool check metrics < "$T_TMP/u1" 2>&1)
+ok $? "the unprivileged scrape passes promtool check metrics"
+bad=$(counters_monotonic "$T_TMP/u0" "$T_TMP/u1")
+ok $? "counters monotonic after the drop"
+export_stop
+ok $? "exits 0 on SIGTERM as nobody"
+
+# the same figures from a root exporter, to show what the drop costs
+export_start "$T_TMP/root.log"
+scrape > "$T_TMP/r1"
+t_cmp "$(mval "$T_TMP/r1" fusewb_bdi_dirty_limit_bytes "$RE")" ">" 0 "as root the bdi limit is reported"
+t_cmp "$(mval "$T_TMP/r1" fusewb_connection_max_background "$RE")" ">" 0 "as root fusectl figures are reported"
+export_stop
+
+# numeric uid (containers often lack a passwd entry)
+export_start "$T_TMP/num.log" --user 65534
+ok $? "--user 65534 (numeric) starts"
+t_cmp "$(status_of "$EXP_PID" Uid)" == 65534 "runs as uid 65534"
+t_cmp "$(http_code "$EXP_URL/metrics")" == 200 "and serves metrics"
+export_stop
+
+# exactly the systemd unit's bounding set (and nothing inherited), then --user
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/deploy/systemd/fusewb-export.service" |
+	tr ' ' '\n' | sed -n 's/^CAP_\(.*\)/+\L\1/p' | paste -sd, -)
+t_like "$caps" "\+bpf" "unit's CapabilityBoundingSet parsed ($caps)"
+EXP_PID= EXP_PORT=
+setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
+	"$FUSEWB" export --web.listen-address=127.0.0.1:0 --user nobody 2> "$T_TMP/unit.log" &
+EXP_PID=$!
+T_BG_PIDS+=("$EXP_PID")
+for _ in $(seq 300); do
+	EXP_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T_TMP/unit.log")
+	[ -n "$EXP_PORT" ] || ! kill -0 "$EXP_PID" 2>/dev/null || { sleep 0.1; continue; }
+	break
+done
+EXP_URL=http://127.0.0.1:$EXP_PORT
+ok "$([ -n "$EXP_PORT" ]; echo $?)" "starts with only the unit's capabilities"
+[ -n "$EXP_PORT" ] || diag "$(cat "$T_TMP/unit.log")"
+scrape > "$T_TMP/c1"
+t_cmp "$(grep -c 'state="failed"' "$T_TMP/c1")" == 0 "no data source failed"
+t_cmp "$(grep -c '^fusewb_source_info{.*state="in_use"' "$T_TMP/c1")" == "$(grep -c '^fusewb_source_info{.*state="in_use"' "$T_TMP/r1")" \
+	"the same sources in use as with full root"
+timeout 60 "$MMAPWRITE" --size 1 "$MNT/g" > /dev/null
+sleep 0.2
+scrape > "$T_TMP/c2"
+t_cmp "$(mval "$T_TMP/c2" fusewb_writeback_writes_total "$RE")" ">=" 1 "and it counts writeback"
+export_stop
+t_done

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# fusewb diagnose on a healthy mount: verdict, JSON, selection, exit codes, bad input.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/60-diagnose-lib.sh"
+need_root
+
+"$FUSEWB" diagnose --help > "$T_TMP/help" 2>&1
+ok $? "--help exits 0"
+t_like "$(cat "$T_TMP/help")" "EXAMPLES:" "--help ends with examples"
+
+"$FUSEWB" diagnose --bogus > /dev/null 2>&1
+t_cmp $? == 2 "an unknown option exits 2"
+out=$("$FUSEWB" diagnose /no/such/mount 2>&1)
+t_cmp $? == 2 "an unknown mount exits 2"
+t_like "$out" "'/no/such/mount' is not a FUSE mount point" "and says why in one line"
+t_cmp "$(echo "$out" | wc -l)" == 1 "one line"
+"$FUSEWB" diagnose --yes > /dev/null 2>&1
+t_cmp $? == 2 "--yes without --abort exits 2"
+"$FUSEWB" diagnose --window -1 > /dev/null 2>&1
+t_cmp $? == 2 "a negative window exits 2"
+
+testfs_mount ok || { ok 1 "mount testfs"; t_done; exit 1; }
+mnt=${TFS_MNT[ok]}
+conn=$(conn_of "$mnt")
+echo hello > "$mnt/f"
+ok $? "a write to the healthy mount"
+
+start=$(date +%s.%N)
+diagnose "$T_TMP/d.json" "$mnt"
+end=$(date +%s.%N)
+t_cmp "$DIAG_RC" == 0 "a healthy mount exits 0"
+t_cmp "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "<" 2 "diagnose finishes in under 2 s"
+t_like "$(dq "$T_TMP/d.json" 'c["verdict"]')" "^healthy$" "verdict healthy"
+t_cmp "$(dq "$T_TMP/d.json" 'len(d["connections"])')" == 1 "only the named mount"
+t_cmp "$(dq "$T_TMP/d.json" 'c["connection"]')" == "$conn" "its connection number"
+t_cmp "$(dq "$T_TMP/d.json" 'c["daemons"][0]["pid"]')" == "${TFS_PID[ok]}" "its daemon pid"
+t_cmp "$(dq "$T_TMP/d.json" 'sum(t["wait"] == "device_read" for t in c["daemons"][0]["threads"])')" ">=" 1 \
+	"an idle daemon thread waits in the device read"
+t_cmp "$(dq "$T_TMP/d.json" 'c["requests"]["count"]')" == 0 "no request in the kernel"
+t_cmp "$(dq "$T_TMP/d.json" 'len(c["remedies"])')" == 0 "nothing to do"
+t_cmp "$(dq "$T_TMP/d.json" 'c["background"]["max"]')" ">" 0 "max_background read from the connection"
+
+# the same by connection number, by the mount point with a trailing slash, and as text
+diagnose "$T_TMP/n.json" "$conn"
+t_cmp "$(dq "$T_TMP/n.json" 'c["connection"]')" == "$conn" "a connection number selects it"
+diagnose "$T_TMP/s.json" "$mnt/"
+t_cmp "$(dq "$T_TMP/s.json" 'len(d["connections"])')" == 1 "a trailing slash names the same mount"
+txt=$(timeout 30 "$FUSEWB" diagnose --window 0 "$mnt")
+t_cmp $? == 0 "text report, single look, exits 0"
+t_like "$(echo "$txt" | sed -n 3p)" "^$mnt  healthy" "the verdict comes first"
+
+# --watch: several reports, each covering the time since the previous look
+timeout 30 "$FUSEWB" diagnose --json --watch=0.5 -c 3 --window 0.3 "$mnt" > "$T_TMP/w.json"
+t_cmp $? == 0 "--watch -c 3 exits 0 on a healthy mount"
+t_cmp "$(dq "$T_TMP/w.json" 'len(reports)')" == 3 "three reports"
+t_cmp "$(dq "$T_TMP/w.json" 'reports[-1]["window_s"]')" ">=" 0.4 "later windows span the watch interval"
+t_done

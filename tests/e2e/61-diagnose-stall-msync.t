@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# testfs stalled while a writable-mmap writer is in msync: the daemon read the
+# writeback WRITEs and answers none; the writer waits on writeback.  After
+# resume the data is intact.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/60-diagnose-lib.sh"
+need_root
+
+testfs_mount st || { ok 1 "mount testfs"; t_done; exit 1; }
+mnt=${TFS_MNT[st]}
+conn=$(conn_of "$mnt")
+
+# dirty 8 MiB through the mapping, stall while it holds them, then msync
+# (no `timeout` wrapper: $! must be the writer; wait_exit and the cleanup bound it)
+"$MMAPWRITE" --size 8 --hold 2 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
+writer=$!
+T_BG_PIDS+=($writer)
+sleep 1
+testfs_ctl st stall
+wait_for "the writer to block in msync" 20 in_d_state "$writer"
+ok $? "the writer blocks in msync"
+wait_for "writeback WRITEs to reach the daemon" 20 waiting_ge "$conn" 1
+sleep 2.5
+
+diagnose "$T_TMP/d.json" --hung-after 2 "$mnt"
+f=$T_TMP/d.json
+t_cmp "$DIAG_RC" == 1 "exit 1: something is wrong"
+t_like "$(dq "$f" 'c["verdict"]')" "^not_answering$" "verdict: the daemon read requests and answers none"
+t_cmp "$(dq "$f" 'c["hung"]')" == 1 "it is a hang"
+t_cmp "$(dq "$f" 'c["connection"]')" == "$conn" "the connection"
+t_cmp "$(dq "$f" 'c["daemons"][0]["pid"]')" == "${TFS_PID[st]}" "the daemon pid"
+n=$(dq "$f" 'c["requests"]["count"]')
+t_cmp "$n" ">=" 1 "requests stuck in the kernel"
+t_cmp "$n" == "$(waiting "$conn")" "as many as fusectl counts waiting"
+t_like "$(dq "$f" 'sorted(set(r["opcode"] for r in c["requests"]["list"]))')" "^WRITE$" "all of them WRITEs"
+t_cmp "$(dq "$f" 'all(r["writeback"] for r in c["requests"]["list"])')" == 1 "writeback WRITEs"
+t_cmp "$(dq "$f" 'c["requests"]["by_queue"]["processing"]')" == "$n" "all read by the daemon, none answered"
+t_cmp "$(dq "$f" 'min(r["age_ms"] for r in c["requests"]["list"])')" ">" 2000 "each older than 2 s"
+t_like "$(dq "$f" 'c["requests"]["list"][0]["age_source"]')" "^create_time$" "ages from the kernel's create_time"
+t_cmp "$(dq "$f" 'sum(r["bytes"] for r in c["requests"]["list"])')" == $((8 << 20)) \
+	"the WRITEs carry the 8 MiB the writer dirtied"
+t_cmp "$(dq "$f" 'c["dirty"]["writeback_pages"]')" ">=" 2048 "the bdi holds those pages under writeback"
+t_cmp "$(dq "$f" 'len([b for b in c["blocked"] if b["pid"] == '"$writer"'])')" == 1 "the writer is listed as blocked"
+t_like "$(dq "$f" '[b["wait"] + " " + b["where"] for b in c["blocked"] if b["pid"] == '"$writer"'][0]')" \
+	"^writeback folio_wait_writeback < fuse_fsync" "waiting on writeback from msync's fsync"
+t_like "$(dq "$f" 'c["remedies"][0]["command"]')" "^echo 1 > /sys/fs/fuse/connections/$conn/abort$" \
+	"the remedy: abort the connection"
+t_like "$(dq "$f" 'c["remedies"][0]["note"]')" "$n waiting requests fail \($n WRITEs\), .* 2048 \(8.0 MiB\) writeback pages of this mount are lost" \
+	"with its cost counted"
+
+testfs_ctl st resume
+wait_exit "$writer" 60
+t_cmp "$EXIT_RC" == 0 "after resume the writer completes and its data verifies"
+diagnose "$T_TMP/after.json" "$mnt"
+t_like "$(dq "$T_TMP/after.json" 'c["verdict"]')" "^healthy$" "healthy again"
+t_done

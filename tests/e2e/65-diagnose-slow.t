@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# testfs merely slow (200 ms per WRITE) under a steady writer: verdict slow,
+# not hung, with the WRITE latency; the remedy is to wait; the data is intact.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/60-diagnose-lib.sh"
+need_root
+
+testfs_mount sl --delay write=200 || { ok 1 "mount testfs"; t_done; exit 1; }
+mnt=${TFS_MNT[sl]}
+conn=$(conn_of "$mnt")
+
+# each round: write 256 KiB through the page cache and fsync it
+head -c $((256 << 10)) /dev/urandom > "$T_TMP/src"
+(
+	for i in $(seq 40); do
+		dd if="$T_TMP/src" of="$mnt/f" bs=64k conv=notrunc,fsync status=none || exit 1
+	done
+) &
+writer=$!
+T_BG_PIDS+=($writer)
+sleep 1
+
+diagnose "$T_TMP/d.json" "$mnt"
+f=$T_TMP/d.json
+t_cmp "$DIAG_RC" == 1 "exit 1: slow is worth knowing"
+t_like "$(dq "$f" 'c["verdict"]')" "^slow$" "verdict: slow"
+t_cmp "$(dq "$f" 'c["hung"]')" == 0 "not hung"
+t_cmp "$(dq "$f" 'c["connection"]')" == "$conn" "the connection"
+t_cmp "$(dq "$f" 'c["daemons"][0]["pid"]')" == "${TFS_PID[sl]}" "the daemon pid"
+t_like "$(dq "$f" 'c["answers"]["slowest"]["opcode"]')" "^WRITE$" "WRITE is the slow opcode"
+t_cmp "$(dq "$f" 'c["answers"]["slowest"]["p99_us"]')" ">=" 150000 "its p99 is about 200 ms"
+t_cmp "$(dq "$f" 'c["answers"]["slowest"]["p99_us"]')" "<" 1000000 "and not seconds"
+t_like "$(dq "$f" 'c["why"]')" "WRITE answers take p50 (19|20|21)[0-9] ms" "the verdict gives the latency"
+t_like "$(dq "$f" 'c["remedies"][0]["note"]')" "^wait: it is slow, not hung" "the remedy: wait"
+t_cmp "$(dq "$f" 'len(c["remedies"][0]["command"] or "")')" == 0 "no command to run"
+t_cmp "$(dq "$f" 'c["requests"]["count"]')" "<=" 2 "at most the WRITE being served is in the kernel"
+t_cmp "$(dq "$f" 'max([r["age_ms"] for r in c["requests"]["list"]] or [0])')" "<" 1000 \
+	"and it is young"
+t_cmp "$(dq "$f" 'len([b for b in c["blocked"] if b["comm"] == "dd"])')" "<=" 1 \
+	"the writer, if caught waiting, is the one dd"
+
+wait_exit "$writer" 120
+t_cmp "$EXIT_RC" == 0 "the writer finishes"
+cmp -s "$T_TMP/src" "${TFS_BACK[sl]}/f"
+ok $? "the data in the backing file is intact"
+t_done

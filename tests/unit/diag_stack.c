@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Classifying kernel stacks: the stacks below were captured on 6.18 by
+ * fusewb diagnose -v during the e2e scenarios (stall, SIGSTOP, selfio).
+ */
+#include "lib/diag.h"
+#include "tap.h"
+
+#define N(a) (int)(sizeof(a) / sizeof(a[0]))
+
+static enum fwb_wait cls(const char *const *s, int n, int *where)
+{
+	return fwb_diag_classify_stack(s, n, where);
+}
+
+int main(void)
+{
+	static const char *const idle[] = {
+		"fuse_dev_do_read", "fuse_dev_read", "vfs_read", "ksys_read", "do_syscall_64",
+		"entry_SYSCALL_64_after_hwframe",
+	};
+	static const char *const msync[] = {
+		"folio_wait_bit", "folio_wait_writeback", "__filemap_fdatawait_range",
+		"file_write_and_wait_range", "fuse_fsync", "__do_sys_msync", "do_syscall_64",
+		"entry_SYSCALL_64_after_hwframe",
+	};
+	static const char *const selfio[] = {
+		"folio_wait_bit", "folio_wait_writeback", "invalidate_inode_pages2_range",
+		"fuse_do_getattr", "vfs_getattr_nosec", "vfs_statx", "vfs_fstatat",
+		"__do_sys_newfstatat", "do_syscall_64", "entry_SYSCALL_64_after_hwframe",
+	};
+	static const char *const lookup[] = {
+		"request_wait_answer", "__fuse_simple_request", "fuse_lookup_name", "fuse_lookup",
+		"__lookup_slow", "walk_component", "path_lookupat", "filename_lookup", "vfs_statx",
+		"do_syscall_64",
+	};
+	static const char *const futex[] = {
+		"futex_do_wait", "__futex_wait", "futex_wait", "do_futex", "__x64_sys_futex",
+		"do_syscall_64", "entry_SYSCALL_64_after_hwframe",
+	};
+	static const char *const stopped[] = {
+		"do_signal_stop", "get_signal", "arch_do_signal_or_restart", "exit_to_user_mode_loop",
+		"do_syscall_64",
+	};
+	static const char *const bgslot[] = {
+		"fuse_get_req", "fuse_simple_background", "fuse_send_readpages", "fuse_readahead",
+		"read_pages", "page_cache_ra_unbounded",
+	};
+	static const char *const throttled[] = {
+		"balance_dirty_pages", "balance_dirty_pages_ratelimited_flags", "fault_dirty_shared_page",
+		"do_wp_page", "handle_mm_fault",
+	};
+	static const char *const ilock[] = {
+		"rwsem_down_write_slowpath", "down_write", "fuse_file_write_iter", "vfs_write",
+		"ksys_write",
+	};
+	static const char *const other_lock[] = {
+		"rwsem_down_write_slowpath", "down_write", "ext4_buffered_write_iter", "vfs_write",
+	};
+	static const char *const with_unknown[] = { NULL, "schedule", NULL, "fuse_flush", "filp_close" };
+	int w;
+
+	ok(cls(idle, N(idle), &w) == FWB_WAIT_DEV_READ && w == 0, "idle reader: device read");
+	ok(cls(msync, N(msync), &w) == FWB_WAIT_WRITEBACK, "msync on a FUSE file: writeback");
+	is_str(w >= 0 ? msync[w] : "", "folio_wait_writeback", "where skips folio_wait_bit");
+	ok(cls(selfio, N(selfio), &w) == FWB_WAIT_WRITEBACK, "selfio's GETATTR waiting on its own WRITE: writeback");
+	ok(cls(lookup, N(lookup), &w) == FWB_WAIT_ANSWER && w == 0, "stat on a stalled mount: an answer");
+	ok(cls(futex, N(futex), &w) == FWB_WAIT_OTHER && w == 0, "futex: outside FUSE");
+	ok(!fwb_wait_is_fuse(FWB_WAIT_OTHER) && fwb_wait_is_fuse(FWB_WAIT_ANSWER), "fuse or not");
+	ok(cls(stopped, N(stopped), &w) == FWB_WAIT_OTHER, "stopped: outside FUSE (the state says stopped)");
+	ok(cls(bgslot, N(bgslot), &w) == FWB_WAIT_BG_SLOT, "readahead waiting in fuse_get_req: background slot");
+	ok(cls(throttled, N(throttled), &w) == FWB_WAIT_THROTTLE, "balance_dirty_pages: throttled");
+	ok(cls(ilock, N(ilock), &w) == FWB_WAIT_LOCK && w == 0, "i_rwsem taken by a stuck FUSE writer: a lock");
+	ok(cls(other_lock, N(other_lock), &w) == FWB_WAIT_OTHER, "a lock outside FUSE is not ours");
+	ok(cls(with_unknown, N(with_unknown), &w) == FWB_WAIT_FUSE && w == 3,
+	   "unknown frames are skipped; a fuse_ frame is FUSE (where %d)", w);
+	ok(cls(NULL, 0, &w) == FWB_WAIT_NONE && w == -1, "no stack: none");
+	is_str(fwb_wait_name(FWB_WAIT_WRITEBACK), "writeback", "wait names for JSON");
+	return tap_done();
+}

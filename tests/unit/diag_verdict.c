@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The verdict rules and the remedies of fusewb diagnose, one scenario each. */
+#include "lib/diag.h"
+#include "tap.h"
+
+#define S 1000000000ULL
+#define MS 1000000ULL
+
+static const struct fwb_diag_limits lim = { .hung_ns = 5 * S, .slow_ns = 100 * MS };
+
+/* A connection with one daemon of four threads: two idle readers, two busy. */
+static struct fwb_diag_facts base(void)
+{
+	struct fwb_diag_facts f = {
+		.walked = true, .connected = true, .ndaemons = 1, .threads = 4,
+		.idle_readers = 2, .busy = 2, .window_ns = 1 * S, .oldest_known = true,
+		.max_background = 12, .waiting = 0,
+	};
+	return f;
+}
+
+static enum fwb_verdict verdict(const struct fwb_diag_facts *f, struct fwb_diag_decision *d)
+{
+	fwb_diag_decide(f, &lim, d);
+	return d->verdict;
+}
+
+static bool has(const char *s, const char *sub)
+{
+	return s && strstr(s, sub);
+}
+
+int main(void)
+{
+	struct fwb_diag_decision d;
+	struct fwb_diag_facts f;
+	struct fwb_remedy rem[FWB_MAX_REMEDIES];
+	struct fwb_remedy_ctx rc;
+	int n;
+
+	f = base();
+	ok(verdict(&f, &d) == FWB_V_HEALTHY, "idle connection is healthy (%s)", d.why);
+	ok(has(d.why, "idle"), "and says it is idle");
+
+	f = base();
+	f.completed = 50;
+	f.lat_p50_ns = 1 * MS;
+	f.lat_p99_ns = 3 * MS;
+	ok(verdict(&f, &d) == FWB_V_HEALTHY, "fast answers are healthy");
+
+	/* testfs --delay write=200 */
+	f = base();
+	f.completed = 10;
+	f.lat_p50_ns = 2 * MS;
+	f.lat_p99_ns = 201 * MS;
+	f.slow_op = 16;
+	f.slow_op_count = 5;
+	f.slow_op_p50_ns = 200 * MS;
+	f.slow_op_p99_ns = 201 * MS;
+	f.nreqs = f.nq[FWB_DIAGQ_PROCESSING] = 1;
+	f.oldest_ns = 80 * MS;
+	ok(verdict(&f, &d) == FWB_V_SLOW, "200 ms answers are slow, not hung");
+	ok(has(d.why, "WRITE answers take p50 200 ms"), "the slow opcode and its latency are named (%s)", d.why);
+	ok(!fwb_verdict_is_hang(FWB_V_SLOW), "slow is not a hang");
+
+	/* SIGSTOP: all threads T */
+	f = base();
+	f.idle_readers = f.busy = 0;
+	f.stopped_daemons = 1;
+	f.stopped_pid = 4242;
+	f.nreqs = f.nq[FWB_DIAGQ_PENDING] = 3;
+	f.oldest_ns = 2 * S;
+	ok(verdict(&f, &d) == FWB_V_STOPPED, "a stopped daemon is stopped, whatever the ages");
+	ok(has(d.why, "4242") && has(d.why, "signal"), "names the pid and the signal (%s)", d.why);
+	f.tracer = 77;
+	verdict(&f, &d);
+	ok(has(d.why, "tracer, process 77"), "a traced daemon names its tracer");
+
+	/* selfio: a daemon thread waits on its own mount */
+	f = base();
+	f.self_blocked = 1;
+	f.culprit_tid = 1001;
+	snprintf(f.culprit_where, sizeof(f.culprit_where), "folio_wait_writeback < fuse_do_getattr");
+	f.nreqs = f.nq[FWB_DIAGQ_PROCESSING] = 1;
+	f.oldest_ns = 1 * S;
+	ok(verdict(&f, &d) == FWB_V_SELF_DEADLOCK, "self-deadlock even before the hung threshold");
+	ok(has(d.why, "1001") && has(d.why, "fuse_do_getattr"), "names the thread and where (%s)", d.why);
+
+	/* stall: requests read, none answered, threads in futex */
+	f = base();
+	f.idle_readers = 1;
+	f.busy = 3;
+	f.nreqs = f.nq[FWB_DIAGQ_PROCESSING] = 8;
+	f.oldest_ns = 12 * S;
+	ok(verdict(&f, &d) == FWB_V_NOT_ANSWERING, "read but unanswered for 12 s: not answering");
+	ok(has(d.why, "8 requests") && has(d.why, "12.0 s"), "count and age (%s)", d.why);
+	f.oldest_ns = 3 * S;
+	ok(verdict(&f, &d) == FWB_V_SLOW, "the same for 3 s, below --hung-after: slow, not yet hung");
+	f.oldest_known = false;
+	f.oldest_ns = 1 * S;
+	f.persisted = 8;
+	ok(verdict(&f, &d) == FWB_V_NOT_ANSWERING, "unknown ages (6.12): present at both looks, no answer: hung");
+	ok(has(d.why, "at least"), "and says the age is a lower bound (%s)", d.why);
+	f.persisted = 0;
+	ok(verdict(&f, &d) == FWB_V_HEALTHY, "unknown ages, not seen twice: no evidence of a hang");
+
+	/* nobody reads */
+	f = base();
+	f.idle_readers = 0;
+	f.busy = 4;
+	f.nreqs = f.nq[FWB_DIAGQ_PENDING] = 2;
+	f.oldest_ns = 30 * S;
+	ok(verdict(&f, &d) == FWB_V_NOT_READING, "unread requests and no reader: not reading");
+
+	/* the daemon is blocked in the kernel elsewhere */
+	f = base();
+	f.other_blocked = 1;
+	f.culprit_tid = 55;
+	snprintf(f.culprit_where, sizeof(f.culprit_where), "nfs_wait_bit_killable");
+	f.nreqs = f.nq[FWB_DIAGQ_PROCESSING] = 1;
+	f.oldest_ns = 20 * S;
+	ok(verdict(&f, &d) == FWB_V_BLOCKED_ELSEWHERE, "a D-state thread outside FUSE: blocked elsewhere");
+	ok(has(d.why, "nfs_wait_bit_killable"), "names where (%s)", d.why);
+	f.other_blocked = 0;
+	f.fuse_blocked = 1;
+	f.culprit_conn = 99;
+	verdict(&f, &d);
+	ok(d.verdict == FWB_V_BLOCKED_ELSEWHERE && has(d.why, "connection 99"),
+	   "waiting on another FUSE mount names it (%s)", d.why);
+	f.completed = 40;
+	f.lat_p99_ns = 2 * MS;
+	ok(verdict(&f, &d) == FWB_V_BLOCKED_ELSEWHERE, "partly blocked while others are answered");
+
+	/* gone / aborted */
+	f = base();
+	f.ndaemons = f.threads = f.idle_readers = f.busy = 0;
+	f.connected = false;
+	ok(verdict(&f, &d) == FWB_V_GONE, "no holder of the device: gone");
+	ok(has(d.why, "ENOTCONN"), "closed connection: ENOTCONN (%s)", d.why);
+	f.connected = true;
+	f.nreqs = f.nq[FWB_DIAGQ_PENDING] = 4;
+	verdict(&f, &d);
+	ok(d.verdict == FWB_V_GONE && has(d.why, "4 requests"), "gone with requests left (%s)", d.why);
+	f = base();
+	f.connected = false;
+	ok(verdict(&f, &d) == FWB_V_ABORTED, "holder but closed connection: aborted");
+
+	/* background queue full with fast answers */
+	f = base();
+	f.completed = 100;
+	f.lat_p99_ns = 5 * MS;
+	f.num_background = 12;
+	f.nreqs = f.nq[FWB_DIAGQ_BACKGROUND] = 30;
+	f.oldest_ns = 50 * MS;
+	ok(verdict(&f, &d) == FWB_V_BG_FULL, "full background queue, fast answers: background full");
+
+	/* remedies */
+	memset(&rc, 0, sizeof(rc));
+	rc.verdict = FWB_V_STOPPED;
+	rc.conn = 41;
+	rc.mountpoint = "/mnt/x";
+	rc.stopped_pid = 4242;
+	rc.nreqs = 3;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 1 && !strcmp(rem[0].cmd, "kill -CONT 4242"), "stopped: kill -CONT PID (%s)", n ? rem[0].cmd : "");
+
+	rc.verdict = FWB_V_NOT_ANSWERING;
+	rc.nwrites = 2;
+	rc.dirty_pages = 256;
+	rc.writeback_pages = 512;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 2, "hung: two remedies");
+	is_str(rem[0].cmd, "echo 1 > /sys/fs/fuse/connections/41/abort", "first the abort");
+	ok(has(rem[0].note, "3 waiting requests fail") && has(rem[0].note, "2 WRITEs") &&
+	   has(rem[0].note, "256 (1.0 MiB) dirty") && has(rem[0].note, "512 (2.0 MiB) writeback"),
+	   "which costs the requests and the pages (%s)", rem[0].note);
+	is_str(rem[1].cmd, "umount -l /mnt/x", "then the lazy unmount");
+
+	rc.mountpoint = "/mnt/my disk";
+	fwb_diag_remedies(&rc, rem);
+	is_str(rem[1].cmd, "umount -l '/mnt/my disk'", "mount points are quoted for the shell");
+
+	rc.verdict = FWB_V_SLOW;
+	rc.lat_p99_ns = 200 * MS;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 1 && !rem[0].cmd[0] && has(rem[0].note, "wait: it is slow, not hung"), "slow: wait (%s)", rem[0].note);
+
+	rc.verdict = FWB_V_HEALTHY;
+	ok(fwb_diag_remedies(&rc, rem) == 0, "healthy: nothing to do");
+
+	rc.verdict = FWB_V_GONE;
+	rc.nreqs = 0;
+	rc.mountpoint = "/mnt/x";
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 1 && !strcmp(rem[0].cmd, "umount -l /mnt/x"), "gone, nothing pending: just unmount");
+
+	rc.verdict = FWB_V_BG_FULL;
+	rc.max_background = 12;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 1 && has(rem[0].cmd, "echo 24 > /sys/fs/fuse/connections/41/max_background"),
+	   "background full: raise max_background (%s)", rem[0].cmd);
+
+	for (int v = 0; v < FWB_V_NR; v++)
+		ok(strcmp(fwb_verdict_name(v), "unknown") && fwb_verdict_title(v)[0], "verdict %d has a name (%s)",
+		   v, fwb_verdict_name(v));
+	return tap_done();
+}
