@@ -14,13 +14,44 @@
 const volatile __u64 writepage_end_addr = 0;	/* &fuse_writepage_end, from kallsyms */
 const volatile __u32 hz = 250;			/* CONFIG_HZ, for balance_dirty_pages pauses */
 /*
- * Requests other than writeback WRITEs are timed one in 2^sample_shift (by
- * their unique id, so send and end agree without state); writeback WRITEs
- * always.  All of them are counted and tracked as pending.
+ * Writeback WRITEs are always timed.  Other requests are timed one in
+ * 2^sample_shift per CPU, and always when the CPU timed none yet in this
+ * jiffy: a slow or quiet mount has every request timed, a storm of them only
+ * a sample.  All are counted and tracked as pending; the slot's start_ns
+ * carries the decision to the completion.
  */
 const volatile __u32 sample_shift = 0;
 
+struct fwb_sampler {
+	__u64 jiffies;		/* when this CPU last timed a request */
+	__u64 seen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwb_sampler);
+} sampler SEC(".maps");
+
+static __always_inline bool sample(__u64 now_jiffies)
+{
+	__u32 zero = 0;
+	struct fwb_sampler *st = bpf_map_lookup_elem(&sampler, &zero);
+
+	if (!st)
+		return true;
+	if (st->jiffies != now_jiffies || !(++st->seen & ((1U << sample_shift) - 1))) {
+		st->jiffies = now_jiffies;
+		return true;
+	}
+	return false;
+}
+
+struct fwb_pending pending_hot[FWB_PENDING_HOT] __attribute__((aligned(64)));
 struct fwb_pending pending[FWB_PENDING_SLOTS] __attribute__((aligned(64)));
+/* slots in use in the cold table: user space skips scanning it when 0 */
+__s64 pending_cold_used;
 struct fwb_drops drops;
 struct fwb_clock clock;
 
@@ -67,20 +98,39 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r | (__u32)(v >> 1);
 }
 
-/*
- * A request is named by (connection, unique).  The multiplicative hash
- * scatters consecutive uniques over the table, so two connections' streams
- * of requests do not walk into each other; a taken slot falls back to its
- * partner in the same cache line before the request is counted as dropped.
- */
+/* A request is named by (connection, unique). */
 static __always_inline __u64 key_of(__u32 conn, __u64 unique)
 {
 	return ((__u64)conn << 32) | (__u32)unique;
 }
 
-static __always_inline __u32 slot_of(__u64 key)
+/* In order of unique; each connection starts elsewhere in the table. */
+static __always_inline __u32 hot_slot_of(__u32 conn, __u64 unique)
+{
+	return ((__u32)(unique >> 1) + conn * 0x9E3779B1U) & (FWB_PENDING_HOT - 1);
+}
+
+static __always_inline __u32 cold_slot_of(__u64 key)
 {
 	return (key * 0x9E3779B97F4A7C15ULL) >> (64 - FWB_PENDING_SHIFT);
+}
+
+static __always_inline struct fwb_pending *claim(struct fwb_pending *a, struct fwb_pending *b, __u64 key)
+{
+	if (__sync_val_compare_and_swap(&a->key, 0, key) == 0)
+		return a;
+	if (__sync_val_compare_and_swap(&b->key, 0, key) == 0)
+		return b;
+	return NULL;
+}
+
+static __always_inline struct fwb_pending *find(struct fwb_pending *a, struct fwb_pending *b, __u64 key)
+{
+	if (a->key == key)
+		return a;
+	if (b->key == key)
+		return b;
+	return NULL;
 }
 
 static __always_inline bool is_writeback(const struct fuse_req *req)
@@ -119,18 +169,21 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 	__u32 conn = req->fm->fc->dev;
 	__u64 unique = req->in.h.unique;
 	__u64 key = key_of(conn, unique);
-	__u32 slot = slot_of(key);
+	__u32 hot = hot_slot_of(conn, unique), cold;
 	__u32 opcode = req->in.h.opcode;
 	__u32 pid = req->in.h.pid;
+	__u64 now_jiffies = bpf_jiffies64();
 	struct fwb_pending *p;
 
 	if (!(__u32)unique)
 		goto drop;
-	p = &pending[slot];
-	if (__sync_val_compare_and_swap(&p->key, 0, key) != 0) {
-		p = &pending[slot ^ 1];
-		if (__sync_val_compare_and_swap(&p->key, 0, key) != 0)
+	p = claim(&pending_hot[hot], &pending_hot[hot ^ 1], key);
+	if (!p) {
+		cold = cold_slot_of(key);
+		p = claim(&pending[cold], &pending[cold ^ 1], key);
+		if (!p)
 			goto drop;
+		__sync_fetch_and_add(&pending_cold_used, 1);
 	}
 	p->nodeid = req->in.h.nodeid;
 	p->pages = 0;
@@ -147,9 +200,9 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 			s->inflight_pages += pages;
 		p->start_ns = bpf_ktime_get_ns();
 	} else {
-		p->start_ns = ((unique >> 1) & ((1U << sample_shift) - 1)) ? 0 : bpf_ktime_get_ns();
+		p->start_ns = sample(now_jiffies) ? bpf_ktime_get_ns() : 0;
 	}
-	p->start_jiffies = bpf_jiffies64();
+	p->start_jiffies = now_jiffies;
 	p->opcode = opcode;
 	return 0;
 drop:
@@ -183,20 +236,24 @@ SEC("tp_btf/fuse_request_end")
 int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 {
 	__u32 conn = req->fm->fc->dev;
-	__u64 key = key_of(conn, req->in.h.unique);
-	__u32 slot = slot_of(key);
-	struct fwb_pending *p = &pending[slot];
+	__u64 unique = req->in.h.unique;
+	__u64 key = key_of(conn, unique);
+	__u32 hot = hot_slot_of(conn, unique), cold;
+	struct fwb_pending *p;
 	struct fwb_op_stats *s;
 	__u64 start_ns, bytes = 0;
 	__u32 opcode, pages;
 	int err;
 
-	if (p->key != key) {
-		p = &pending[slot ^ 1];
-		if (p->key != key) {
+	p = find(&pending_hot[hot], &pending_hot[hot ^ 1], key);
+	if (!p) {
+		cold = cold_slot_of(key);
+		p = find(&pending[cold], &pending[cold ^ 1], key);
+		if (!p) {
 			__sync_fetch_and_add(&drops.unmatched_end, 1);
 			return 0;
 		}
+		__sync_fetch_and_add(&pending_cold_used, -1);
 	}
 	start_ns = p->start_ns;
 	opcode = p->opcode;
@@ -268,9 +325,15 @@ int BPF_PROG(folio_wait_writeback, struct folio *folio, struct address_space *ma
 	return 0;
 }
 
+/* Up to 6.13 the format calls this bdi's share bdi_dirty / bdi_setpoint. */
+struct trace_event_raw_balance_dirty_pages___old {
+	unsigned long bdi_setpoint;
+	unsigned long bdi_dirty;
+} __attribute__((preserve_access_index));
+
 /*
  * The classic tracepoint, not tp_btf: its arguments changed between 6.12
- * and 6.18, the format struct's fields did not.
+ * and 6.18; of the format struct's fields only two were renamed.
  */
 SEC("tracepoint/writeback/balance_dirty_pages")
 int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
@@ -299,8 +362,15 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 	s->last_ns = bpf_ktime_get_ns();
 	s->dirty = BPF_CORE_READ(ctx, dirty);
 	s->limit = BPF_CORE_READ(ctx, limit);
-	s->wb_dirty = BPF_CORE_READ(ctx, wb_dirty);
-	s->wb_setpoint = BPF_CORE_READ(ctx, wb_setpoint);
+	if (bpf_core_field_exists(ctx->wb_dirty)) {
+		s->wb_dirty = BPF_CORE_READ(ctx, wb_dirty);
+		s->wb_setpoint = BPF_CORE_READ(ctx, wb_setpoint);
+	} else {
+		struct trace_event_raw_balance_dirty_pages___old *old = (void *)ctx;
+
+		s->wb_dirty = BPF_CORE_READ(old, bdi_dirty);
+		s->wb_setpoint = BPF_CORE_READ(old, bdi_setpoint);
+	}
 	return 0;
 }
 
@@ -326,6 +396,304 @@ static __always_inline char task_state_letter(struct task_struct *task)
 	if (st & 0x1)
 		return 'S';
 	return 'R';
+}
+
+/*
+ * ---- kernel writeback: temp pages in flight, WRITE latency, re-dirty waits ----
+ *
+ * Up to 6.15 the kernel copies every page it writes back to a FUSE server
+ * into a temporary page (NR_WRITEBACK_TEMP), freed when the WRITE completes.
+ * A patched kernel (kernel/patches) has tracepoints where a temp page is
+ * filled (fuse_writepage_tmp_alloc), where the WRITE completes
+ * (fuse_writepage_end) and where a task waits for a page's writeback before
+ * dirtying it again (fuse_wait_writeback_end), and stamps each request with
+ * its allocation time.  Without them the same three places are reached with
+ * fentry/fexit or kprobe/kretprobe on the functions they sit in; user space
+ * loads one set (cli/lib/sources.c).  All sets feed the same maps.
+ *
+ * A request is tracked from its first temp page to its completion, keyed by
+ * the address of its struct fuse_writepage_args.  Some requests are freed
+ * without completing (dropped unsent after a truncate or an abort, or merged
+ * into a queued request): their pages leave the count when the address is
+ * seen again at the first page of a new request.
+ */
+struct fuse_writepage_args___patched {
+	__u64 id;
+	__u64 alloc_ns;
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWB_MAX_WBREQS);
+	__type(key, __u64);
+	__type(value, struct fwb_wbreq);
+} wb_reqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, FWB_MAX_CONNS);
+	__type(key, __u32);
+	__type(value, struct fwb_kwb_stats);
+} kwb_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FWB_MAX_WAITERS);
+	__type(key, __u64);
+	__type(value, struct fwb_waiter);
+} waiters SEC(".maps");
+
+static const struct fwb_kwb_stats zero_kwb;
+
+static __always_inline struct fwb_kwb_stats *kwb_entry(__u32 conn)
+{
+	struct fwb_kwb_stats *s;
+
+	s = bpf_map_lookup_elem(&kwb_stats, &conn);
+	if (s)
+		return s;
+	bpf_map_update_elem(&kwb_stats, &conn, &zero_kwb, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&kwb_stats, &conn);
+}
+
+static __always_inline __u32 wpa_conn(__u64 wpa)
+{
+	return BPF_CORE_READ((struct fuse_writepage_args *)wpa, inode, i_sb, s_dev);
+}
+
+static __always_inline void kwb_orphan(const struct fwb_wbreq *r)
+{
+	struct fwb_kwb_stats *s = kwb_entry(r->conn);
+
+	if (s)
+		s->tmp_orphan_pages += r->pages;
+}
+
+/* A temp page was filled: page_index 0 starts a request. */
+static __always_inline void kwb_tmp_alloc(__u64 wpa, __u32 page_index, __u64 id, __u64 start_ns)
+{
+	struct fwb_wbreq *r = bpf_map_lookup_elem(&wb_reqs, &wpa);
+	struct fwb_wbreq nr = {};
+	struct fwb_kwb_stats *s;
+	__u32 conn;
+
+	if (page_index == 0) {
+		/* a request lived here and was freed without completing */
+		if (r)
+			kwb_orphan(r);
+		conn = wpa_conn(wpa);
+		nr.id = id;
+		nr.start_ns = start_ns;
+		nr.conn = conn;
+		nr.pages = 1;
+		if (bpf_map_update_elem(&wb_reqs, &wpa, &nr, BPF_ANY)) {
+			__sync_fetch_and_add(&drops.wbreqs_full, 1);
+			return;
+		}
+	} else {
+		/* its first page came before we attached, or the table was full */
+		if (!r)
+			return;
+		__sync_fetch_and_add(&r->pages, 1);
+		conn = r->conn;
+	}
+	s = kwb_entry(conn);
+	if (s)
+		s->tmp_alloc_pages++;
+}
+
+/*
+ * A temp-page WRITE completed.  start_ns is the kernel's own stamp when it
+ * has one (0: use the time of the first temp page); id 0 means unknown.
+ */
+static __always_inline void kwb_end(__u64 wpa, int error, __u64 start_ns, __u64 id)
+{
+	struct fwb_wbreq *r = bpf_map_lookup_elem(&wb_reqs, &wpa);
+	struct fwb_kwb_stats *s;
+	__u32 conn, pages = 0, slot;
+	__u64 lat;
+
+	if (r && id && r->id != id) {
+		/* left from an earlier request at this address */
+		kwb_orphan(r);
+		bpf_map_delete_elem(&wb_reqs, &wpa);
+		r = NULL;
+	}
+	if (r) {
+		conn = r->conn;
+		pages = r->pages;
+		if (!start_ns)
+			start_ns = r->start_ns;
+		bpf_map_delete_elem(&wb_reqs, &wpa);
+	} else {
+		__sync_fetch_and_add(&drops.wbreq_unmatched, 1);
+		conn = wpa_conn(wpa);
+	}
+	s = kwb_entry(conn);
+	if (!s)
+		return;
+	s->tmp_end_pages += pages;
+	s->ends++;
+	if (error)
+		s->errors++;
+	lat = bpf_ktime_get_ns() - start_ns;
+	if (!start_ns || (__s64)lat < 0)
+		return;
+	s->timed++;
+	s->lat_sum_ns += lat;
+	if (lat > s->lat_max_ns)
+		s->lat_max_ns = lat;
+	slot = log2_u64(lat);
+	if (slot >= FWB_HIST_SLOTS)
+		slot = FWB_HIST_SLOTS - 1;
+	s->hist[slot]++;
+}
+
+static __always_inline void kwb_redirty(__u32 conn, __u64 wait_ns)
+{
+	struct fwb_task_key k = {
+		.conn = conn,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.kind = FWB_TASK_REDIRTY,
+	};
+	struct fwb_task_stats *v, init = { .count = 1, .wait_ns = wait_ns };
+	struct fwb_kwb_stats *s = kwb_entry(conn);
+
+	if (s) {
+		s->redirty_waits++;
+		s->redirty_wait_ns += wait_ns;
+	}
+	v = bpf_map_lookup_elem(&task_stats, &k);
+	if (v) {
+		__sync_fetch_and_add(&v->count, 1);
+		__sync_fetch_and_add(&v->wait_ns, wait_ns);
+		return;
+	}
+	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	if (bpf_map_update_elem(&task_stats, &k, &init, BPF_NOEXIST))
+		__sync_fetch_and_add(&drops.taskstats_full, 1);
+}
+
+static __always_inline __u64 current_nvcsw(void)
+{
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nvcsw);
+}
+
+static __always_inline void waiter_enter(__u32 conn)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct fwb_waiter w = {
+		.start_ns = bpf_ktime_get_ns(),
+		.nvcsw = current_nvcsw(),
+		.conn = conn,
+	};
+
+	bpf_map_update_elem(&waiters, &tid, &w, BPF_ANY);
+}
+
+/* Most calls find the page clean and return at once: only a call that slept waited. */
+static __always_inline void waiter_exit(void)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct fwb_waiter *w = bpf_map_lookup_elem(&waiters, &tid);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!w)
+		return;
+	if (current_nvcsw() != w->nvcsw)
+		kwb_redirty(w->conn, now - w->start_ns);
+	bpf_map_delete_elem(&waiters, &tid);
+}
+
+/* patched kernel: tracepoints */
+SEC("tp_btf/fuse_writepage_tmp_alloc")
+int BPF_PROG(kwb_tp_tmp_alloc, const struct fuse_writepage_args *wpa, const struct folio *folio,
+	     unsigned int page_index)
+{
+	struct fuse_writepage_args___patched *p = (void *)wpa;
+
+	kwb_tmp_alloc((__u64)wpa, page_index, BPF_CORE_READ(p, id), BPF_CORE_READ(p, alloc_ns));
+	return 0;
+}
+
+SEC("tp_btf/fuse_writepage_end")
+int BPF_PROG(kwb_tp_end, const struct fuse_writepage_args *wpa, int error)
+{
+	struct fuse_writepage_args___patched *p = (void *)wpa;
+
+	kwb_end((__u64)wpa, error, BPF_CORE_READ(p, alloc_ns), BPF_CORE_READ(p, id));
+	return 0;
+}
+
+SEC("tp_btf/fuse_wait_writeback_end")
+int BPF_PROG(kwb_tp_wait_end, struct inode *inode, unsigned long index, __u64 wait_ns)
+{
+	kwb_redirty(BPF_CORE_READ(inode, i_sb, s_dev), wait_ns);
+	return 0;
+}
+
+/* fallback: fentry/fexit on the functions (where the kernel allows them) */
+static __always_inline __u64 wpa_of_args(__u64 args)
+{
+	return args - bpf_core_field_offset(struct fuse_writepage_args, ia.ap.args);
+}
+
+SEC("fentry/fuse_writepage_args_page_fill")
+int BPF_PROG(kwb_fe_tmp_alloc, struct fuse_writepage_args *wpa, struct folio *folio,
+	     struct folio *tmp_folio, __u32 page_index)
+{
+	kwb_tmp_alloc((__u64)wpa, page_index, 0, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("fentry/fuse_writepage_end")
+int BPF_PROG(kwb_fe_end, struct fuse_mount *fm, struct fuse_args *args, int error)
+{
+	kwb_end(wpa_of_args((__u64)args), error, 0, 0);
+	return 0;
+}
+
+SEC("fentry/fuse_wait_on_page_writeback")
+int BPF_PROG(kwb_fe_wait, struct inode *inode, unsigned long index)
+{
+	waiter_enter(BPF_CORE_READ(inode, i_sb, s_dev));
+	return 0;
+}
+
+SEC("fexit/fuse_wait_on_page_writeback")
+int BPF_PROG(kwb_fe_wait_ret, struct inode *inode, unsigned long index)
+{
+	waiter_exit();
+	return 0;
+}
+
+/* fallback: kprobes */
+SEC("kprobe/fuse_writepage_args_page_fill")
+int BPF_KPROBE(kwb_kp_tmp_alloc, void *wpa, void *folio, void *tmp_folio, __u32 page_index)
+{
+	kwb_tmp_alloc((__u64)wpa, page_index, 0, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("kprobe/fuse_writepage_end")
+int BPF_KPROBE(kwb_kp_end, void *fm, void *args, int error)
+{
+	kwb_end(wpa_of_args((__u64)args), error, 0, 0);
+	return 0;
+}
+
+SEC("kprobe/fuse_wait_on_page_writeback")
+int BPF_KPROBE(kwb_kp_wait, struct inode *inode)
+{
+	waiter_enter(BPF_CORE_READ(inode, i_sb, s_dev));
+	return 0;
+}
+
+SEC("kretprobe/fuse_wait_on_page_writeback")
+int BPF_KRETPROBE(kwb_kp_wait_ret)
+{
+	waiter_exit();
+	return 0;
 }
 
 /* Run by user space (BPF_PROG_RUN) at each snapshot: "now" in jiffies for the pending table. */

@@ -215,14 +215,17 @@ static bool wants_abort(const struct fwb_diag_report *r)
 	return false;
 }
 
-static int tasks_still_blocked(const struct fwb_diag_report *before, const struct fwb_diag_raw *now)
+/* Of the tasks blocked before, how many the new report still finds blocked. */
+static int tasks_still_blocked(const struct fwb_diag_report *before, const struct fwb_diag_report *now)
 {
 	int n = 0;
 
 	for (int i = 0; i < before->nblocked; i++)
-		for (int j = 0; j < now->ntasks; j++)
-			if (now->tasks[j].pid == before->blocked[i].pid && (now->tasks[j].state & 0x2))
+		for (int j = 0; now && j < now->nblocked; j++)
+			if (now->blocked[j].pid == before->blocked[i].pid) {
 				n++;
+				break;
+			}
 	return n;
 }
 
@@ -234,8 +237,9 @@ static void do_abort(struct fwb_collector *c, const struct diag_opts *o, const s
 	char conn[16];
 	char *filt[1] = { conn };
 	struct fwb_diag_set after = {0};
+	const struct fwb_diag_report *now = NULL;
 	struct look l;
-	int err, left = -1, still = -1;
+	int err, still;
 
 	err = fwb_conn_abort(r->m.conn);
 	if (err) {
@@ -251,29 +255,29 @@ static void do_abort(struct fwb_collector *c, const struct diag_opts *o, const s
 	one.filters = filt;
 	one.nfilters = 1;
 	if (!take_look(c, &l)) {
-		still = tasks_still_blocked(r, &l.raw);
 		if (!build(c, &one, NULL, &l, k, &after) && after.n)
-			left = after.r[0].facts.nreqs;
+			now = &after.r[0];
+		drop_look(&l);
 	}
+	still = tasks_still_blocked(r, now);
 	if (o->json) {
 		printf("{\"abort\":{\"connection\":%u,\"ok\":true,\"requests_failed\":%u,\"requests_left\":%d,"
 		       "\"blocked_before\":%d,\"blocked_left\":%d,\"verdict_after\":\"%s\"}}\n",
-		       r->m.conn, r->facts.nreqs, left, r->nblocked, still,
-		       after.n ? fwb_verdict_name(after.r[0].d.verdict) : "unmounted");
+		       r->m.conn, r->facts.nreqs, now ? (int)now->facts.nreqs : 0, r->nblocked, still,
+		       now ? fwb_verdict_name(now->d.verdict) : "unmounted");
 	} else {
 		printf("aborted connection %u (%s): %u request%s failed, %d of %d blocked task%s released; ",
 		       r->m.conn, r->m.mountpoint, r->facts.nreqs, r->facts.nreqs == 1 ? "" : "s",
-		       still < 0 ? 0 : r->nblocked - still, r->nblocked, r->nblocked == 1 ? "" : "s");
-		if (after.n)
-			printf("now %s, %d request%s left; next: %s\n", fwb_verdict_title(after.r[0].d.verdict),
-			       left, left == 1 ? "" : "s",
-			       after.r[0].nremedies && after.r[0].remedies[0].cmd[0] ? after.r[0].remedies[0].cmd : "-");
+		       r->nblocked - still, r->nblocked, r->nblocked == 1 ? "" : "s");
+		if (now)
+			printf("now %s, %u request%s left; next: %s\n", fwb_verdict_title(now->d.verdict),
+			       now->facts.nreqs, now->facts.nreqs == 1 ? "" : "s",
+			       now->nremedies && now->remedies[0].cmd[0] ? now->remedies[0].cmd : "-");
 		else
 			printf("the mount is gone\n");
 	}
 	fflush(stdout);
 	fwb_diag_set_free(&after);
-	drop_look(&l);
 }
 
 static int parse_opts(int argc, char **argv, struct diag_opts *o)

@@ -9,16 +9,22 @@
 
 static void help(void)
 {
-	printf("Usage: fusewb probe [--json] [--no-load]\n\n"
+	printf("Usage: fusewb probe [--json] [--no-load] [--source KIND]\n\n"
 	       "Show the kernel release, whether BTF is present, and each data source:\n"
 	       "in use, available (another source is preferred), unavailable or failed,\n"
 	       "with the reason. By default the BPF object is loaded and attached, so\n"
-	       "\"in use\" means it really works; --no-load only inspects the kernel.\n\n"
-	       "  -j, --json     one JSON object\n"
-	       "  -n, --no-load  do not load BPF (no root needed for most answers)\n"
+	       "\"in use\" means it really works; --no-load only inspects the kernel.\n"
+	       "Where a job has alternatives (the kernel writeback view: a patched\n"
+	       "kernel's tracepoints, else fentry, else kprobes) the first available is\n"
+	       "used; --source shows what forcing one kind would give.\n\n"
+	       "  -j, --json         one JSON object\n"
+	       "  -n, --no-load      do not load BPF (no root needed for most answers)\n"
+	       "  -s, --source KIND  use only KIND where a job has alternatives: tracepoint,\n"
+	       "                     fentry, kprobe or auto (default: $FUSEWB_SOURCE, or auto)\n"
 	       "  -h, --help\n\n"
 	       "EXAMPLES:\n"
 	       "  fusewb probe\n"
+	       "  fusewb probe --source kprobe      # the fallback on a patched kernel\n"
 	       "  fusewb probe --json | jq '.sources[] | select(.state != \"in use\")'\n");
 }
 
@@ -68,6 +74,7 @@ int cmd_probe(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-load", no_argument, NULL, 'n' },
+		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -80,10 +87,18 @@ int cmd_probe(int argc, char **argv)
 	bool json = false, noload = false;
 	int ch, n, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "jnh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jns:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'n': noload = true; break;
+		case 's':
+			if (fwb_source_force_error(optarg)) {
+				fprintf(stderr, "fusewb probe: --source '%s': %s\n", optarg,
+					fwb_source_force_error(optarg));
+				return 2;
+			}
+			o.source = optarg;
+			break;
 		case 'h': help(); return 0;
 		default: return 2;
 		}
@@ -100,7 +115,14 @@ int cmd_probe(int argc, char **argv)
 		/* still say what the kernel offers, and why loading failed */
 		if (geteuid() == 0)
 			fwb_ensure_kernel_fs(&ki, json);
-		fwb_probe_kernel(&ki, &own, &n);
+		if (fwb_probe_kernel_forced(&ki, o.source, &own, &n)) {
+			if (noload)
+				fprintf(stderr, "fusewb probe: FUSEWB_SOURCE='%s': %s\n", getenv("FUSEWB_SOURCE"),
+					fwb_source_force_error(getenv("FUSEWB_SOURCE")));
+			else
+				fprintf(stderr, "fusewb probe: %s\n", err);
+			return 1;
+		}
 		(json ? print_json : print_text)(&ki, own, n, noload ? NULL : err);
 		rc = noload ? 0 : 1;
 	}

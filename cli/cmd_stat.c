@@ -9,7 +9,7 @@
 
 static void help(void)
 {
-	printf("Usage: fusewb stat [--json] [-i SECONDS] [-c COUNT] [MOUNTPOINT|FSTYPE...]\n\n"
+	printf("Usage: fusewb stat [--json] [-i SECONDS] [-c COUNT] [--source KIND] [MOUNTPOINT|FSTYPE...]\n\n"
 	       "Every interval, one line per FUSE mount: writeback WRITEs/s, MB/s, errors,\n"
 	       "p50/p99/max writeback latency, pages in flight, dirty pages against the\n"
 	       "bdi's limit, time throttled in balance_dirty_pages, pending requests and\n"
@@ -19,10 +19,14 @@ static void help(void)
 	       "  -i, --interval SECONDS  report interval (default 1)\n"
 	       "  -c, --count N           stop after N reports (default: until ^C)\n"
 	       "  -j, --json              NDJSON, one object per interval (doc/json-schema.md)\n"
+	       "  -s, --source KIND       where a job has alternatives, use only KIND:\n"
+	       "                          tracepoint, fentry, kprobe or auto (default:\n"
+	       "                          $FUSEWB_SOURCE, or auto; see fusewb probe)\n"
 	       "  -h, --help\n\n"
 	       "EXAMPLES:\n"
 	       "  fusewb stat                        # all FUSE mounts, every second\n"
 	       "  fusewb stat -i 5 /mnt/s3           # one mount, every 5 s\n"
+	       "  fusewb stat --source kprobe        # kprobe fallback even on a patched kernel\n"
 	       "  fusewb stat --json -c 10 fuse.sshfs | jq .mounts[].writeback\n");
 }
 
@@ -82,6 +86,7 @@ int cmd_stat(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -94,7 +99,7 @@ int cmd_stat(int argc, char **argv)
 	char err[512], *end;
 	int ch, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "i:c:jh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:c:js:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': interval = fwb_parse_seconds(optarg, "interval"); break;
 		case 'c':
@@ -105,6 +110,14 @@ int cmd_stat(int argc, char **argv)
 			}
 			break;
 		case 'j': json = true; break;
+		case 's':
+			if (fwb_source_force_error(optarg)) {
+				fprintf(stderr, "fusewb stat: --source '%s': %s\n", optarg,
+					fwb_source_force_error(optarg));
+				return 2;
+			}
+			o.source = optarg;
+			break;
 		case 'h': help(); return 0;
 		default: return 2;
 		}

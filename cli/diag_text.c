@@ -106,6 +106,17 @@ static void print_blocked(FILE *f, const struct fwb_diag_set *set, const struct 
 	}
 }
 
+static const char *thread_text(const struct fwb_diag_thread *t)
+{
+	if (t->state == 'T' || t->state == 't')
+		return t->state == 'T' ? "stopped" : "stopped by tracer";
+	if (t->state == 'R')
+		return "running";
+	if (t->wait == FWB_WAIT_OTHER || t->wait == FWB_WAIT_NONE)
+		return t->state == 'D' ? "BLOCKED" : "sleeps elsewhere";
+	return wait_text(t->wait);
+}
+
 /* Threads alike (state, wait, where) on one line: daemons often run dozens of idle readers. */
 static void print_daemon(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_daemon *d, bool verbose)
 {
@@ -134,9 +145,9 @@ static void print_daemon(FILE *f, const struct fwb_diag_set *set, const struct f
 			}
 		}
 		if (same > 1)
-			fprintf(f, "    %3d threads %-2c %-22s in %s\n", same, t->state, wait_text(t->wait), t->where);
+			fprintf(f, "    %3d threads %-2c %-22s in %s\n", same, t->state, thread_text(t), t->where);
 		else
-			fprintf(f, "    tid %-7u %-2c %-22s in %s, off CPU %s\n", t->tid, t->state, wait_text(t->wait),
+			fprintf(f, "    tid %-7u %-2c %-22s in %s, off CPU %s\n", t->tid, t->state, thread_text(t),
 				t->where, dur(a, sizeof(a), t->offcpu_ns));
 		if (t->wait_conn && fwb_wait_is_fuse(t->wait) && t->wait != FWB_WAIT_DEV_READ)
 			fprintf(f, "                waits on connection %u\n", t->wait_conn);

@@ -73,6 +73,10 @@ serial=$outdir/serial.log
 margs=(-o "$initrd")
 for b in ${bins[@]+"${bins[@]}"}; do margs+=(--bin "$b"); done
 for t in "${tests[@]}"; do margs+=(--test "$t"); done
+# files the guest tests source (tests/vm/lib/*), at /fusewb/tests/lib/
+for f in "$FUSEWB_ROOT"/tests/vm/lib/*; do
+	[ -f "$f" ] && margs+=(--file "$f:/fusewb/tests/lib/${f##*/}")
+done
 "$KDIR/mkinitramfs.sh" "${margs[@]}"
 
 # TCG by default: /dev/kvm may exist without working (nested virt), and a
@@ -97,14 +101,26 @@ secs=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')
 tr -d '\r' <"$serial" >"$serial.tmp" && mv "$serial.tmp" "$serial"
 
 verdict=$(grep -aE '^FUSEWB-VM-RESULT: ' "$serial" | tail -n 1 || true)
+# One summary line, last: "vm-test: PASS (57/57 checks, 4 scripts, 62.0 s)".
+# Not the host runner's "N passed, N failed" form, which must stay the last
+# such line of a CI run.
+summary() {
+	local pass fail scripts
+	pass=$(grep -caE '^ok [0-9]+' "$serial" || true)
+	fail=$(grep -caE '^not ok [0-9]+' "$serial" || true)
+	scripts=$(grep -caE '^FUSEWB-VM-TEST-END: ' "$serial" || true)
+	echo "vm-test: $1 ($pass/$((pass + fail)) checks, $scripts scripts, ${secs} s)"
+}
 if [ "$verdict" = "FUSEWB-VM-RESULT: PASS" ]; then
 	grep -aE '^(ok|not ok) |^FUSEWB-VM' "$serial" >&2 || true
 	log "PASS: boot to verdict in ${secs}s"
+	summary PASS
 	exit 0
 fi
 cat "$serial" >&2
 if [ -n "$verdict" ]; then
 	log "FAIL: guest verdict '$verdict' after ${secs}s"
+	summary FAIL
 	exit 1
 fi
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -112,4 +128,5 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 else
 	log "FAIL: no verdict from the guest (qemu exit $rc after ${secs}s)"
 fi
+summary "FAIL (no verdict)"
 exit 2

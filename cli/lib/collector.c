@@ -41,11 +41,35 @@ static void set_autoload(struct fwb_collector *c)
 		bool want = bpf_program__type(p) == BPF_PROG_TYPE_SYSCALL;
 
 		for (int i = 0; i < c->nsrcs; i++)
-			if (c->srcs[i].prog && c->srcs[i].state == FWB_SRC_IN_USE &&
-			    !strcmp(c->srcs[i].prog, bpf_program__name(p)))
+			if (c->srcs[i].state == FWB_SRC_IN_USE &&
+			    ((c->srcs[i].prog && !strcmp(c->srcs[i].prog, bpf_program__name(p))) ||
+			     (c->srcs[i].prog2 && !strcmp(c->srcs[i].prog2, bpf_program__name(p)))))
 				want = true;
 		bpf_program__set_autoload(p, want);
 	}
+}
+
+/* A source's second program (its fexit, its kretprobe): both or neither. */
+static bool attach_second(struct fwb_collector *c, struct fwb_source *s)
+{
+	struct bpf_program *p = prog_by_name(c, s->prog2);
+	struct bpf_link *l;
+
+	if (!p) {
+		snprintf(s->reason, sizeof(s->reason), "program %s missing from the object", s->prog2);
+		return false;
+	}
+	if (c->nlinks == FWB_MAX_LINKS) {
+		snprintf(s->reason, sizeof(s->reason), "too many programs to attach");
+		return false;
+	}
+	l = bpf_program__attach(p);
+	if (!l) {
+		snprintf(s->reason, sizeof(s->reason), "attach %s: %s", s->prog2, strerror(errno));
+		return false;
+	}
+	c->links[c->nlinks++] = l;
+	return true;
 }
 
 static void attach_all(struct fwb_collector *c)
@@ -57,6 +81,10 @@ static void attach_all(struct fwb_collector *c)
 
 		if (!s->prog || s->state != FWB_SRC_IN_USE)
 			continue;
+		if (s->prog2 && !attach_second(c, s)) {
+			s->state = FWB_SRC_FAILED;
+			continue;
+		}
 		p = prog_by_name(c, s->prog);
 		if (!p) {
 			s->state = FWB_SRC_FAILED;
@@ -92,6 +120,22 @@ static void attach_all(struct fwb_collector *c)
 	}
 }
 
+/*
+ * Writeback WRITEs are always timed; other requests one in FUSEWB_TIME_EVERY
+ * (default 8, a power of two up to 1024): each precise clock read costs more
+ * than the rest of the per-request work on some machines (see fusewb.h).
+ */
+static unsigned time_every_shift(void)
+{
+	const char *e = getenv("FUSEWB_TIME_EVERY");
+	unsigned long v = e ? strtoul(e, NULL, 10) : 8;
+	unsigned shift = 0;
+
+	while (shift < 10 && (1UL << (shift + 1)) <= v)
+		shift++;
+	return shift;
+}
+
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -117,8 +161,13 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fail(err, errlen, "needs root (loading BPF programs and reading tracefs/debugfs)");
 	}
 	fwb_ensure_kernel_fs(&c->ki, c->opts.quiet);
-	if (fwb_probe_kernel(&c->ki, &c->srcs, &c->nsrcs)) {
+	r = fwb_probe_kernel_forced(&c->ki, c->opts.source, &c->srcs, &c->nsrcs);
+	if (r) {
+		const char *force = c->opts.source ? c->opts.source : getenv("FUSEWB_SOURCE");
+
 		free(c);
+		if (r == -EINVAL)
+			return fail(err, errlen, "source '%s': %s", force, fwb_source_force_error(force));
 		return fail(err, errlen, "out of memory");
 	}
 	if (c->opts.no_bpf) {
@@ -139,6 +188,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 	c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
 	if (c->ki.hz)
 		c->skel->rodata->hz = c->ki.hz;
+	c->skel->rodata->sample_shift = time_every_shift();
 	set_autoload(c);
 	r = fusewb_bpf__load(c->skel);
 	if (r) {

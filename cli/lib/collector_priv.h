@@ -32,4 +32,8 @@ struct fwb_collector {
 	int nlast_conns;
 };
 
+/* kwb.c: the kernel writeback view (temp pages, WRITE latency, re-dirty waits) */
+void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s);
+void fwb_kwb_delta(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev);
+
 #endif

@@ -231,8 +231,10 @@ struct fwb_diag_report {
 	bool truncated;
 	struct fwb_diag_blocked *blocked;
 	int nblocked;
-	struct fwb_hist lat;		/* answers during the window, all opcodes */
+	uint64_t answers;		/* completions during the window, all opcodes */
+	struct fwb_hist lat;		/* latencies of the timed ones among them */
 	uint32_t slowest_op;		/* opcode with the highest p99 during the window */
+	uint64_t slowest_count;		/* its completions */
 	struct fwb_hist slowest_lat;
 	struct fwb_diag_facts facts;
 	struct fwb_diag_decision d;

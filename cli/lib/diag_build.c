@@ -392,6 +392,10 @@ static bool consider_blocked(const struct fwb_diag_inputs *in, struct fwb_diag_r
 	return true;
 }
 
+/*
+ * Answers during the window: every completion counts, the latencies come
+ * from the timed ones (the collector may time only a sample of them).
+ */
 static void fill_latency(const struct fwb_diag_inputs *in, struct fwb_diag_report *r)
 {
 	const struct fwb_mount *e = mount_of(in->end, r->m.conn), *s = mount_of(in->start, r->m.conn);
@@ -399,10 +403,14 @@ static void fill_latency(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 
 	for (int i = 0; e && i < e->nops; i++) {
 		struct fwb_hist h = e->ops[i].lat;
+		uint64_t n = e->ops[i].count;
 
 		for (int j = 0; s && j < s->nops; j++)
-			if (s->ops[j].opcode == e->ops[i].opcode)
+			if (s->ops[j].opcode == e->ops[i].opcode) {
 				fwb_hist_sub(&h, &s->ops[j].lat);
+				n -= s->ops[j].count <= n ? s->ops[j].count : n;
+			}
+		r->answers += n;
 		if (!h.count)
 			continue;
 		fwb_hist_add(&r->lat, &h);
@@ -410,8 +418,11 @@ static void fill_latency(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 			worst = fwb_hist_quantile(&h, 0.99);
 			r->slowest_op = e->ops[i].opcode;
 			r->slowest_lat = h;
+			r->slowest_count = n > h.count ? n : h.count;
 		}
 	}
+	if (r->lat.count > r->answers)
+		r->answers = r->lat.count;
 }
 
 static void fill_facts(const struct fwb_diag_inputs *in, struct fwb_diag_report *r)
@@ -440,10 +451,10 @@ static void fill_facts(const struct fwb_diag_inputs *in, struct fwb_diag_report 
 				f->oldest_ns = q->age_min_ns;
 		}
 	}
-	f->completed = r->lat.count;
+	f->completed = r->answers;
 	if (r->slowest_lat.count) {
 		f->slow_op = r->slowest_op;
-		f->slow_op_count = r->slowest_lat.count;
+		f->slow_op_count = r->slowest_count;
 		f->slow_op_p50_ns = fwb_hist_quantile(&r->slowest_lat, 0.5);
 		f->slow_op_p99_ns = fwb_hist_quantile(&r->slowest_lat, 0.99);
 	}
@@ -479,6 +490,8 @@ static void fill_remedies(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 		c.nwrites += r->reqs[i].opcode == 16;
 	if (r->facts.nreqs > (uint32_t)r->nreqs)	/* some were not listed: count them all as requests */
 		c.nreqs = r->facts.nreqs;
+	if (!r->have_kernel && r->m.waiting > 0)	/* queues unreachable: fusectl still counts them */
+		c.nreqs = r->m.waiting;
 	if (!c.lat_p99_ns)
 		c.lat_p99_ns = r->facts.oldest_ns;
 	r->nremedies = fwb_diag_remedies(&c, r->remedies);

@@ -179,8 +179,9 @@ static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_dia
 		"\"slowest\":", (unsigned long long)x->completed, x->lat_p50_ns / 1e3, x->lat_p99_ns / 1e3,
 		x->lat_max_ns / 1e3);
 	if (r->slowest_lat.count)
-		fprintf(f, "{\"opcode\":\"%s\",\"count\":%llu,\"p99_us\":%.1f}", fwb_opcode_name(r->slowest_op),
-			(unsigned long long)r->slowest_lat.count, fwb_hist_quantile(&r->slowest_lat, 0.99) / 1e3);
+		fprintf(f, "{\"opcode\":\"%s\",\"count\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f}",
+			fwb_opcode_name(r->slowest_op), (unsigned long long)r->slowest_count,
+			fwb_hist_quantile(&r->slowest_lat, 0.5) / 1e3, fwb_hist_quantile(&r->slowest_lat, 0.99) / 1e3);
 	else
 		fputs("null", f);
 	fputs("}}", f);

@@ -151,15 +151,20 @@ int fwb_diag_read(struct fwb_collector *c, struct fwb_diag_raw *r)
 	err = fwb_diag_parse(buf, len, r);
 	free(buf);
 	if (err == -ENOMEM)
-		return err;
+		goto fail;
 	nanosleep(&nap, NULL);
 	err = read_iter(c, "diag_tasks", &buf, &len);
 	if (err)
-		return err;
+		goto fail;
 	err = fwb_diag_parse(buf, len, r);
 	free(buf);
+	if (err == -ENOMEM)
+		goto fail;
 	r->mono_ns = fwb_mono_ns();
-	return err == -ENOMEM ? err : 0;
+	return 0;
+fail:
+	fwb_diag_raw_free(r);
+	return err;
 }
 
 void fwb_diag_raw_free(struct fwb_diag_raw *r)

@@ -87,6 +87,10 @@ void fwb_diag_decide(const struct fwb_diag_facts *f, const struct fwb_diag_limit
 		if (f->walked && f->connected)
 			WHY("no process holds /dev/fuse for this connection: %u request%s wait for an "
 			    "answer that cannot come", f->nreqs, f->nreqs == 1 ? "" : "s");
+		else if (!f->walked && f->waiting > 0)
+			WHY("no process holds /dev/fuse for this connection: fusectl counts %lld request%s "
+			    "waiting for an answer that cannot come", (long long)f->waiting,
+			    f->waiting == 1 ? "" : "s");
 		else
 			WHY("no process holds /dev/fuse for this connection: the daemon exited, the "
 			    "kernel closed the connection and every access fails with ENOTCONN");

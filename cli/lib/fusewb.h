@@ -49,7 +49,18 @@ struct fwb_source {
 	const char *prog;		/* BPF program name in the object */
 	enum fwb_source_state state;
 	char reason[160];
+	const char *prog2;		/* a second program loaded with prog (e.g. its kretprobe), or NULL */
 };
+
+/*
+ * Source groups of the kernel writeback view (temp pages, WRITE completion,
+ * re-dirty waits): each has the patched kernel's tracepoint, fentry and
+ * kprobe alternatives, preferred in that order.
+ */
+#define FWB_GROUP_TEMP_ALLOC	"temp-alloc"
+#define FWB_GROUP_TEMP_END	"temp-end"
+#define FWB_GROUP_REDIRTY	"redirty"
+
 
 struct fwb_kernel_info {
 	char release[128];
@@ -67,6 +78,17 @@ struct fwb_kernel_info {
 
 /* Fill info and the source table without loading anything; call fwb_ensure_kernel_fs first. */
 int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **srcs, int *nsrcs);
+/*
+ * The same, with the alternatives of a group restricted to one kind where the
+ * group has it: force is "tracepoint", "fentry", "kprobe" or "auto"; NULL
+ * means $FUSEWB_SOURCE, or auto.  -EINVAL for any other name.
+ */
+int fwb_probe_kernel_forced(struct fwb_kernel_info *ki, const char *force,
+			    struct fwb_source **srcs, int *nsrcs);
+/* NULL if force names a kind of source (or is NULL or empty), else a one-line error */
+const char *fwb_source_force_error(const char *force);
+/* Is a source of this group in use? */
+bool fwb_source_group_in_use(const struct fwb_source *srcs, int n, const char *group);
 const char *fwb_source_state_str(enum fwb_source_state s);
 /* One line for headers: BPF sources in use grouped by kind, e.g. "tp_btf fuse_request_* + iter task_file". */
 void fwb_sources_summary(const struct fwb_source *srcs, int n, char *buf, size_t len);
@@ -92,6 +114,8 @@ struct fwb_task {
 	char comm[16];
 	uint64_t dirtied;		/* folios dirtied (counter) */
 	uint64_t wbwaits;		/* waits on writeback (counter) */
+	uint64_t redirty_waits;		/* waits to re-dirty a page under temp-page writeback (counter) */
+	uint64_t redirty_wait_ns;	/* time in them (counter) */
 };
 
 struct fwb_op {
@@ -139,7 +163,24 @@ struct fwb_mount {
 	int nops;
 	struct fwb_task *tasks;
 	int ntasks;
+
+	/*
+	 * Kernel writeback (temp-page kernels, before 6.16): the FWB_KWB_* bits
+	 * in kwb_have say which of these a source feeds; the others stay 0.
+	 */
+	uint32_t kwb_have;
+	int64_t tmp_inflight_pages;	/* gauge: temp pages allocated, their WRITE not completed */
+	uint64_t tmp_alloc_pages;	/* counters */
+	uint64_t tmp_end_pages;
+	uint64_t tmp_orphan_pages;	/* freed without completing (truncate, abort, merge) */
+	uint64_t kwb_writes, kwb_errors;	/* temp-page WRITEs completed */
+	struct fwb_hist kwb_lat;	/* request allocation (or first temp page) to completion */
+	uint64_t redirty_waits, redirty_wait_ns;	/* counters */
 };
+
+#define FWB_KWB_TEMP		0x1	/* tmp_*: needs both the allocation and the completion source */
+#define FWB_KWB_LAT		0x2	/* kwb_writes, kwb_errors, kwb_lat */
+#define FWB_KWB_REDIRTY		0x4	/* redirty_*, and fwb_task.redirty_* */
 
 /* Parse /proc/self/mountinfo text into FUSE mounts (pure: unit-tested). */
 int fwb_parse_mountinfo(const char *text, struct fwb_mount **mounts, int *n);
@@ -168,6 +209,7 @@ struct fwb_collector;
 struct fwb_opts {
 	bool quiet;			/* no notes on stderr */
 	bool no_bpf;			/* resolver only (diagnose without root-level BPF) */
+	const char *source;		/* force a kind of source: see fwb_probe_kernel_forced */
 };
 
 int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char *err, size_t errlen);

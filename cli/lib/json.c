@@ -37,6 +37,34 @@ static void json_num_or_null(FILE *f, const char *key, long long v, bool comma)
 		fprintf(f, "\"%s\":%lld%s", key, v, comma ? "," : "");
 }
 
+/* The temp-page view of the kernel writeback, null where no source feeds it. */
+static void json_kwb(FILE *f, const struct fwb_mount *m)
+{
+	if (m->kwb_have & FWB_KWB_TEMP)
+		fprintf(f, ",\"temp_pages_inflight\":%lld,\"temp_pages_allocated\":%llu,"
+			"\"temp_pages_completed\":%llu,\"temp_pages_orphaned\":%llu",
+			(long long)m->tmp_inflight_pages, (unsigned long long)m->tmp_alloc_pages,
+			(unsigned long long)m->tmp_end_pages, (unsigned long long)m->tmp_orphan_pages);
+	else
+		fputs(",\"temp_pages_inflight\":null,\"temp_pages_allocated\":null,"
+		      "\"temp_pages_completed\":null,\"temp_pages_orphaned\":null", f);
+	if (m->kwb_have & FWB_KWB_LAT) {
+		fprintf(f, ",\"kernel_writes\":%llu,\"kernel_errors\":%llu,\"kernel_latency_us\":",
+			(unsigned long long)m->kwb_writes, (unsigned long long)m->kwb_errors);
+		json_latency(f, &m->kwb_lat);
+	} else {
+		fputs(",\"kernel_writes\":null,\"kernel_errors\":null,\"kernel_latency_us\":null", f);
+	}
+}
+
+static void json_redirty(FILE *f, bool have, uint64_t waits, uint64_t wait_ns)
+{
+	if (have)
+		fprintf(f, "{\"waits\":%llu,\"wait_ms\":%.3f}", (unsigned long long)waits, wait_ns / 1e6);
+	else
+		fputs("null", f);
+}
+
 static void json_mountpoints(FILE *f, const struct fwb_mount *m)
 {
 	const char *p = m->extra_mountpoints;
@@ -80,7 +108,10 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		(unsigned long long)m->wb_pages, (unsigned long long)m->wb_errors,
 		(long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
 	json_latency(f, &m->wb_lat);
-	fputs("},\"dirty\":{", f);
+	json_kwb(f, m);
+	fputs("},\"redirty\":", f);
+	json_redirty(f, m->kwb_have & FWB_KWB_REDIRTY, m->redirty_waits, m->redirty_wait_ns);
+	fputs(",\"dirty\":{", f);
 	json_num_or_null(f, "pages", m->bdi_dirty_pages, true);
 	json_num_or_null(f, "writeback_pages", m->bdi_writeback_pages, true);
 	json_num_or_null(f, "limit_pages", m->bdi_thresh_pages, true);
@@ -121,8 +152,10 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 
 		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", t->tgid);
 		fwb_json_str(f, t->comm);
-		fprintf(f, ",\"dirtied\":%llu,\"wbwaits\":%llu}",
+		fprintf(f, ",\"dirtied\":%llu,\"wbwaits\":%llu,\"redirty\":",
 			(unsigned long long)t->dirtied, (unsigned long long)t->wbwaits);
+		json_redirty(f, m->kwb_have & FWB_KWB_REDIRTY, t->redirty_waits, t->redirty_wait_ns);
+		fputc('}', f);
 	}
 	fputs("]}", f);
 }
@@ -135,10 +168,12 @@ void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s)
 		(long long)d->vm.nr_dirty, (long long)d->vm.nr_writeback,
 		(long long)d->vm.nr_writeback_temp, (long long)d->vm.dirty_threshold);
 	fprintf(f, "\"drops\":{\"pending_full\":%llu,\"unmatched_end\":%llu,\"opstats_full\":%llu,"
-		"\"taskstats_full\":%llu,\"bdistats_full\":%llu},\"mounts\":[",
+		"\"taskstats_full\":%llu,\"bdistats_full\":%llu,\"temp_requests_full\":%llu,"
+		"\"temp_unmatched_end\":%llu},\"mounts\":[",
 		(unsigned long long)d->drops.pending_full, (unsigned long long)d->drops.unmatched_end,
 		(unsigned long long)d->drops.opstats_full, (unsigned long long)d->drops.taskstats_full,
-		(unsigned long long)d->drops.bdistats_full);
+		(unsigned long long)d->drops.bdistats_full, (unsigned long long)d->drops.wbreqs_full,
+		(unsigned long long)d->drops.wbreq_unmatched);
 	for (int i = 0; i < d->nmounts; i++) {
 		if (i)
 			fputc(',', f);

@@ -178,10 +178,14 @@ static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
 			t->tgid = k.tgid;
 			memcpy(t->comm, v.comm, sizeof(t->comm));
 		}
-		if (k.kind == FWB_TASK_DIRTY)
+		if (k.kind == FWB_TASK_DIRTY) {
 			t->dirtied = v.count;
-		else
+		} else if (k.kind == FWB_TASK_REDIRTY) {
+			t->redirty_waits = v.count;
+			t->redirty_wait_ns = v.wait_ns;
+		} else {
 			t->wbwaits = v.count;
+		}
 	}
 }
 
@@ -206,17 +210,10 @@ static int cmp_pending(const void *a, const void *b)
 	return (x->age_ns < y->age_ns) - (x->age_ns > y->age_ns);
 }
 
-static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
+static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_snapshot *s,
+			 uint32_t now_jiffies, uint64_t ns_per_jiffy)
 {
-	const struct fwb_pending *tab = c->skel->bss->pending;
-	uint64_t ns_per_jiffy = 1000000000ULL / (c->ki.hz ? c->ki.hz : 250);
-	uint32_t now_jiffies;
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.read_clock), NULL))
-		return;
-	now_jiffies = c->skel->bss->clock.jiffies;
-
-	for (int i = 0; i < FWB_PENDING_SLOTS; i++) {
+	for (int i = 0; i < nslots; i++) {
 		struct fwb_pending p = tab[i];	/* copy: the kernel may change it meanwhile */
 		struct fwb_mount *m;
 		uint64_t age;
@@ -242,6 +239,20 @@ static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
 			};
 		}
 	}
+}
+
+static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	uint64_t ns_per_jiffy = 1000000000ULL / (c->ki.hz ? c->ki.hz : 250);
+	uint32_t now_jiffies;
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.read_clock), NULL))
+		return;
+	now_jiffies = c->skel->bss->clock.jiffies;
+
+	scan_pending(c->skel->bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy);
+	if (c->skel->bss->pending_cold_used > 0)
+		scan_pending(c->skel->bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy);
 	for (int i = 0; i < s->nmounts; i++) {
 		struct fwb_mount *m = &s->mounts[i];
 
@@ -315,6 +326,7 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	sync_fuse_bdis(c, s);
 	read_ops(c, s);
 	read_tasks(c, s);
+	fwb_kwb_read(c, s);
 	read_bdis(c, s);
 	read_pending(c, s);
 	read_daemons(c, s);
@@ -353,6 +365,7 @@ static void delta_mount(struct fwb_mount *d, const struct fwb_mount *cur, const 
 	SUB(throttle_count);
 	SUB(throttle_ns);
 	fwb_hist_sub(&d->wb_lat, &prev->wb_lat);
+	fwb_kwb_delta(d, cur, prev);
 	for (int i = 0; i < d->nops; i++)
 		for (int j = 0; j < prev->nops; j++)
 			if (d->ops[i].opcode == prev->ops[j].opcode) {
@@ -372,6 +385,10 @@ static void delta_mount(struct fwb_mount *d, const struct fwb_mount *cur, const 
 
 				t->dirtied -= p->dirtied <= t->dirtied ? p->dirtied : t->dirtied;
 				t->wbwaits -= p->wbwaits <= t->wbwaits ? p->wbwaits : t->wbwaits;
+				t->redirty_waits -= p->redirty_waits <= t->redirty_waits ?
+						    p->redirty_waits : t->redirty_waits;
+				t->redirty_wait_ns -= p->redirty_wait_ns <= t->redirty_wait_ns ?
+						      p->redirty_wait_ns : t->redirty_wait_ns;
 			}
 }
 
@@ -402,6 +419,8 @@ int fwb_snapshot_delta(const struct fwb_snapshot *prev, const struct fwb_snapsho
 		d->drops.opstats_full = c->opstats_full - p->opstats_full;
 		d->drops.taskstats_full = c->taskstats_full - p->taskstats_full;
 		d->drops.bdistats_full = c->bdistats_full - p->bdistats_full;
+		d->drops.wbreqs_full = c->wbreqs_full - p->wbreqs_full;
+		d->drops.wbreq_unmatched = c->wbreq_unmatched - p->wbreq_unmatched;
 	}
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "fusewb.h"
@@ -20,6 +22,8 @@ enum probe_kind {
 	PROBE_KSYM,		/* text symbol in /proc/kallsyms */
 	PROBE_ITER,		/* bpf_iter__<target> struct in vmlinux BTF */
 	PROBE_FILE,		/* a readable file */
+	PROBE_FENTRY,		/* fentry (and fexit) on a kernel function the kernel lets us attach to */
+	PROBE_KPROBE,		/* kprobe (and kretprobe) on a function in /proc/kallsyms */
 };
 
 struct source_def {
@@ -42,6 +46,30 @@ static const struct source_def defs[] = {
 	  "folio_wait_writeback", PROBE_TP_BTF, "folio_wait_writeback" },
 	{ "throttle", "tracepoint:writeback/balance_dirty_pages", "dirty throttling per bdi",
 	  "balance_dirty_pages", PROBE_TRACEPOINT, "writeback/balance_dirty_pages" },
+	/* kernel writeback: the patched kernel's tracepoints, else fentry, else kprobes */
+	{ FWB_GROUP_TEMP_ALLOC, "tp_btf:fuse_writepage_tmp_alloc",
+	  "temp pages allocated per mount (patched kernel)",
+	  "kwb_tp_tmp_alloc", PROBE_TP_BTF, "fuse_writepage_tmp_alloc" },
+	{ FWB_GROUP_TEMP_ALLOC, "fentry:fuse_writepage_args_page_fill", "temp pages allocated per mount",
+	  "kwb_fe_tmp_alloc", PROBE_FENTRY, "fuse_writepage_args_page_fill" },
+	{ FWB_GROUP_TEMP_ALLOC, "kprobe:fuse_writepage_args_page_fill", "temp pages allocated per mount",
+	  "kwb_kp_tmp_alloc", PROBE_KPROBE, "fuse_writepage_args_page_fill" },
+	{ FWB_GROUP_TEMP_END, "tp_btf:fuse_writepage_end",
+	  "temp pages completed, writeback latency from the kernel's timestamp (patched kernel)",
+	  "kwb_tp_end", PROBE_TP_BTF, "fuse_writepage_end" },
+	{ FWB_GROUP_TEMP_END, "fentry:fuse_writepage_end",
+	  "temp pages completed, writeback latency from the first temp page",
+	  "kwb_fe_end", PROBE_FENTRY, "fuse_writepage_end" },
+	{ FWB_GROUP_TEMP_END, "kprobe:fuse_writepage_end",
+	  "temp pages completed, writeback latency from the first temp page",
+	  "kwb_kp_end", PROBE_KPROBE, "fuse_writepage_end" },
+	{ FWB_GROUP_REDIRTY, "tp_btf:fuse_wait_writeback_end",
+	  "re-dirty waits per mount and task (patched kernel)",
+	  "kwb_tp_wait_end", PROBE_TP_BTF, "fuse_wait_writeback_end" },
+	{ FWB_GROUP_REDIRTY, "fexit:fuse_wait_on_page_writeback", "re-dirty waits per mount and task",
+	  "kwb_fe_wait", PROBE_FENTRY, "fuse_wait_on_page_writeback" },
+	{ FWB_GROUP_REDIRTY, "kretprobe:fuse_wait_on_page_writeback", "re-dirty waits per mount and task",
+	  "kwb_kp_wait", PROBE_KPROBE, "fuse_wait_on_page_writeback" },
 	{ "daemons", "iter:task_file", "daemon processes holding /dev/fuse",
 	  "fuse_devfiles", PROBE_ITER, "task_file" },
 	{ "diag-queues", "iter:task_file(diag_files)",
@@ -59,6 +87,22 @@ static const struct source_def defs[] = {
 };
 
 #define NDEFS (int)(sizeof(defs) / sizeof(defs[0]))
+
+/* Sources made of two programs: the entry one above, and this one on return. */
+static const struct {
+	const char *prog, *prog2;
+} second_progs[] = {
+	{ "kwb_fe_wait", "kwb_fe_wait_ret" },
+	{ "kwb_kp_wait", "kwb_kp_wait_ret" },
+};
+
+static const char *second_prog(const char *prog)
+{
+	for (int i = 0; prog && i < (int)(sizeof(second_progs) / sizeof(second_progs[0])); i++)
+		if (!strcmp(second_progs[i].prog, prog))
+			return second_progs[i].prog2;
+	return NULL;
+}
 
 const char *fwb_source_state_str(enum fwb_source_state s)
 {
@@ -89,6 +133,123 @@ static uint64_t ksym_addr(const char *name)
 	return found;
 }
 
+/*
+ * What the probes learn once per table: which functions kallsyms lists, the
+ * fuse module's BTF when fuse is a module, whether fentry may attach where.
+ */
+struct probe_ctx {
+	struct btf *vmlinux, *fuse_mod;
+	const struct fwb_kernel_info *ki;
+	bool ksym_read;
+	bool ksym_found[NDEFS];
+	int fentry_err[NDEFS];		/* 0 untested, 1 works, else -errno */
+};
+
+/* One pass over /proc/kallsyms for the targets of every fentry and kprobe source. */
+static void read_ksyms(struct probe_ctx *pc)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], sym[256], type;
+	unsigned long long addr;
+
+	pc->ksym_read = true;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3 || (type != 't' && type != 'T'))
+			continue;
+		for (int i = 0; i < NDEFS; i++)
+			if ((defs[i].kind == PROBE_FENTRY || defs[i].kind == PROBE_KPROBE) &&
+			    !strcmp(defs[i].target, sym))
+				pc->ksym_found[i] = true;
+	}
+	fclose(f);
+}
+
+static bool ksym_listed(struct probe_ctx *pc, const struct source_def *d)
+{
+	if (!pc->ksym_read)
+		read_ksyms(pc);
+	return pc->ksym_found[d - defs];
+}
+
+/* A type in vmlinux BTF, or in the fuse module's when fuse is a module: its id, else -1. */
+static int find_btf(struct probe_ctx *pc, const char *name, int kind, bool *in_module)
+{
+	int id = pc->vmlinux ? btf__find_by_name_kind(pc->vmlinux, name, kind) : -1;
+
+	*in_module = false;
+	if (id >= 0 || !pc->fuse_mod)
+		return id < 0 ? -1 : id;
+	id = btf__find_by_name_kind(pc->fuse_mod, name, kind);
+	*in_module = id >= 0;
+	return id < 0 ? -1 : id;
+}
+
+/* The fd of the kernel's BTF object of module name, or -1. */
+static int module_btf_fd(const char *name)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		char got[64] = "";
+		struct bpf_btf_info info = { .name = (__u64)(unsigned long)got, .name_len = sizeof(got) };
+		__u32 len = sizeof(info);
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(got, name))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * May an fentry program attach to func?  Kernels and their security policies
+ * differ (lockdown, LSMs, missing ftrace): only a real load and attach of a
+ * program that does nothing tells.  0 if it may, else -errno.
+ */
+static int try_fentry(struct probe_ctx *pc, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+	bool in_module;
+	int id, fd, lfd, err, objfd = -1;
+
+	id = find_btf(pc, func, BTF_KIND_FUNC, &in_module);
+	if (id < 0)
+		return -ENOENT;
+	if (in_module && (objfd = module_btf_fd("fuse")) < 0)
+		return -ENOENT;
+	o.attach_btf_id = id;
+	o.attach_btf_obj_fd = in_module ? objfd : 0;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "fwb_try_fentry", "GPL", insns, 2, &o);
+	err = fd < 0 ? -errno : 0;
+	if (fd >= 0) {
+		lfd = bpf_raw_tracepoint_open(NULL, fd);
+		err = lfd < 0 ? -errno : 0;
+		if (lfd >= 0)
+			close(lfd);
+		close(fd);
+	}
+	if (objfd >= 0)
+		close(objfd);
+	return err;
+}
+
+static bool kprobes_configured(void)
+{
+	/* libbpf attaches through the kprobe PMU, or kprobe_events on old kernels */
+	return !access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
+	       !access("/sys/kernel/tracing/kprobe_events", W_OK) ||
+	       !access("/sys/kernel/debug/tracing/kprobe_events", W_OK);
+}
+
 static unsigned kernel_hz(void)
 {
 	FILE *p;
@@ -106,10 +267,13 @@ static unsigned kernel_hz(void)
 	return hz;
 }
 
-static bool probe_def(const struct source_def *d, struct btf *btf, const struct fwb_kernel_info *ki,
-		      char *why, size_t len)
+static bool probe_def(const struct source_def *d, struct probe_ctx *pc, char *why, size_t len)
 {
+	const struct fwb_kernel_info *ki = pc->ki;
+	struct btf *btf = pc->vmlinux;
 	char name[256];
+	bool in_module;
+	int *ferr;
 
 	switch (d->kind) {
 	case PROBE_TP_BTF:
@@ -118,8 +282,39 @@ static bool probe_def(const struct source_def *d, struct btf *btf, const struct 
 			snprintf(why, len, "no kernel BTF");
 			return false;
 		}
-		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
+		if (find_btf(pc, name, BTF_KIND_TYPEDEF, &in_module) < 0) {
 			snprintf(why, len, "tracepoint %s not in this kernel", d->target);
+			return false;
+		}
+		return true;
+	case PROBE_FENTRY:
+		if (!btf) {
+			snprintf(why, len, "no kernel BTF");
+			return false;
+		}
+		if (find_btf(pc, d->target, BTF_KIND_FUNC, &in_module) < 0 || !ksym_listed(pc, d)) {
+			snprintf(why, len, "no function %s in this kernel", d->target);
+			return false;
+		}
+		if (!ki->root) {
+			snprintf(why, len, "only root can tell whether fentry may attach");
+			return false;
+		}
+		ferr = &pc->fentry_err[d - defs];
+		if (!*ferr)
+			*ferr = try_fentry(pc, d->target) ?: 1;
+		if (*ferr < 0) {
+			snprintf(why, len, "this kernel refuses fentry on %s (%s)", d->target, strerror(-*ferr));
+			return false;
+		}
+		return true;
+	case PROBE_KPROBE:
+		if (!ksym_listed(pc, d)) {
+			snprintf(why, len, "no function %s in /proc/kallsyms", d->target);
+			return false;
+		}
+		if (!kprobes_configured()) {
+			snprintf(why, len, "kprobes not configured (no kprobe PMU or kprobe_events)");
 			return false;
 		}
 		return true;
@@ -153,12 +348,76 @@ static bool probe_def(const struct source_def *d, struct btf *btf, const struct 
 	return false;
 }
 
+/* The kinds --source can force, and the source name prefixes of each. */
+static const struct {
+	const char *force, *prefix[2];
+} force_kinds[] = {
+	{ "tracepoint", { "tp_btf:", "tracepoint:" } },
+	{ "fentry", { "fentry:", "fexit:" } },
+	{ "kprobe", { "kprobe:", "kretprobe:" } },
+};
+
+static int force_index(const char *force)
+{
+	for (int i = 0; i < (int)(sizeof(force_kinds) / sizeof(force_kinds[0])); i++)
+		if (!strcmp(force, force_kinds[i].force))
+			return i;
+	return -1;
+}
+
+static bool def_is_kind(const struct source_def *d, int k)
+{
+	for (int i = 0; i < 2; i++)
+		if (!strncmp(d->name, force_kinds[k].prefix[i], strlen(force_kinds[k].prefix[i])))
+			return true;
+	return false;
+}
+
+const char *fwb_source_force_error(const char *force)
+{
+	if (!force || !*force || !strcmp(force, "auto") || force_index(force) >= 0)
+		return NULL;
+	return "unknown source kind (choose auto, tracepoint, fentry or kprobe)";
+}
+
+bool fwb_source_group_in_use(const struct fwb_source *srcs, int n, const char *group)
+{
+	for (int i = 0; i < n; i++)
+		if (srcs[i].state == FWB_SRC_IN_USE && !strcmp(srcs[i].group, group))
+			return true;
+	return false;
+}
+
+/* Does the group have an alternative of kind k (so that forcing k applies to it)? */
+static bool group_has_kind(const char *group, int k)
+{
+	for (int i = 0; i < NDEFS; i++)
+		if (!strcmp(defs[i].group, group) && def_is_kind(&defs[i], k))
+			return true;
+	return false;
+}
+
 int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **out, int *n)
 {
-	struct fwb_source *srcs = calloc(NDEFS, sizeof(*srcs));
+	return fwb_probe_kernel_forced(ki, NULL, out, n);
+}
+
+int fwb_probe_kernel_forced(struct fwb_kernel_info *ki, const char *force,
+			    struct fwb_source **out, int *n)
+{
+	struct probe_ctx pc = { .ki = ki };
+	struct fwb_source *srcs;
 	struct utsname u;
 	struct btf *btf;
+	int fk = -1;
 
+	if (!force)
+		force = getenv("FUSEWB_SOURCE");
+	if (fwb_source_force_error(force))
+		return -EINVAL;
+	if (force && *force && strcmp(force, "auto"))
+		fk = force_index(force);
+	srcs = calloc(NDEFS, sizeof(*srcs));
 	if (!srcs)
 		return -ENOMEM;
 	if (!uname(&u))
@@ -170,6 +429,13 @@ int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **out, int *n
 	btf = ki->btf ? btf__load_vmlinux_btf() : NULL;
 	if (btf && libbpf_get_error(btf))
 		btf = NULL;
+	pc.vmlinux = btf;
+	/* fuse built as a module keeps its tracepoints and functions in its own BTF */
+	if (btf && !access("/sys/kernel/btf/fuse", R_OK)) {
+		pc.fuse_mod = btf__load_module_btf("fuse", btf);
+		if (libbpf_get_error(pc.fuse_mod))
+			pc.fuse_mod = NULL;
+	}
 	for (int i = 0; i < NDEFS; i++) {
 		const struct source_def *d = &defs[i];
 		struct fwb_source *s = &srcs[i];
@@ -179,8 +445,15 @@ int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **out, int *n
 		s->name = d->name;
 		s->what = d->what;
 		s->prog = d->prog;
-		if (!probe_def(d, btf, ki, s->reason, sizeof(s->reason))) {
+		s->prog2 = second_prog(d->prog);
+		if (!probe_def(d, &pc, s->reason, sizeof(s->reason))) {
 			s->state = FWB_SRC_UNAVAILABLE;
+			continue;
+		}
+		if (fk >= 0 && group_has_kind(d->group, fk) && !def_is_kind(d, fk)) {
+			snprintf(s->reason, sizeof(s->reason), "not chosen: source kind forced to %s",
+				 force_kinds[fk].force);
+			s->state = FWB_SRC_AVAILABLE;
 			continue;
 		}
 		for (int j = 0; j < i; j++)
@@ -190,6 +463,7 @@ int fwb_probe_kernel(struct fwb_kernel_info *ki, struct fwb_source **out, int *n
 			}
 		s->state = taken ? FWB_SRC_AVAILABLE : FWB_SRC_IN_USE;
 	}
+	btf__free(pc.fuse_mod);
 	btf__free(btf);
 	*out = srcs;
 	*n = NDEFS;

@@ -17,8 +17,9 @@ conn=$(conn_of "$mnt")
 # created behind the kernel's back: no dentry or attributes cached, stat must ask
 touch "${TFS_BACK[ph]}/file"
 
-# a file open before the stall: later writes to it need no lookup
-exec 7> "$mnt/late"
+# a directory looked up before the stall: a later path through it revalidates
+# its dentry with a LOOKUP of its own instead of queueing behind the stuck one
+mkdir "$mnt/sub"
 testfs_ctl ph stall
 # a stat(2) on the stalled mount: a LOOKUP/GETATTR nobody answers
 stat "$mnt/file" > /dev/null 2>&1 &
@@ -62,7 +63,7 @@ FUSEWB_DIAG_NO_CREATE_TIME=1 timeout 30 "$FUSEWB" diagnose --json --watch=1 -c 3
 watcher=$!
 T_BG_PIDS+=($watcher)
 sleep 0.7
-( echo late >&7 ) &
+stat "$mnt/sub/late" > /dev/null 2>&1 &
 T_BG_PIDS+=($!)
 wait_exit "$watcher" 30
 t_cmp "$EXIT_RC" == 1 "diagnose --watch ends after 3 reports, exit 1"
@@ -72,5 +73,4 @@ t_like "$(dq "$T_TMP/w.json" 'sorted(r["age_source"] for r in c["requests"]["lis
 testfs_ctl ph resume
 wait_exit "$statter" 20
 t_cmp "$EXIT_RC" == 0 "after resume the stat completes"
-exec 7>&-
 t_done

@@ -141,6 +141,12 @@ int main(void)
 	f.nreqs = f.nq[FWB_DIAGQ_PENDING] = 4;
 	verdict(&f, &d);
 	ok(d.verdict == FWB_V_GONE && has(d.why, "4 requests"), "gone with requests left (%s)", d.why);
+	f.walked = false;
+	f.nreqs = f.nq[FWB_DIAGQ_PENDING] = 0;
+	f.waiting = 2;
+	verdict(&f, &d);
+	ok(d.verdict == FWB_V_GONE && has(d.why, "fusectl counts 2 requests"),
+	   "queues unreachable: fusectl's count (%s)", d.why);
 	f = base();
 	f.connected = false;
 	ok(verdict(&f, &d) == FWB_V_ABORTED, "holder but closed connection: aborted");

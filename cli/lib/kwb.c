@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kernel writeback of temp-page kernels (before 6.16) into per-mount records:
+ * temp pages in flight, WRITE latency from allocation to completion, and
+ * waits to re-dirty a page under writeback.  The BPF side (the "kernel
+ * writeback" section of fusewb.bpf.c) fills kwb_stats from the patched
+ * kernel's tracepoints or from fentry/kprobe programs; here it is the same.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector_priv.h"
+#include "fusewb.skel.h"
+
+static struct fwb_mount *mount_of(struct fwb_snapshot *s, uint32_t conn)
+{
+	for (int i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].conn == conn)
+			return &s->mounts[i];
+	return NULL;
+}
+
+static bool seen_before(const struct fwb_collector *c, uint32_t conn)
+{
+	for (int i = 0; i < c->nlast_conns; i++)
+		if (c->last_conns[i] == conn)
+			return true;
+	return false;
+}
+
+/* The completion source reads the kernel's own allocation stamp (patched kernel). */
+static bool end_is_stamped(const struct fwb_collector *c)
+{
+	for (int i = 0; i < c->nsrcs; i++)
+		if (c->srcs[i].state == FWB_SRC_IN_USE && !strcmp(c->srcs[i].group, FWB_GROUP_TEMP_END))
+			return !strncmp(c->srcs[i].name, "tp_btf:", 7);
+	return false;
+}
+
+/* Which parts of the view have their sources in use. */
+static uint32_t kwb_have(const struct fwb_collector *c)
+{
+	bool alloc = fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_TEMP_ALLOC);
+	bool end = fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_TEMP_END);
+	uint32_t have = 0;
+
+	if (alloc && end)
+		have |= FWB_KWB_TEMP;
+	/* without the kernel's stamp a WRITE is timed from its first temp page */
+	if (end && (alloc || end_is_stamped(c)))
+		have |= FWB_KWB_LAT;
+	if (fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_REDIRTY))
+		have |= FWB_KWB_REDIRTY;
+	return have;
+}
+
+static void sum_cpus(const struct fwb_kwb_stats *v, int ncpu, struct fwb_kwb_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		sum->tmp_alloc_pages += v[cpu].tmp_alloc_pages;
+		sum->tmp_end_pages += v[cpu].tmp_end_pages;
+		sum->tmp_orphan_pages += v[cpu].tmp_orphan_pages;
+		sum->ends += v[cpu].ends;
+		sum->errors += v[cpu].errors;
+		sum->timed += v[cpu].timed;
+		sum->lat_sum_ns += v[cpu].lat_sum_ns;
+		if (v[cpu].lat_max_ns > sum->lat_max_ns)
+			sum->lat_max_ns = v[cpu].lat_max_ns;
+		for (int i = 0; i < FWB_HIST_SLOTS; i++)
+			sum->hist[i] += v[cpu].hist[i];
+		sum->redirty_waits += v[cpu].redirty_waits;
+		sum->redirty_wait_ns += v[cpu].redirty_wait_ns;
+	}
+}
+
+static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint32_t have)
+{
+	int64_t inflight = (int64_t)(v->tmp_alloc_pages - v->tmp_end_pages - v->tmp_orphan_pages);
+
+	if (have & FWB_KWB_TEMP) {
+		m->tmp_alloc_pages = v->tmp_alloc_pages;
+		m->tmp_end_pages = v->tmp_end_pages;
+		m->tmp_orphan_pages = v->tmp_orphan_pages;
+		/* the CPUs' counters are read one after another: a sum may be caught mid-way */
+		m->tmp_inflight_pages = inflight > 0 ? inflight : 0;
+	}
+	if (have & FWB_KWB_LAT) {
+		m->kwb_writes = v->ends;
+		m->kwb_errors = v->errors;
+		memcpy(m->kwb_lat.slots, v->hist, sizeof(m->kwb_lat.slots));
+		m->kwb_lat.count = v->timed;
+		m->kwb_lat.sum_ns = v->lat_sum_ns;
+		m->kwb_lat.max_ns = v->lat_max_ns;
+	}
+	if (have & FWB_KWB_REDIRTY) {
+		m->redirty_waits = v->redirty_waits;
+		m->redirty_wait_ns = v->redirty_wait_ns;
+	}
+}
+
+/* Requests of connections that are gone will never complete: forget them. */
+static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.wb_reqs);
+	__u64 k, *prev = NULL, stale[256];
+	struct fwb_wbreq r;
+	int nstale = 0;
+
+	while (nstale < 256 && !bpf_map_get_next_key(fd, prev, &k)) {
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, &r) && !mount_of(s, r.conn) && !seen_before(c, r.conn))
+			stale[nstale++] = k;
+	}
+	for (int i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+}
+
+void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.kwb_stats), ncpu = libbpf_num_possible_cpus();
+	uint32_t have = kwb_have(c), k, *prev = NULL, stale[64];
+	struct fwb_kwb_stats *vals, sum;
+	int nstale = 0;
+
+	for (int i = 0; i < s->nmounts; i++)
+		s->mounts[i].kwb_have = have;
+	if (!have || ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		struct fwb_mount *m = mount_of(s, k);
+
+		prev = &k;
+		if (!m) {
+			/* as in read_ops: a reused connection number must start from zero */
+			if (nstale < 64 && !seen_before(c, k))
+				stale[nstale++] = k;
+			continue;
+		}
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		sum_cpus(vals, ncpu, &sum);
+		fill_mount(m, &sum, have);
+	}
+	for (int i = 0; i < nstale; i++)
+		bpf_map_delete_elem(fd, &stale[i]);
+	if (have & FWB_KWB_TEMP)
+		sweep_requests(c, s);
+	free(vals);
+}
+
+#define SUBC(f) (d->f = cur->f - (prev->f <= cur->f ? prev->f : cur->f))
+
+void fwb_kwb_delta(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev)
+{
+	SUBC(tmp_alloc_pages);
+	SUBC(tmp_end_pages);
+	SUBC(tmp_orphan_pages);
+	SUBC(kwb_writes);
+	SUBC(kwb_errors);
+	SUBC(redirty_waits);
+	SUBC(redirty_wait_ns);
+	fwb_hist_sub(&d->kwb_lat, &prev->kwb_lat);
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The same view through the kprobe fallback, for kernels without the
+# tracepoints: forced with --source kprobe on the patched kernel, whose
+# tracepoints (read through tracefs) then check the fallback's numbers.
+# The checks and their tolerances are in tests/vm/lib/kwb.sh.
+. /fusewb/tests/lib/kwb.sh
+if ! kwb_setup; then
+	kwb_done
+	exit 1
+fi
+kwb_round kprobe "--source kprobe"
+kwb_done

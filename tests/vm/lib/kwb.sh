@@ -1,0 +1,323 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+# Guest test library for the kernel writeback view (temp pages in flight,
+# WRITE latency, re-dirty waits), sourced by tests/vm/1*.sh under busybox sh.
+#
+# kwb_round KIND runs one round with fusewb's sources forced to KIND
+# (auto = what fusewb prefers on the patched kernel: its tracepoints;
+# kprobe, fentry = the fallbacks for kernels without them) and checks
+# fusewb's numbers against what the test injects (testfs WRITE delays, a
+# stall) and against the kernel's own accounts: NR_WRITEBACK_TEMP in
+# /proc/vmstat and the patched tracepoints read through tracefs, which fire
+# whichever BPF programs are attached.  Every mmapwrite verifies its data.
+# Prints TAP; kwb_done prints the plan and returns the failure count.
+
+T=/sys/kernel/tracing
+W=/tmp/kwb
+MNT=$W/mnt
+CTL=$W/ctl
+n=0
+fail=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else notok "$desc"; fi
+}
+diag() { echo "# $*"; }
+# awk as a calculator: fcheck 'a <= b' A B
+fcheck() { awk -v a="$2" -v b="$3" -v c="$4" "BEGIN { exit !($1) }"; }
+
+vmstat_temp() { awk '$1 == "nr_writeback_temp" {print $2}' /proc/vmstat; }
+
+# wait_until SECONDS CMD...: poll every 0.1 s
+wait_until() {
+	_limit=$(($1 * 10))
+	shift
+	_i=0
+	while ! "$@"; do
+		_i=$((_i + 1))
+		[ $_i -ge $_limit ] && return 1
+		sleep 0.1
+	done
+}
+
+# A control command, then a status round trip: when CTL.status appears
+# the daemon has taken every earlier command.
+ctl() {
+	rm -f "$CTL.status"
+	timeout 5 sh -c "echo '$*' > $CTL && echo status > $CTL" &&
+		wait_until 5 test -s "$CTL.status"
+}
+
+kwb_mount() {
+	mkdir -p $W/back $MNT
+	testfs --control $CTL --pidfile $W/testfs.pid $W/back $MNT
+	if ! wait_until 10 grep -q " $MNT fuse" /proc/mounts; then
+		notok "testfs mounted on $MNT"
+		return 1
+	fi
+	# the bdi's dirty limit is 1% strict by default: lift it, so pages stay
+	# dirty until the test syncs them and writeback happens when it says
+	BDI=$(awk -v m="$MNT" '$5 == m {print $3}' /proc/self/mountinfo)
+	echo 0 >/sys/class/bdi/$BDI/strict_limit
+	echo 100 >/sys/class/bdi/$BDI/max_ratio
+	ok "testfs mounted on $MNT (bdi $BDI, strict_limit 0, max_ratio 100)"
+}
+
+kwb_cleanup() {
+	[ -n "$STAT_PID" ] && kill "$STAT_PID" 2>/dev/null
+	[ -p "$CTL" ] && timeout 2 sh -c "echo resume > $CTL" 2>/dev/null
+	echo 0 >$T/tracing_on 2>/dev/null
+	timeout 10 umount $MNT 2>/dev/null || timeout 10 umount -l $MNT 2>/dev/null
+	[ -s $W/testfs.pid ] && kill "$(cat $W/testfs.pid)" 2>/dev/null
+}
+
+trace_on() {
+	echo 0 >$T/tracing_on
+	echo 16384 >$T/buffer_size_kb
+	echo >$T/trace
+	for ev in "$@"; do echo 1 >$T/events/fuse/$ev/enable; done
+	echo 1 >$T/tracing_on
+}
+trace_off() {
+	echo 0 >$T/tracing_on
+	for ev in fuse_writepage_end fuse_wait_writeback_end; do
+		echo 0 >$T/events/fuse/$ev/enable
+	done
+	cat $T/trace >"$1"
+}
+# values of FIELD of event EV in a trace file
+tfield() { awk -v ev="$2:" -v f="$3" '{ for (i = 1; i < NF; i++) if ($i == ev) { for (j = i; j < NF; j++) if ($j == f) print $(j + 1); break } }' "$1"; }
+
+# fusewb stat --json every 0.5 s into $W/stat.KIND
+stat_start() {
+	STAT_LOG=$W/stat.$1
+	: >"$STAT_LOG"
+	if [ "$1" = auto ]; then
+		fusewb stat --json -i 0.5 $MNT >"$STAT_LOG" 2>$W/stat.err &
+	else
+		fusewb stat --json -i 0.5 --source "$1" $MNT >"$STAT_LOG" 2>$W/stat.err &
+	fi
+	STAT_PID=$!
+	wait_until 60 test -s "$STAT_LOG"
+}
+stat_lines() { wc -l <"$STAT_LOG"; }
+# wait for N more lines: every event before this call is in some line by then
+stat_settle() {
+	_want=$(($(stat_lines) + ${1:-2}))
+	wait_until 20 sh -c "[ \$(wc -l <$STAT_LOG) -ge $_want ]"
+}
+stat_stop() {
+	kill -INT "$STAT_PID" 2>/dev/null
+	wait "$STAT_PID" 2>/dev/null
+	STAT_PID=
+}
+
+# Sum the stat lines after line FROM: prints
+#   writes lat_mean_ms lat_max_ms redirty_waits redirty_ms task_waits orphaned inflight_last vmtemp_last
+stat_sum() {
+	awk -v from="$1" '
+	function num(s, key,   i, r) {
+		i = index(s, "\"" key "\":")
+		if (!i)
+			return ""
+		r = substr(s, i + length(key) + 3)
+		if (!match(r, /^-?[0-9.]+/))
+			return ""
+		return substr(r, 1, RLENGTH) + 0
+	}
+	function after(s, key,   i) { i = index(s, key); return i ? substr(s, i) : "" }
+	NR > from {
+		w = num($0, "kernel_writes")
+		k = after($0, "\"kernel_latency_us\":{")
+		writes += w
+		lsum += w * num(k, "mean")
+		if (num(k, "max") > lmax)
+			lmax = num(k, "max")
+		r = after($0, "\"redirty\":{")
+		rw += num(r, "waits")
+		rms += num(r, "wait_ms")
+		orph += num($0, "temp_pages_orphaned")
+		s = $0
+		while ((i = index(s, "\"comm\":\"mmapwrite\""))) {
+			s = substr(s, i + 18)
+			tw += num(after(s, "\"redirty\":{"), "waits")
+		}
+		inflight = num($0, "temp_pages_inflight")
+		vmtemp = num($0, "nr_writeback_temp")
+	}
+	END {
+		printf "%d %.3f %.3f %d %.3f %d %d %s %s\n", writes, writes ? lsum / writes / 1e3 : 0,
+		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp
+	}' "$STAT_LOG"
+}
+
+# The three kernel writeback sources fusewb uses for KIND, as fusewb probe names them.
+kwb_expected_sources() {
+	case "$1" in
+	auto | tracepoint) echo "tp_btf:fuse_writepage_tmp_alloc tp_btf:fuse_writepage_end tp_btf:fuse_wait_writeback_end" ;;
+	kprobe) echo "kprobe:fuse_writepage_args_page_fill kprobe:fuse_writepage_end kretprobe:fuse_wait_on_page_writeback" ;;
+	fentry) echo "fentry:fuse_writepage_args_page_fill fentry:fuse_writepage_end fexit:fuse_wait_on_page_writeback" ;;
+	esac
+}
+
+kwb_probe() {
+	kind=$1
+	if [ "$kind" = auto ]; then
+		fusewb probe >$W/probe.$kind 2>&1
+	else
+		fusewb probe --source "$kind" >$W/probe.$kind 2>&1
+	fi
+	rc=$?
+	sed 's/^/#   /' $W/probe.$kind
+	check "fusewb probe${2:+ $2} loads and attaches (rc=$rc)" test "$rc" = 0
+	for src in $(kwb_expected_sources "$kind"); do
+		check "fusewb probe: $src in use" grep -Eq "^$src +in use " $W/probe.$kind
+	done
+	nfailed=$(grep -Ec '^[^ ]+ +failed ' $W/probe.$kind)
+	check "fusewb probe: no source failed ($nfailed)" test "$nfailed" = 0
+	[ "$kind" = auto ] && return
+	FUSEWB_SOURCE=$kind fusewb probe 2>&1 | grep -E ' in use ' >$W/probe.env
+	grep -E ' in use ' $W/probe.$kind | cmp -s - $W/probe.env
+	check "FUSEWB_SOURCE=$kind fusewb probe uses the same sources as --source $kind" test $? = 0
+}
+
+# Latency: every WRITE answered after DELAY ms, 4 x 1 MiB WRITEs per run.
+# Tolerance: fusewb's mean within [DELAY, 1.5 DELAY] (time to fill the temp
+# pages and queue the WRITE comes on top, slow under TCG); against the
+# tracepoint's duration_ns: same count, mean within TOL_LAT percent.
+kwb_latency() {
+	kind=$1 delay=200
+	ctl "delay write $delay"
+	from=$(stat_lines)
+	trace_on fuse_writepage_end
+	for i in 1 2; do
+		mmapwrite --size 4 --sync fsync --verify $MNT/lat-$kind-$i.dat >/dev/null
+		rc=$?
+		check "[$kind] mmapwrite 4 MiB with ${delay} ms WRITE delay, data verified (run $i, rc=$rc)" test "$rc" = 0
+	done
+	wait_until 30 test "$(vmstat_temp)" = 0
+	trace_off $W/trace.lat
+	ctl "delay write 0"
+	stat_settle
+	set -- $(stat_sum "$from")
+	writes=$1 mean=$2 max=$3
+	tn=$(tfield $W/trace.lat fuse_writepage_end duration_ns | wc -l)
+	tmean=$(tfield $W/trace.lat fuse_writepage_end duration_ns | awk '{s += $1} END {printf "%.3f", NR ? s / NR / 1e6 : 0}')
+	diag "[$kind] latency: fusewb $writes WRITEs mean $mean ms max $max ms; tracepoint $tn WRITEs mean $tmean ms"
+	check "[$kind] WRITEs completed: fusewb $writes == tracepoint $tn (tolerance 0)" test "$writes" = "$tn" -a "$tn" -ge 2
+	check "[$kind] kernel latency mean $mean ms matches the ${delay} ms delay (tolerance: [$delay, $((delay * 3 / 2))] ms)" \
+		fcheck "a >= b && a <= b * 1.5" "$mean" "$delay"
+	check "[$kind] kernel latency max $max ms <= $((delay * 2)) ms" fcheck "a <= b * 2" "$max" "$delay"
+	check "[$kind] kernel latency mean $mean ms vs tracepoint duration_ns mean $tmean ms (tolerance ${TOL_LAT}%)" \
+		fcheck "a >= b * (1 - c / 100) && a <= b * (1 + c / 100)" "$mean" "$tmean" "$TOL_LAT"
+}
+
+# Temp pages in flight: 4 MiB dirtied, the server stalled, then synced:
+# every temp page stays allocated until resume.  Tolerance: 0 pages against
+# NR_WRITEBACK_TEMP, read in the same snapshot.
+kwb_stall() {
+	kind=$1
+	from=$(stat_lines)
+	rm -f $W/mw.err
+	mmapwrite --size 4 --hold 2 --sync fsync --verify $MNT/stall-$kind.dat >$W/mw.out 2>$W/mw.err &
+	mw=$!
+	if ! wait_until 30 grep -q holding $W/mw.err; then
+		notok "[$kind] mmapwrite reached its hold"
+		kill $mw 2>/dev/null
+		return
+	fi
+	ctl stall
+	wait_until 30 test "$(vmstat_temp)" -ge 1024
+	temp=$(vmstat_temp)
+	check "[$kind] WRITEs stalled: NR_WRITEBACK_TEMP $temp >= 1024 (4 MiB)" test "$temp" -ge 1024
+	stat_settle
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	inflight=$8 vmtemp=$9
+	diag "[$kind] stalled: fusewb temp_pages_inflight $inflight, nr_writeback_temp $vmtemp (same snapshot)"
+	check "[$kind] stalled: temp pages in flight $inflight > 0" test "${inflight:-0}" -gt 0
+	check "[$kind] stalled: temp pages in flight $inflight == NR_WRITEBACK_TEMP $vmtemp (tolerance 0)" \
+		test "$inflight" = "$vmtemp"
+	ctl resume
+	wait $mw
+	rc=$?
+	check "[$kind] after resume mmapwrite exits 0, data verified (rc=$rc)" test "$rc" = 0
+	wait_until 30 test "$(vmstat_temp)" = 0
+	stat_settle
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	inflight=$8 vmtemp=$9
+	check "[$kind] resumed: temp pages in flight $inflight == 0 and NR_WRITEBACK_TEMP $vmtemp == 0" \
+		test "$inflight" = 0 -a "$vmtemp" = 0
+	set -- $(stat_sum "$from")
+	check "[$kind] no temp pages orphaned ($7)" test "$7" = 0
+}
+
+# Re-dirty waits: each pass starts writeback and at once dirties every page
+# again; with slow WRITEs the writer waits for pages under writeback.
+# Against fuse_wait_writeback_end events: tolerance 0 for the tracepoint
+# source; the fallbacks count a call that slept, and a wait that finds its
+# page done before sleeping is not one: up to TOL_WAITS percent (at least
+# 1) fewer.  Times within TOL_WAITMS percent (+2 ms).
+kwb_redirty() {
+	kind=$1
+	ctl "delay write 100"
+	from=$(stat_lines)
+	trace_on fuse_wait_writeback_end
+	mmapwrite --size 2 --passes 4 --rewrite --verify $MNT/redirty-$kind.dat >/dev/null
+	rc=$?
+	check "[$kind] mmapwrite --rewrite 4 passes with 100 ms WRITE delay, data verified (rc=$rc)" test "$rc" = 0
+	wait_until 30 test "$(vmstat_temp)" = 0
+	trace_off $W/trace.wait
+	ctl "delay write 0"
+	stat_settle
+	set -- $(stat_sum "$from")
+	waits=$4 wms=$5 twaits=$6
+	tn=$(tfield $W/trace.wait fuse_wait_writeback_end wait_ns | wc -l)
+	tms=$(tfield $W/trace.wait fuse_wait_writeback_end wait_ns | awk '{s += $1} END {printf "%.3f", s / 1e6}')
+	diag "[$kind] re-dirty waits: fusewb $waits ($wms ms), mmapwrite's $twaits; tracepoint $tn ($tms ms)"
+	check "[$kind] re-dirty waits counted ($waits)" test "$waits" -gt 0
+	lo=$(awk -v t="$tn" -v p="$TOL_WAITS" 'BEGIN { d = int(t * p / 100); if (p > 0 && d < 1) d = 1; print t - d }')
+	check "[$kind] re-dirty waits $waits vs tracepoint $tn (tolerance: [$lo, $tn])" \
+		test "$waits" -ge "$lo" -a "$waits" -le "$tn"
+	check "[$kind] re-dirty waits of the writer (per task) $twaits == per mount $waits" test "$twaits" = "$waits"
+	check "[$kind] re-dirty wait time $wms ms vs tracepoint $tms ms (tolerance ${TOL_WAITMS}% + 2 ms)" \
+		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2" "$wms" "$tms" "$TOL_WAITMS"
+}
+
+# One round: probe, then latency, stall and re-dirty under fusewb stat.
+kwb_round() {
+	kind=$1
+	case "$kind" in
+	auto) TOL_LAT=1 TOL_WAITS=0 TOL_WAITMS=1 ;;
+	*) TOL_LAT=10 TOL_WAITS=20 TOL_WAITMS=10 ;;
+	esac
+	kwb_probe "$kind" "${2:-}"
+	if ! stat_start "$kind"; then
+		notok "[$kind] fusewb stat --json starts"
+		sed 's/^/#   /' $W/stat.err
+		return
+	fi
+	ok "[$kind] fusewb stat --json starts"
+	kwb_latency "$kind"
+	kwb_stall "$kind"
+	kwb_redirty "$kind"
+	stat_stop
+}
+
+kwb_setup() {
+	mkdir -p $W
+	trap kwb_cleanup EXIT
+	trap 'exit 1' INT TERM
+	kwb_mount
+}
+
+kwb_done() {
+	kwb_cleanup
+	trap - EXIT
+	check "no FUSE mount left on $MNT" sh -c "! grep -q ' $MNT fuse' /proc/mounts"
+	echo "1..$n"
+	return "$fail"
+}
