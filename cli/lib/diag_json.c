@@ -57,25 +57,6 @@ static void blocked(FILE *f, const struct fwb_diag_set *set, const struct fwb_di
 	fputc('}', f);
 }
 
-static void mountpoints(FILE *f, const struct fwb_mount *m)
-{
-	const char *p = m->extra_mountpoints;
-
-	fputc('[', f);
-	fwb_json_str(f, m->mountpoint);
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char buf[FWB_PATH_MAX];
-
-		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
-		fputc(',', f);
-		fwb_json_str(f, buf);
-		p += n + (nl ? 1 : 0);
-	}
-	fputc(']', f);
-}
-
 static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_report *r)
 {
 	const struct fwb_diag_facts *x = &r->facts;
@@ -83,7 +64,7 @@ static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_dia
 	fprintf(f, "{\"connection\":%u,\"mountpoint\":", r->m.conn);
 	fwb_json_str(f, r->m.mountpoint);
 	fputs(",\"mountpoints\":", f);
-	mountpoints(f, &r->m);
+	fwb_json_mountpoints(f, &r->m);
 	fputs(",\"fstype\":", f);
 	fwb_json_str(f, r->m.fstype);
 	fputs(",\"source\":", f);

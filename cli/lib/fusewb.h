@@ -250,6 +250,8 @@ bool fwb_filter_known(const struct fwb_snapshot *s, const char *filter);
 /* One NDJSON line of the stat schema for a delta snapshot. */
 void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s);
 void fwb_json_str(FILE *f, const char *s);
+/* A connection's mount points as a JSON array of strings. */
+void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m);
 
 /* ---- process plumbing (util.c) ---- */
 extern volatile sig_atomic_t fwb_stop;

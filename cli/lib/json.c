@@ -65,7 +65,7 @@ static void json_redirty(FILE *f, bool have, uint64_t waits, uint64_t wait_ns)
 		fputs("null", f);
 }
 
-static void json_mountpoints(FILE *f, const struct fwb_mount *m)
+void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m)
 {
 	const char *p = m->extra_mountpoints;
 
@@ -89,7 +89,7 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 	fputs("{\"mountpoint\":", f);
 	fwb_json_str(f, m->mountpoint);
 	fputs(",\"mountpoints\":", f);
-	json_mountpoints(f, m);
+	fwb_json_mountpoints(f, m);
 	fputs(",\"fstype\":", f);
 	fwb_json_str(f, m->fstype);
 	fputs(",\"source\":", f);

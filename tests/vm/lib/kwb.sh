@@ -31,8 +31,10 @@ diag() { echo "# $*"; }
 fcheck() { awk -v a="$2" -v b="$3" -v c="$4" "BEGIN { exit !($1) }"; }
 
 vmstat_temp() { awk '$1 == "nr_writeback_temp" {print $2}' /proc/vmstat; }
+temp_zero() { [ "$(vmstat_temp)" = 0 ]; }
+temp_at_least() { [ "$(vmstat_temp)" -ge "$1" ]; }
 
-# wait_until SECONDS CMD...: poll every 0.1 s
+# wait_until SECONDS CMD...: poll every 0.1 s (CMD is run each time: no $(...) in it)
 wait_until() {
 	_limit=$(($1 * 10))
 	shift
@@ -199,7 +201,7 @@ kwb_latency() {
 		rc=$?
 		check "[$kind] mmapwrite 4 MiB with ${delay} ms WRITE delay, data verified (run $i, rc=$rc)" test "$rc" = 0
 	done
-	wait_until 30 test "$(vmstat_temp)" = 0
+	wait_until 30 temp_zero
 	trace_off $W/trace.lat
 	ctl "delay write 0"
 	stat_settle
@@ -231,7 +233,7 @@ kwb_stall() {
 		return
 	fi
 	ctl stall
-	wait_until 30 test "$(vmstat_temp)" -ge 1024
+	wait_until 30 temp_at_least 1024
 	temp=$(vmstat_temp)
 	check "[$kind] WRITEs stalled: NR_WRITEBACK_TEMP $temp >= 1024 (4 MiB)" test "$temp" -ge 1024
 	stat_settle
@@ -245,7 +247,7 @@ kwb_stall() {
 	wait $mw
 	rc=$?
 	check "[$kind] after resume mmapwrite exits 0, data verified (rc=$rc)" test "$rc" = 0
-	wait_until 30 test "$(vmstat_temp)" = 0
+	wait_until 30 temp_zero
 	stat_settle
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
 	inflight=$8 vmtemp=$9
@@ -269,7 +271,7 @@ kwb_redirty() {
 	mmapwrite --size 2 --passes 4 --rewrite --verify $MNT/redirty-$kind.dat >/dev/null
 	rc=$?
 	check "[$kind] mmapwrite --rewrite 4 passes with 100 ms WRITE delay, data verified (rc=$rc)" test "$rc" = 0
-	wait_until 30 test "$(vmstat_temp)" = 0
+	wait_until 30 temp_zero
 	trace_off $W/trace.wait
 	ctl "delay write 0"
 	stat_settle
