@@ -102,54 +102,114 @@ static int cmp_op(const void *a, const void *b)
 	return (x->opcode > y->opcode) - (x->opcode < y->opcode);
 }
 
-static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
+static void sum_cpus(const struct fwb_op_stats *vals, int ncpu, struct fwb_op_stats *sum)
 {
-	int fd = bpf_map__fd(c->skel->maps.op_stats), ncpu = libbpf_num_possible_cpus();
-	struct fwb_op_key k, *prev = NULL, stale[64];
-	struct fwb_op_stats *vals = calloc(ncpu, sizeof(*vals)), sum;
-	int nstale = 0;
+	memset(sum, 0, sizeof(*sum));
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		const struct fwb_op_stats *v = &vals[cpu];
+
+		sum->count += v->count;
+		sum->timed += v->timed;
+		sum->errors += v->errors;
+		sum->bytes += v->bytes;
+		sum->pages += v->pages;
+		sum->inflight_pages += v->inflight_pages;
+		sum->lat_sum_ns += v->lat_sum_ns;
+		if (v->lat_max_ns > sum->lat_max_ns)
+			sum->lat_max_ns = v->lat_max_ns;
+		for (int i = 0; i < FWB_HIST_SLOTS; i++)
+			sum->hist[i] += v->hist[i];
+	}
+}
+
+struct op_reader {
+	struct fwb_collector *c;
+	struct fwb_snapshot *s;
+	int ncpu;
+	struct fwb_op_key stale[64];
+	int nstale;
+};
+
+static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struct fwb_op_stats *vals)
+{
+	struct fwb_mount *m = by_conn(r->s, k->conn);
+	struct fwb_op_stats sum;
+
+	if (!m) {
+		/*
+		 * The mount went away: its counters must not come back with a
+		 * reused number.  One mountinfo read that missed it is not enough.
+		 */
+		if (r->nstale < 64 && !conn_was_seen(r->c, k->conn))
+			r->stale[r->nstale++] = *k;
+		return;
+	}
+	sum_cpus(vals, r->ncpu, &sum);
+	add_op(m, k->opcode, &sum);
+}
+
+/* Whole chunks of the map per syscall: with a hundred mounts, key-by-key costs milliseconds. */
+#define OP_BATCH 64
+
+static int read_ops_batched(struct op_reader *r, int fd)
+{
+	struct fwb_op_key keys[OP_BATCH];
+	struct fwb_op_stats *vals = calloc((size_t)OP_BATCH * r->ncpu, sizeof(*vals));
+	__u32 batch, count;
+	bool first = true;
+	int err;
+
+	if (!vals)
+		return -ENOMEM;
+	do {
+		count = OP_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count, NULL);
+		if (err && errno != ENOENT)
+			break;
+		first = false;
+		for (__u32 i = 0; i < count; i++)
+			take_op(r, &keys[i], &vals[(size_t)i * r->ncpu]);
+	} while (!err);
+	free(vals);
+	return err && errno != ENOENT ? -errno : 0;
+}
+
+/* For kernels without batch lookups, and a bucket larger than a batch (ENOSPC). */
+static void read_ops_one_by_one(struct op_reader *r, int fd)
+{
+	struct fwb_op_stats *vals = calloc(r->ncpu, sizeof(*vals));
+	struct fwb_op_key k, *prev = NULL;
 
 	if (!vals)
 		return;
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		struct fwb_mount *m = by_conn(s, k.conn);
-
 		prev = &k;
-		if (!m) {
-			/*
-			 * The mount went away: its counters must not come back with a
-			 * reused number.  One mountinfo read that missed it is not enough.
-			 */
-			if (nstale < 64 && !conn_was_seen(c, k.conn))
-				stale[nstale++] = k;
-			continue;
-		}
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		memset(&sum, 0, sizeof(sum));
-		for (int cpu = 0; cpu < ncpu; cpu++) {
-			struct fwb_op_stats *v = &vals[cpu];
-
-			sum.count += v->count;
-			sum.timed += v->timed;
-			sum.errors += v->errors;
-			sum.bytes += v->bytes;
-			sum.pages += v->pages;
-			sum.inflight_pages += v->inflight_pages;
-			sum.lat_sum_ns += v->lat_sum_ns;
-			if (v->lat_max_ns > sum.lat_max_ns)
-				sum.lat_max_ns = v->lat_max_ns;
-			for (int i = 0; i < FWB_HIST_SLOTS; i++)
-				sum.hist[i] += v->hist[i];
-		}
-		add_op(m, k.opcode, &sum);
+		if (!bpf_map_lookup_elem(fd, &k, vals))
+			take_op(r, &k, vals);
 	}
-	for (int i = 0; i < nstale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+	free(vals);
+}
+
+static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.op_stats);
+	struct op_reader r = { .c = c, .s = s, .ncpu = libbpf_num_possible_cpus() };
+
+	if (read_ops_batched(&r, fd)) {
+		/* a failed batch may have delivered part of the map: start over */
+		for (int i = 0; i < s->nmounts; i++) {
+			free(s->mounts[i].ops);
+			s->mounts[i].ops = NULL;
+			s->mounts[i].nops = 0;
+		}
+		r.nstale = 0;
+		read_ops_one_by_one(&r, fd);
+	}
+	for (int i = 0; i < r.nstale; i++)
+		bpf_map_delete_elem(fd, &r.stale[i]);
 	for (int i = 0; i < s->nmounts; i++)
 		if (s->mounts[i].nops > 1)
 			qsort(s->mounts[i].ops, s->mounts[i].nops, sizeof(struct fwb_op), cmp_op);
-	free(vals);
 }
 
 static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
