@@ -187,15 +187,11 @@ int fwb_parse_mountinfo(const char *text, struct fwb_mount **out, int *nout)
 	return 0;
 }
 
-static void read_bdi_debug(struct fwb_mount *m)
+static void parse_bdi_stats(struct fwb_mount *m, char *s)
 {
-	char path[FWB_PATH_MAX], *s, *line, *save = NULL;
+	char *line, *save = NULL;
 	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%s/stats", m->bdi);
-	s = fwb_read_file(path, NULL);
-	if (!s)
-		return;
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		long long kb;
 
@@ -206,7 +202,45 @@ static void read_bdi_debug(struct fwb_mount *m)
 		else if (sscanf(line, "BdiDirtyThresh: %lld", &kb) == 1)
 			m->bdi_thresh_pages = kb / page_kb;
 	}
-	free(s);
+}
+
+/*
+ * pread at offset 0 runs a sysfs or seq_file attribute's show() again: one
+ * syscall a refresh instead of open, read and close.  A descriptor whose file
+ * went away with its mount fails, and is opened again once.  Files opened
+ * non-seekable (fusectl's) are read whole each time: *fdp is then -1.
+ */
+static ssize_t read_cached(int *fdp, const char *path, char *buf, size_t len)
+{
+	for (int attempt = 0; attempt < 2 && *fdp >= 0; attempt++) {
+		ssize_t n;
+
+		if (*fdp == 0) {
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0)
+				return -1;
+			*fdp = fd + 1;
+		}
+		n = pread(*fdp - 1, buf, len - 1, 0);
+		if (n >= 0) {
+			buf[n] = 0;
+			return n;
+		}
+		close(*fdp - 1);
+		*fdp = errno == ESPIPE ? -1 : 0;
+	}
+	if (*fdp < 0) {
+		char *s = fwb_read_file(path, NULL);
+		size_t n;
+
+		if (!s)
+			return -1;
+		n = snprintf(buf, len, "%s", s);
+		free(s);
+		return n;
+	}
+	return -1;
 }
 
 /*
@@ -220,6 +254,7 @@ static void read_bdi_debug(struct fwb_mount *m)
 struct knobs {
 	uint32_t conn;
 	uint64_t read_ns;
+	int waiting_fd, stats_fd;	/* fd + 1, 0 when not open */
 	int max_ratio, min_ratio, strict_limit;
 	int64_t max_bytes, max_background, congestion_threshold;
 };
@@ -238,28 +273,45 @@ static void read_knobs(struct knobs *k, const struct fwb_mount *m, const char *c
 	k->congestion_threshold = read_int("/sys/fs/fuse/connections/%s/congestion_threshold", conn);
 }
 
+static void forget_fds(struct knobs *k)
+{
+	if (k->waiting_fd > 0)
+		close(k->waiting_fd - 1);
+	if (k->stats_fd > 0)
+		close(k->stats_fd - 1);
+	k->waiting_fd = k->stats_fd = 0;
+}
+
 static void read_sysfs(struct fwb_mount *m, uint64_t now)
 {
-	char conn[16];
-	struct knobs *k, copy;
+	char conn[16], path[FWB_PATH_MAX], buf[4096], *end;
+	struct knobs *k;
 
 	snprintf(conn, sizeof(conn), "%u", m->conn);
 	pthread_mutex_lock(&knob_lock);
 	k = &knob_cache[(m->conn * 2654435761U) >> 24];
 	if (k->conn != m->conn || !k->read_ns || now - k->read_ns > KNOB_TTL_NS) {
+		if (k->conn != m->conn)
+			forget_fds(k);
 		read_knobs(k, m, conn);
 		k->read_ns = now;
 	}
-	copy = *k;
+	m->max_ratio = k->max_ratio;
+	m->min_ratio = k->min_ratio;
+	m->strict_limit = k->strict_limit;
+	m->max_bytes = k->max_bytes;
+	m->max_background = k->max_background;
+	m->congestion_threshold = k->congestion_threshold;
+	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%s/waiting", conn);
+	if (read_cached(&k->waiting_fd, path, buf, sizeof(buf)) > 0) {
+		m->waiting = strtoll(buf, &end, 10);
+		if (end == buf)
+			m->waiting = -1;
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%s/stats", m->bdi);
+	if (read_cached(&k->stats_fd, path, buf, sizeof(buf)) > 0)
+		parse_bdi_stats(m, buf);
 	pthread_mutex_unlock(&knob_lock);
-	m->max_ratio = copy.max_ratio;
-	m->min_ratio = copy.min_ratio;
-	m->strict_limit = copy.strict_limit;
-	m->max_bytes = copy.max_bytes;
-	m->max_background = copy.max_background;
-	m->congestion_threshold = copy.congestion_threshold;
-	m->waiting = read_int("/sys/fs/fuse/connections/%s/waiting", conn);
-	read_bdi_debug(m);
 }
 
 int fwb_read_mounts(struct fwb_mount **mounts, int *n)
