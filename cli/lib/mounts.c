@@ -187,20 +187,27 @@ int fwb_parse_mountinfo(const char *text, struct fwb_mount **out, int *nout)
 	return 0;
 }
 
+static bool stat_line(const char *line, const char *key, int64_t *pages, long page_kb)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) || line[n] != ':')
+		return false;
+	*pages = strtoll(line + n + 1, NULL, 10) / page_kb;
+	return true;
+}
+
 static void parse_bdi_stats(struct fwb_mount *m, char *s)
 {
-	char *line, *save = NULL;
 	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
 
-	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		long long kb;
-
-		if (sscanf(line, "BdiWriteback: %lld", &kb) == 1)
-			m->bdi_writeback_pages = kb / page_kb;
-		else if (sscanf(line, "BdiReclaimable: %lld", &kb) == 1)
-			m->bdi_dirty_pages = kb / page_kb;
-		else if (sscanf(line, "BdiDirtyThresh: %lld", &kb) == 1)
-			m->bdi_thresh_pages = kb / page_kb;
+	/* cheap prefix tests: this runs for every mount on every refresh */
+	for (char *line = s; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (line[0] != 'B')
+			continue;
+		if (!stat_line(line, "BdiWriteback", &m->bdi_writeback_pages, page_kb) &&
+		    !stat_line(line, "BdiReclaimable", &m->bdi_dirty_pages, page_kb))
+			stat_line(line, "BdiDirtyThresh", &m->bdi_thresh_pages, page_kb);
 	}
 }
 
