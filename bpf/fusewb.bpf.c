@@ -401,7 +401,7 @@ static __always_inline char task_state_letter(struct task_struct *task)
 /*
  * ---- kernel writeback: temp pages in flight, WRITE latency, re-dirty waits ----
  *
- * Up to 6.15 the kernel copies every page it writes back to a FUSE server
+ * Before 6.16 the kernel copies every page it writes back to a FUSE server
  * into a temporary page (NR_WRITEBACK_TEMP), freed when the WRITE completes.
  * A patched kernel (kernel/patches) has tracepoints where a temp page is
  * filled (fuse_writepage_tmp_alloc), where the WRITE completes
@@ -415,7 +415,8 @@ static __always_inline char task_state_letter(struct task_struct *task)
  * the address of its struct fuse_writepage_args.  Some requests are freed
  * without completing (dropped unsent after a truncate or an abort, or merged
  * into a queued request): their pages leave the count when the address is
- * seen again at the first page of a new request.
+ * seen again at the first page of a new request, or when user space finds
+ * the entry old on a connection with nothing waiting (cli/lib/kwb.c).
  */
 struct fuse_writepage_args___patched {
 	__u64 id;
@@ -436,8 +437,9 @@ struct {
 	__type(value, struct fwb_kwb_stats);
 } kwb_stats SEC(".maps");
 
+/* LRU: a thread that never returns (killed in the wait) must not hold a slot forever */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FWB_MAX_WAITERS);
 	__type(key, __u64);
 	__type(value, struct fwb_waiter);

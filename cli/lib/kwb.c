@@ -3,8 +3,9 @@
  * Kernel writeback of temp-page kernels (before 6.16) into per-mount records:
  * temp pages in flight, WRITE latency from allocation to completion, and
  * waits to re-dirty a page under writeback.  The BPF side (the "kernel
- * writeback" section of fusewb.bpf.c) fills kwb_stats from the patched
- * kernel's tracepoints or from fentry/kprobe programs; here it is the same.
+ * writeback" section of fusewb.bpf.c) fills kwb_stats and wb_reqs from the
+ * patched kernel's tracepoints or from fentry/kprobe programs: the maps look
+ * the same whichever feeds them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +76,17 @@ static void sum_cpus(const struct fwb_kwb_stats *v, int ncpu, struct fwb_kwb_sta
 	}
 }
 
-static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint32_t have)
+static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint32_t have,
+		       uint64_t orphans)
 {
-	int64_t inflight = (int64_t)(v->tmp_alloc_pages - v->tmp_end_pages - v->tmp_orphan_pages);
+	int64_t inflight;
 
+	orphans += v->tmp_orphan_pages;
+	inflight = (int64_t)(v->tmp_alloc_pages - v->tmp_end_pages - orphans);
 	if (have & FWB_KWB_TEMP) {
 		m->tmp_alloc_pages = v->tmp_alloc_pages;
 		m->tmp_end_pages = v->tmp_end_pages;
-		m->tmp_orphan_pages = v->tmp_orphan_pages;
+		m->tmp_orphan_pages = orphans;
 		/* the CPUs' counters are read one after another: a sum may be caught mid-way */
 		m->tmp_inflight_pages = inflight > 0 ? inflight : 0;
 	}
@@ -100,21 +104,99 @@ static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint3
 	}
 }
 
-/* Requests of connections that are gone will never complete: forget them. */
+static uint64_t orphans_of(const struct fwb_collector *c, uint32_t conn)
+{
+	for (int i = 0; i < c->nkwb_orphans; i++)
+		if (c->kwb_orphans[i].conn == conn)
+			return c->kwb_orphans[i].n;
+	return 0;
+}
+
+static uint64_t *orphan_count(struct fwb_collector *c, uint32_t conn)
+{
+	struct fwb_conn_count *n;
+
+	for (int i = 0; i < c->nkwb_orphans; i++)
+		if (c->kwb_orphans[i].conn == conn)
+			return &c->kwb_orphans[i].n;
+	n = realloc(c->kwb_orphans, sizeof(*n) * (c->nkwb_orphans + 1));
+	if (!n)
+		return NULL;
+	c->kwb_orphans = n;
+	n[c->nkwb_orphans] = (struct fwb_conn_count){ .conn = conn };
+	return &n[c->nkwb_orphans++].n;
+}
+
+/* Counts of connections that are gone: a reused number starts from zero. */
+static void forget_orphans(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	int w = 0;
+
+	for (int i = 0; i < c->nkwb_orphans; i++)
+		if (mount_of(s, c->kwb_orphans[i].conn) || seen_before(c, c->kwb_orphans[i].conn))
+			c->kwb_orphans[w++] = c->kwb_orphans[i];
+	c->nkwb_orphans = w;
+}
+
+/*
+ * A request that the kernel frees without completing it (dropped unsent
+ * after a truncate, or on abort) leaves its entry behind; the BPF side
+ * catches only those whose address a new request reuses.  A live temp-page
+ * request is being filled (a moment), queued behind a truncate or fsync (which
+ * has its own request in flight), or in the connection's queues, where
+ * fusectl counts it as waiting.  So an entry older than this on a connection
+ * with nothing waiting is dead: its pages count as orphaned.
+ */
+#define DEAD_AFTER_NS	(2 * 1000000000ULL)
+
+/* fusectl's count of requests waiting on the connection; -1 unknown */
+static int64_t conn_waiting(const struct fwb_mount *m)
+{
+	char path[64], *text, *end;
+	long long v;
+
+	if (m->waiting >= 0)
+		return m->waiting;
+	/* the snapshot's cached reader can lose an aborted connection: ask afresh */
+	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/waiting", m->conn);
+	text = fwb_read_file(path, NULL);
+	if (!text)
+		return -1;
+	v = strtoll(text, &end, 10);
+	free(text);
+	return end == text ? -1 : v;
+}
+
 static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.wb_reqs);
-	__u64 k, *prev = NULL, stale[256];
-	struct fwb_wbreq r;
-	int nstale = 0;
+	struct fwb_wbreq r, dead_req[256];
+	__u64 k, *prev = NULL, dead[256];
+	int ndead = 0;
 
-	while (nstale < 256 && !bpf_map_get_next_key(fd, prev, &k)) {
+	while (ndead < 256 && !bpf_map_get_next_key(fd, prev, &k)) {
+		struct fwb_mount *m;
+
 		prev = &k;
-		if (!bpf_map_lookup_elem(fd, &k, &r) && !mount_of(s, r.conn) && !seen_before(c, r.conn))
-			stale[nstale++] = k;
+		if (bpf_map_lookup_elem(fd, &k, &r))
+			continue;
+		m = mount_of(s, r.conn);
+		if (m ? r.start_ns && s->mono_ns > r.start_ns + DEAD_AFTER_NS && conn_waiting(m) == 0 :
+			!seen_before(c, r.conn)) {
+			dead_req[ndead] = r;
+			dead[ndead++] = k;
+		}
 	}
-	for (int i = 0; i < nstale; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
+	for (int i = 0; i < ndead; i++) {
+		uint64_t *n;
+
+		/* counted only if our delete wins: a completion racing it keeps its pages */
+		if (bpf_map_delete_elem(fd, &dead[i]) || !mount_of(s, dead_req[i].conn))
+			continue;
+		n = orphan_count(c, dead_req[i].conn);
+		if (n)
+			*n += dead_req[i].pages;
+	}
 }
 
 void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
@@ -128,6 +210,11 @@ void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
 		s->mounts[i].kwb_have = have;
 	if (!have || ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
 		return;
+	/* before the counters are read, so that the pages of a dead request leave the count at once */
+	if (have & FWB_KWB_TEMP) {
+		sweep_requests(c, s);
+		forget_orphans(c, s);
+	}
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		struct fwb_mount *m = mount_of(s, k);
 
@@ -141,12 +228,10 @@ void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		sum_cpus(vals, ncpu, &sum);
-		fill_mount(m, &sum, have);
+		fill_mount(m, &sum, have, orphans_of(c, k));
 	}
 	for (int i = 0; i < nstale; i++)
 		bpf_map_delete_elem(fd, &stale[i]);
-	if (have & FWB_KWB_TEMP)
-		sweep_requests(c, s);
 	free(vals);
 }
 

@@ -2,8 +2,9 @@
 /*
  * Data sources: what the running kernel offers, and which one fusewb uses
  * for each job.  A job ("group") may have alternatives in preference order
- * (a patched kernel's tracepoint, then tp_btf, then kprobe); the first one
- * available is used and the others are left unloaded.
+ * (a patched kernel's tracepoint, then fentry, then kprobe); the first one
+ * available is used and the others are left unloaded.  fusewb probe --source
+ * (FUSEWB_SOURCE) restricts every job that has a kind to that kind.
  */
 #include <errno.h>
 #include <stdlib.h>

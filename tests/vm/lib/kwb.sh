@@ -30,7 +30,12 @@ diag() { echo "# $*"; }
 # awk as a calculator: fcheck 'a <= b' A B
 fcheck() { awk -v a="$2" -v b="$3" -v c="$4" "BEGIN { exit !($1) }"; }
 
-vmstat_temp() { awk '$1 == "nr_writeback_temp" {print $2}' /proc/vmstat; }
+# /proc/vmstat lags the per-CPU counters (folded every second, later on
+# idle CPUs): reading stat_refresh folds them first, so the value is exact.
+vmstat_temp() {
+	cat /proc/sys/vm/stat_refresh >/dev/null 2>&1
+	awk '$1 == "nr_writeback_temp" {print $2}' /proc/vmstat
+}
 temp_zero() { [ "$(vmstat_temp)" = 0 ]; }
 temp_at_least() { [ "$(vmstat_temp)" -ge "$1" ]; }
 
@@ -86,7 +91,7 @@ trace_on() {
 }
 trace_off() {
 	echo 0 >$T/tracing_on
-	for ev in fuse_writepage_end fuse_wait_writeback_end; do
+	for ev in fuse_writepage_tmp_alloc fuse_writepage_end fuse_wait_writeback_begin fuse_wait_writeback_end; do
 		echo 0 >$T/events/fuse/$ev/enable
 	done
 	cat $T/trace >"$1"
@@ -188,9 +193,11 @@ kwb_probe() {
 }
 
 # Latency: every WRITE answered after DELAY ms, 4 x 1 MiB WRITEs per run.
-# Tolerance: fusewb's mean within [DELAY, 1.5 DELAY] (time to fill the temp
-# pages and queue the WRITE comes on top, slow under TCG); against the
-# tracepoint's duration_ns: same count, mean within TOL_LAT percent.
+# Tolerance: fusewb's mean within [DELAY, 2 DELAY], max below 3 DELAY: the
+# kernel times a WRITE from its allocation, so filling 256 temp pages,
+# queueing and copying 1 MiB to the server come on top of the delay (40 to
+# 90 ms under TCG).  Against the tracepoint's own duration_ns: the same
+# count, and the mean within TOL_LAT percent.
 kwb_latency() {
 	kind=$1 delay=200
 	ctl "delay write $delay"
@@ -211,9 +218,9 @@ kwb_latency() {
 	tmean=$(tfield $W/trace.lat fuse_writepage_end duration_ns | awk '{s += $1} END {printf "%.3f", NR ? s / NR / 1e6 : 0}')
 	diag "[$kind] latency: fusewb $writes WRITEs mean $mean ms max $max ms; tracepoint $tn WRITEs mean $tmean ms"
 	check "[$kind] WRITEs completed: fusewb $writes == tracepoint $tn (tolerance 0)" test "$writes" = "$tn" -a "$tn" -ge 2
-	check "[$kind] kernel latency mean $mean ms matches the ${delay} ms delay (tolerance: [$delay, $((delay * 3 / 2))] ms)" \
-		fcheck "a >= b && a <= b * 1.5" "$mean" "$delay"
-	check "[$kind] kernel latency max $max ms <= $((delay * 2)) ms" fcheck "a <= b * 2" "$max" "$delay"
+	check "[$kind] kernel latency mean $mean ms matches the ${delay} ms delay (tolerance: [$delay, $((delay * 2))] ms)" \
+		fcheck "a >= b && a <= b * 2" "$mean" "$delay"
+	check "[$kind] kernel latency max $max ms < $((delay * 3)) ms" fcheck "a < b * 3" "$max" "$delay"
 	check "[$kind] kernel latency mean $mean ms vs tracepoint duration_ns mean $tmean ms (tolerance ${TOL_LAT}%)" \
 		fcheck "a >= b * (1 - c / 100) && a <= b * (1 + c / 100)" "$mean" "$tmean" "$TOL_LAT"
 }
@@ -238,8 +245,9 @@ kwb_stall() {
 	check "[$kind] WRITEs stalled: NR_WRITEBACK_TEMP $temp >= 1024 (4 MiB)" test "$temp" -ge 1024
 	stat_settle
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
-	inflight=$8 vmtemp=$9
-	diag "[$kind] stalled: fusewb temp_pages_inflight $inflight, nr_writeback_temp $vmtemp (same snapshot)"
+	inflight=$8 snaptemp=$9
+	vmtemp=$(vmstat_temp)
+	diag "[$kind] stalled: fusewb temp_pages_inflight $inflight; NR_WRITEBACK_TEMP $vmtemp (in fusewb's snapshot, unrefreshed: $snaptemp)"
 	check "[$kind] stalled: temp pages in flight $inflight > 0" test "${inflight:-0}" -gt 0
 	check "[$kind] stalled: temp pages in flight $inflight == NR_WRITEBACK_TEMP $vmtemp (tolerance 0)" \
 		test "$inflight" = "$vmtemp"
@@ -250,7 +258,7 @@ kwb_stall() {
 	wait_until 30 temp_zero
 	stat_settle
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
-	inflight=$8 vmtemp=$9
+	inflight=$8 vmtemp=$(vmstat_temp)
 	check "[$kind] resumed: temp pages in flight $inflight == 0 and NR_WRITEBACK_TEMP $vmtemp == 0" \
 		test "$inflight" = 0 -a "$vmtemp" = 0
 	set -- $(stat_sum "$from")
@@ -289,7 +297,54 @@ kwb_redirty() {
 		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2" "$wms" "$tms" "$TOL_WAITMS"
 }
 
-# One round: probe, then latency, stall and re-dirty under fusewb stat.
+# orphans_settled FROM N: N orphans counted since line FROM, none left in flight
+orphans_settled() {
+	set -- "$2" $(stat_sum "$1")
+	[ "$8" = "$1" ] || return 1
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	[ "$8" = 0 ]
+}
+
+# Orphans: a WRITE the kernel drops unsent never completes (no
+# fuse_writepage_end).  With 2 MiB dirty in the mapping the connection is
+# aborted, then the writer syncs: the kernel fills temp pages, fails to
+# queue their WRITEs and frees them.  fusewb must stop counting them in
+# flight after its 2 s sweep and count them orphaned: tolerance 0 pages
+# against the tracepoints (allocated minus completed).  Last in a round:
+# the mount is dead afterwards, nothing can be verified.
+kwb_orphans() {
+	kind=$1
+	conn=$(awk -v m="$MNT" '$5 == m {split($3, d, ":"); print d[2]}' /proc/self/mountinfo)
+	from=$(stat_lines)
+	rm -f $W/mw.err
+	mmapwrite --size 2 --hold 2 --sync msync $MNT/orphan-$kind.dat >$W/mw.out 2>$W/mw.err &
+	mw=$!
+	if ! wait_until 30 grep -q holding $W/mw.err; then
+		notok "[$kind] mmapwrite reached its hold"
+		kill $mw 2>/dev/null
+		return
+	fi
+	trace_on fuse_writepage_tmp_alloc fuse_writepage_end
+	echo 1 >/sys/fs/fuse/connections/$conn/abort
+	wait $mw
+	rc=$?
+	check "[$kind] mmapwrite syncs 2 MiB after the connection is aborted, and exits (rc=$rc)" test "$rc" -lt 128
+	check "[$kind] NR_WRITEBACK_TEMP back to 0 after the dropped WRITEs" wait_until 30 temp_zero
+	trace_off $W/trace.orphan
+	talloc=$(grep -c ' fuse_writepage_tmp_alloc: ' $W/trace.orphan)
+	tend=$(tfield $W/trace.orphan fuse_writepage_end pages | awk '{s += $1} END {print s + 0}')
+	dropped=$((talloc - tend))
+	diag "[$kind] tracepoints: $talloc temp pages allocated, $tend completed: $dropped dropped"
+	check "[$kind] the kernel dropped WRITEs unsent ($dropped temp pages)" test "$dropped" -gt 0
+	# the sweep takes dead requests out 2 s after their allocation
+	wait_until 15 orphans_settled "$from" "$dropped"
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	check "[$kind] temp pages in flight back to 0 ($8) after the 2 s sweep" test "$8" = 0
+	set -- $(stat_sum "$from")
+	check "[$kind] orphaned temp pages $7 == dropped $dropped (tolerance 0)" test "$7" = "$dropped"
+}
+
+# One round: probe, then latency, stall, re-dirty and orphans under fusewb stat.
 kwb_round() {
 	kind=$1
 	case "$kind" in
@@ -306,6 +361,7 @@ kwb_round() {
 	kwb_latency "$kind"
 	kwb_stall "$kind"
 	kwb_redirty "$kind"
+	kwb_orphans "$kind"
 	stat_stop
 }
 
