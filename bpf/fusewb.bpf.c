@@ -50,6 +50,13 @@ static __always_inline bool sample(__u64 now_jiffies)
 
 struct fwb_pending pending_hot[FWB_PENDING_HOT] __attribute__((aligned(64)));
 struct fwb_pending pending[FWB_PENDING_SLOTS] __attribute__((aligned(64)));
+/*
+ * Kernels up to 6.12 fire fuse_request_send before the request has its
+ * unique id: there, requests are named by their address instead.  Set by the
+ * first send that sees unique 0, read by user space to skip slots of the
+ * other naming.
+ */
+__u32 key_by_addr;
 /* slots in use in the cold table: user space skips scanning it when 0 */
 __s64 pending_cold_used;
 struct fwb_drops drops;
@@ -102,6 +109,20 @@ static __always_inline __u32 log2_u64(__u64 v)
 static __always_inline __u64 key_of(__u32 conn, __u64 unique)
 {
 	return ((__u64)conn << 32) | (__u32)unique;
+}
+
+/* The request's address as a number: the verifier allows no arithmetic on the pointer itself. */
+static __always_inline __u64 req_addr(void *ctx)
+{
+	__u64 addr = 0;
+
+	bpf_probe_read_kernel(&addr, sizeof(addr), ctx);
+	return addr;
+}
+
+static __always_inline __u32 addr_slot_of(__u64 addr)
+{
+	return (addr * 0x9E3779B97F4A7C15ULL) >> (64 - FWB_PENDING_HOT_SHIFT);
 }
 
 /* In order of unique; each connection starts elsewhere in the table. */
@@ -175,8 +196,12 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 	__u64 now_jiffies = bpf_jiffies64();
 	struct fwb_pending *p;
 
-	if (!(__u32)unique)
-		goto drop;
+	if (!unique && !key_by_addr)
+		key_by_addr = 1;
+	if (key_by_addr) {
+		key = req_addr(ctx);
+		hot = addr_slot_of(key);
+	}
 	p = claim(&pending_hot[hot], &pending_hot[hot ^ 1], key);
 	if (!p) {
 		cold = cold_slot_of(key);
@@ -186,6 +211,7 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 		__sync_fetch_and_add(&pending_cold_used, 1);
 	}
 	p->nodeid = req->in.h.nodeid;
+	p->conn = conn;
 	p->pages = 0;
 	if (!pid)
 		pid = bpf_get_current_pid_tgid() >> 32;
@@ -244,6 +270,11 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 	__u64 start_ns, bytes = 0;
 	__u32 opcode, pages;
 	int err;
+
+	if (key_by_addr) {
+		key = req_addr(ctx);
+		hot = addr_slot_of(key);
+	}
 
 	p = find(&pending_hot[hot], &pending_hot[hot ^ 1], key);
 	if (!p) {

@@ -15,7 +15,7 @@
  * insert and delete per request costs more than the whole per-event budget.
  * The hot table is indexed by the request's unique id, which advances by 2
  * per request on a connection, so it is walked in order and stays in cache;
- * a request whose slot (and the slot's partner in the same cache line) is
+ * a request whose slot (and the slot's partner, index ^ 1) is
  * taken goes to the large cold table, indexed by a hash.  Only when both are
  * taken is the request dropped, and counted.  A cache miss on a cold slot
  * costs ~250 ns here; the hot path takes none.
@@ -58,21 +58,25 @@ struct fwb_op_stats {
 };
 
 /*
- * One pending request; 32 bytes so that a slot and its probing partner
- * (index ^ 1) share a cache line.  Ages are in jiffies, which cost a memory
- * read; the precise clock costs far more on some machines (over 100 ns a
- * read under nested virtualisation), so it is read only for the requests
- * whose latency is timed (see fwb_op_stats.timed).
+ * One pending request.  Ages are in jiffies, which cost a memory read; the
+ * precise clock costs far more on some machines (over 100 ns a read under
+ * nested virtualisation), so it is read only for the requests whose latency
+ * is timed (see fwb_op_stats.timed).
  */
 struct fwb_pending {
-	__u64 key;		/* 0 = free; else connection << 32 | low 32 bits of unique */
+	__u64 key;		/* 0 = free; connection << 32 | low 32 bits of unique, or the request's address */
 	__u64 start_ns;		/* bpf_ktime_get_ns() at send if timed, else 0 */
 	__u32 start_jiffies;	/* low 32 bits of jiffies at send */
 	__u32 nodeid;		/* low 32 bits, for display */
 	__u32 pid;		/* in.h.pid, or the sender's tgid when the kernel sent it */
 	__u16 opcode;		/* FUSE opcode, FWB_PENDING_WB set for writeback; 0 while filling in */
 	__u16 pages;
+	__u32 conn;
+	__u32 pad;
 };
+
+/* A key that is a kernel address (key_by_addr mode) has its top 16 bits set. */
+#define FWB_KEY_IS_ADDR(key)	(((key) >> 48) == 0xffff)
 
 /* jiffies and the monotonic clock read together, to age pending requests */
 struct fwb_clock {

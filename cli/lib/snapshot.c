@@ -271,7 +271,7 @@ static int cmp_pending(const void *a, const void *b)
 }
 
 static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_snapshot *s,
-			 uint32_t now_jiffies, uint64_t ns_per_jiffy)
+			 uint32_t now_jiffies, uint64_t ns_per_jiffy, bool key_by_addr)
 {
 	for (int i = 0; i < nslots; i++) {
 		struct fwb_pending p = tab[i];	/* copy: the kernel may change it meanwhile */
@@ -279,7 +279,10 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 		uint64_t age;
 
 		/* opcode is 0 while a send is still filling the slot in */
-		if (!p.key || !p.opcode || !(m = by_conn(s, p.key >> 32)))
+		if (!p.key || !p.opcode || !(m = by_conn(s, p.conn)))
+			continue;
+		/* left over from before the kernel showed which naming it needs */
+		if (FWB_KEY_IS_ADDR(p.key) != key_by_addr)
 			continue;
 		age = (uint64_t)(uint32_t)(now_jiffies - p.start_jiffies) * ns_per_jiffy;
 		m->pending_count++;
@@ -295,7 +298,7 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 				.age_ns = age, .nodeid = p.nodeid, .pid = p.pid, .pages = p.pages,
 				.opcode = p.opcode & FWB_PENDING_WB ?
 					  (p.opcode & ~FWB_PENDING_WB) | FWB_OP_WRITEBACK : p.opcode,
-				.unique = (uint32_t)p.key,
+				.unique = key_by_addr ? 0 : (uint32_t)p.key,
 			};
 		}
 	}
@@ -310,9 +313,11 @@ static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
 		return;
 	now_jiffies = c->skel->bss->clock.jiffies;
 
-	scan_pending(c->skel->bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy);
+	bool by_addr = c->skel->bss->key_by_addr;
+
+	scan_pending(c->skel->bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy, by_addr);
 	if (c->skel->bss->pending_cold_used > 0)
-		scan_pending(c->skel->bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy);
+		scan_pending(c->skel->bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy, by_addr);
 	for (int i = 0; i < s->nmounts; i++) {
 		struct fwb_mount *m = &s->mounts[i];
 

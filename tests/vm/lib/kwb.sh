@@ -125,6 +125,7 @@ stat_stop() {
 
 # Sum the stat lines after line FROM: prints
 #   writes lat_mean_ms lat_max_ms redirty_waits redirty_ms task_waits orphaned inflight_last vmtemp_last
+#   request_path_writes pending_drops
 stat_sum() {
 	awk -v from="$1" '
 	function num(s, key,   i, r) {
@@ -153,12 +154,14 @@ stat_sum() {
 			s = substr(s, i + 18)
 			tw += num(after(s, "\"redirty\":{"), "waits")
 		}
+		rq += num(after($0, "\"writeback\":{"), "writes")
+		pf += num($0, "pending_full")
 		inflight = num($0, "temp_pages_inflight")
 		vmtemp = num($0, "nr_writeback_temp")
 	}
 	END {
-		printf "%d %.3f %.3f %d %.3f %d %d %s %s\n", writes, writes ? lsum / writes / 1e3 : 0,
-		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp
+		printf "%d %.3f %.3f %d %.3f %d %d %s %s %d %d\n", writes, writes ? lsum / writes / 1e3 : 0,
+		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp, rq, pf
 	}' "$STAT_LOG"
 }
 
@@ -213,11 +216,14 @@ kwb_latency() {
 	ctl "delay write 0"
 	stat_settle
 	set -- $(stat_sum "$from")
-	writes=$1 mean=$2 max=$3
+	writes=$1 mean=$2 max=$3 rq=${10} pf=${11}
 	tn=$(tfield $W/trace.lat fuse_writepage_end duration_ns | wc -l)
 	tmean=$(tfield $W/trace.lat fuse_writepage_end duration_ns | awk '{s += $1} END {printf "%.3f", NR ? s / NR / 1e6 : 0}')
 	diag "[$kind] latency: fusewb $writes WRITEs mean $mean ms max $max ms; tracepoint $tn WRITEs mean $tmean ms"
 	check "[$kind] WRITEs completed: fusewb $writes == tracepoint $tn (tolerance 0)" test "$writes" = "$tn" -a "$tn" -ge 2
+	# the request tracepoints name requests differently on 6.12 (no unique at send): they must still pair up
+	check "[$kind] request path sees the same writeback WRITEs: $rq == $tn (tolerance 0)" test "$rq" = "$tn"
+	check "[$kind] no request dropped from the pending table ($pf)" test "$pf" = 0
 	check "[$kind] kernel latency mean $mean ms matches the ${delay} ms delay (tolerance: [$delay, $((delay * 2))] ms)" \
 		fcheck "a >= b && a <= b * 2" "$mean" "$delay"
 	check "[$kind] kernel latency max $max ms < $((delay * 3)) ms" fcheck "a < b * 3" "$max" "$delay"
