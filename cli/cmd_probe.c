@@ -92,12 +92,8 @@ int cmd_probe(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'n': noload = true; break;
 		case 's':
-			if (fwb_source_force_error(optarg)) {
-				fprintf(stderr, "fusewb probe: --source '%s': %s\n", optarg,
-					fwb_source_force_error(optarg));
+			if (fwb_opts_set_source(&o, optarg, "fusewb probe"))
 				return 2;
-			}
-			o.source = optarg;
 			break;
 		case 'h': help(); return 0;
 		default: return 2;

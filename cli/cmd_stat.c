@@ -71,15 +71,6 @@ static void print_text(const struct fwb_snapshot *d, double iv)
 	fflush(stdout);
 }
 
-/* "/mnt/x/" names the mount "/mnt/x"; normalised as text, the path itself is never looked at */
-static void trim_slashes(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 1 && s[n - 1] == '/')
-		s[--n] = 0;
-}
-
 int cmd_stat(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -111,19 +102,15 @@ int cmd_stat(int argc, char **argv)
 			break;
 		case 'j': json = true; break;
 		case 's':
-			if (fwb_source_force_error(optarg)) {
-				fprintf(stderr, "fusewb stat: --source '%s': %s\n", optarg,
-					fwb_source_force_error(optarg));
+			if (fwb_opts_set_source(&o, optarg, "fusewb stat"))
 				return 2;
-			}
-			o.source = optarg;
 			break;
 		case 'h': help(); return 0;
 		default: return 2;
 		}
 	}
 	for (int i = optind; i < argc; i++)
-		trim_slashes(argv[i]);
+		fwb_trim_slashes(argv[i]);
 
 	o.quiet = json;
 	if (fwb_collector_open(&c, &o, err, sizeof(err))) {

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +18,6 @@
 #include <sys/syscall.h>
 #include "lib/fusewb.h"
 #include "export_user.h"
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int lookup(const char *user, uid_t *uid, gid_t *gid)
 {
@@ -69,28 +58,28 @@ int export_drop_privileges(const char *user, char *err, size_t errlen)
 	gid_t gid;
 
 	if (lookup(user, &uid, &gid))
-		return fail(err, errlen, "unknown user '%s'", user);
+		return fwb_errf(err, errlen, "unknown user '%s'", user);
 	/* the bounding set can only be shrunk while CAP_SETPCAP is still held */
 	for (int cap = 0; cap <= last; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			return fail(err, errlen, "cannot drop capability %d from the bounding set: %s",
+			return fwb_errf(err, errlen, "cannot drop capability %d from the bounding set: %s",
 				    cap, strerror(errno));
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
-		return fail(err, errlen, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
+		return fwb_errf(err, errlen, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
 	if (setgroups(1, &gid))
-		return fail(err, errlen, "setgroups: %s", strerror(errno));
+		return fwb_errf(err, errlen, "setgroups: %s", strerror(errno));
 	if (setresgid(gid, gid, gid))
-		return fail(err, errlen, "setresgid(%u): %s", (unsigned)gid, strerror(errno));
+		return fwb_errf(err, errlen, "setresgid(%u): %s", (unsigned)gid, strerror(errno));
 	if (setresuid(uid, uid, uid))
-		return fail(err, errlen, "setresuid(%u): %s", (unsigned)uid, strerror(errno));
+		return fwb_errf(err, errlen, "setresuid(%u): %s", (unsigned)uid, strerror(errno));
 	/* a uid change already cleared them unless the user is root; make it unconditional */
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &hdr, data))
-		return fail(err, errlen, "capset: %s", strerror(errno));
+		return fwb_errf(err, errlen, "capset: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return fail(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+		return fwb_errf(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 	if (uid && (setuid(0) == 0 || seteuid(0) == 0))
-		return fail(err, errlen, "still able to regain root after dropping it");
+		return fwb_errf(err, errlen, "still able to regain root after dropping it");
 	return 0;
 }

@@ -136,16 +136,6 @@ static unsigned time_every_shift(void)
 	return shift;
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, char *err, size_t errlen)
 {
 	struct fwb_collector *c = calloc(1, sizeof(*c));
@@ -153,12 +143,12 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 
 	*out = NULL;
 	if (!c)
-		return fail(err, errlen, "out of memory");
+		return fwb_errf(err, errlen, "out of memory");
 	if (o)
 		c->opts = *o;
 	if (geteuid() != 0) {
 		free(c);
-		return fail(err, errlen, "needs root (loading BPF programs and reading tracefs/debugfs)");
+		return fwb_errf(err, errlen, "needs root (loading BPF programs and reading tracefs/debugfs)");
 	}
 	fwb_ensure_kernel_fs(&c->ki, c->opts.quiet);
 	r = fwb_probe_kernel_forced(&c->ki, c->opts.source, &c->srcs, &c->nsrcs);
@@ -167,8 +157,8 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 
 		free(c);
 		if (r == -EINVAL)
-			return fail(err, errlen, "source '%s': %s", force, fwb_source_force_error(force));
-		return fail(err, errlen, "out of memory");
+			return fwb_errf(err, errlen, "source '%s': %s", force, fwb_source_force_error(force));
+		return fwb_errf(err, errlen, "out of memory");
 	}
 	if (c->opts.no_bpf) {
 		*out = c;
@@ -176,14 +166,14 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 	}
 	if (!c->ki.btf) {
 		fwb_collector_close(c);
-		return fail(err, errlen, "kernel %s has no BTF (/sys/kernel/btf/vmlinux): "
+		return fwb_errf(err, errlen, "kernel %s has no BTF (/sys/kernel/btf/vmlinux): "
 			    "fusewb needs CONFIG_DEBUG_INFO_BTF=y", c->ki.release);
 	}
 	libbpf_set_print(libbpf_print);
 	c->skel = fusewb_bpf__open();
 	if (!c->skel) {
 		fwb_collector_close(c);
-		return fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return fwb_errf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 	}
 	c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
 	if (c->ki.hz)
@@ -193,7 +183,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 	r = fusewb_bpf__load(c->skel);
 	if (r) {
 		fwb_collector_close(c);
-		return fail(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
+		return fwb_errf(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
 			    libbpf_last[0] ? ": " : "", libbpf_last);
 	}
 	attach_all(c);

@@ -260,6 +260,10 @@ void fwb_install_signals(void);
 void fwb_sleep(double seconds);
 uint64_t fwb_mono_ns(void);
 double fwb_parse_seconds(const char *arg, const char *what);	/* exits 2 on bad input */
+/* Format an error into err; returns -1, for "return fwb_errf(...)". */
+int fwb_errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* --source ARG of a front end: -1 after saying why on stderr when ARG is unknown. */
+int fwb_opts_set_source(struct fwb_opts *o, const char *arg, const char *cmd);
 /* "/mnt/x/" names the mount "/mnt/x": trailing slashes off, as text (the path is never looked at). */
 void fwb_trim_slashes(char *path);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Process plumbing shared by every front end: signals, sleeping, time, args */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,4 +75,26 @@ void fwb_trim_slashes(char *s)
 
 	while (n > 1 && s[n - 1] == '/')
 		s[--n] = 0;
+}
+
+int fwb_errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int fwb_opts_set_source(struct fwb_opts *o, const char *arg, const char *cmd)
+{
+	const char *why = fwb_source_force_error(arg);
+
+	if (why) {
+		fprintf(stderr, "%s: --source '%s': %s\n", cmd, arg, why);
+		return -1;
+	}
+	o->source = arg;
+	return 0;
 }
