@@ -44,4 +44,7 @@ struct fwb_conn_count {
 void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s);
 void fwb_kwb_delta(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev);
 
+/* Was the connection in the previous snapshot? (map entries are deleted only when two agree it is gone) */
+bool fwb_conn_was_seen(const struct fwb_collector *c, uint32_t conn);
+
 #endif

@@ -233,6 +233,8 @@ struct fwb_snapshot {
 
 int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s);
 void fwb_snapshot_free(struct fwb_snapshot *s);
+/* The snapshot's record of a connection, or NULL. */
+struct fwb_mount *fwb_snapshot_mount(struct fwb_snapshot *s, uint32_t conn);
 /*
  * d = cur - prev for counters (matched by connection); gauges are cur's.
  * A connection absent from prev is compared with zero.

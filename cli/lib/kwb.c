@@ -14,22 +14,6 @@
 #include "collector_priv.h"
 #include "fusewb.skel.h"
 
-static struct fwb_mount *mount_of(struct fwb_snapshot *s, uint32_t conn)
-{
-	for (int i = 0; i < s->nmounts; i++)
-		if (s->mounts[i].conn == conn)
-			return &s->mounts[i];
-	return NULL;
-}
-
-static bool seen_before(const struct fwb_collector *c, uint32_t conn)
-{
-	for (int i = 0; i < c->nlast_conns; i++)
-		if (c->last_conns[i] == conn)
-			return true;
-	return false;
-}
-
 /* The completion source reads the kernel's own allocation stamp (patched kernel). */
 static bool end_is_stamped(const struct fwb_collector *c)
 {
@@ -133,7 +117,7 @@ static void forget_orphans(struct fwb_collector *c, struct fwb_snapshot *s)
 	int w = 0;
 
 	for (int i = 0; i < c->nkwb_orphans; i++)
-		if (mount_of(s, c->kwb_orphans[i].conn) || seen_before(c, c->kwb_orphans[i].conn))
+		if (fwb_snapshot_mount(s, c->kwb_orphans[i].conn) || fwb_conn_was_seen(c, c->kwb_orphans[i].conn))
 			c->kwb_orphans[w++] = c->kwb_orphans[i];
 	c->nkwb_orphans = w;
 }
@@ -180,9 +164,9 @@ static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
 		prev = &k;
 		if (bpf_map_lookup_elem(fd, &k, &r))
 			continue;
-		m = mount_of(s, r.conn);
+		m = fwb_snapshot_mount(s, r.conn);
 		if (m ? r.start_ns && s->mono_ns > r.start_ns + DEAD_AFTER_NS && conn_waiting(m) == 0 :
-			!seen_before(c, r.conn)) {
+			!fwb_conn_was_seen(c, r.conn)) {
 			dead_req[ndead] = r;
 			dead[ndead++] = k;
 		}
@@ -191,7 +175,7 @@ static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
 		uint64_t *n;
 
 		/* counted only if our delete wins: a completion racing it keeps its pages */
-		if (bpf_map_delete_elem(fd, &dead[i]) || !mount_of(s, dead_req[i].conn))
+		if (bpf_map_delete_elem(fd, &dead[i]) || !fwb_snapshot_mount(s, dead_req[i].conn))
 			continue;
 		n = orphan_count(c, dead_req[i].conn);
 		if (n)
@@ -216,12 +200,12 @@ void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
 		forget_orphans(c, s);
 	}
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		struct fwb_mount *m = mount_of(s, k);
+		struct fwb_mount *m = fwb_snapshot_mount(s, k);
 
 		prev = &k;
 		if (!m) {
 			/* as in read_ops: a reused connection number must start from zero */
-			if (nstale < 64 && !seen_before(c, k))
+			if (nstale < 64 && !fwb_conn_was_seen(c, k))
 				stale[nstale++] = k;
 			continue;
 		}

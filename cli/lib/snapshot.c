@@ -15,7 +15,7 @@
 
 #define MAX_PENDING_LISTED 64
 
-static struct fwb_mount *by_conn(struct fwb_snapshot *s, uint32_t conn)
+struct fwb_mount *fwb_snapshot_mount(struct fwb_snapshot *s, uint32_t conn)
 {
 	for (int i = 0; i < s->nmounts; i++)
 		if (s->mounts[i].conn == conn)
@@ -23,7 +23,7 @@ static struct fwb_mount *by_conn(struct fwb_snapshot *s, uint32_t conn)
 	return NULL;
 }
 
-static bool conn_was_seen(const struct fwb_collector *c, uint32_t conn)
+bool fwb_conn_was_seen(const struct fwb_collector *c, uint32_t conn)
 {
 	for (int i = 0; i < c->nlast_conns; i++)
 		if (c->last_conns[i] == conn)
@@ -132,7 +132,7 @@ struct op_reader {
 
 static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struct fwb_op_stats *vals)
 {
-	struct fwb_mount *m = by_conn(r->s, k->conn);
+	struct fwb_mount *m = fwb_snapshot_mount(r->s, k->conn);
 	struct fwb_op_stats sum;
 
 	if (!m) {
@@ -140,7 +140,7 @@ static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struc
 		 * The mount went away: its counters must not come back with a
 		 * reused number.  One mountinfo read that missed it is not enough.
 		 */
-		if (r->nstale < 64 && !conn_was_seen(r->c, k->conn))
+		if (r->nstale < 64 && !fwb_conn_was_seen(r->c, k->conn))
 			r->stale[r->nstale++] = *k;
 		return;
 	}
@@ -219,7 +219,7 @@ static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
 	struct fwb_task_stats v;
 
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		struct fwb_mount *m = by_conn(s, k.conn);
+		struct fwb_mount *m = fwb_snapshot_mount(s, k.conn);
 		struct fwb_task *t = NULL, *n;
 
 		prev = &k;
@@ -279,7 +279,7 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 		uint64_t age;
 
 		/* opcode is 0 while a send is still filling the slot in */
-		if (!p.key || !p.opcode || !(m = by_conn(s, p.conn)))
+		if (!p.key || !p.opcode || !(m = fwb_snapshot_mount(s, p.conn)))
 			continue;
 		/* left over from before the kernel showed which naming it needs */
 		if (FWB_KEY_IS_ADDR(p.key) != key_by_addr)
@@ -357,7 +357,7 @@ static void read_daemons(struct fwb_collector *c, struct fwb_snapshot *s)
 	refresh_devfiles(c, s->mono_ns);
 	for (int i = 0; i < c->ndevfiles; i++) {
 		const struct fwb_devfile *df = &c->devfiles[i];
-		struct fwb_mount *m = by_conn(s, df->conn);
+		struct fwb_mount *m = fwb_snapshot_mount(s, df->conn);
 		bool seen = false;
 
 		if (!m)
