@@ -30,6 +30,7 @@ struct fwb_collector {
 	/* connections seen by the previous snapshot: a map entry is deleted only when two agree it is gone */
 	uint32_t *last_conns;
 	int nlast_conns;
+	bool bdis_synced;		/* fuse_bdis holds the bdis of last_conns */
 	/* kwb.c: temp pages of requests user space found freed without completing, per connection */
 	struct fwb_conn_count *kwb_orphans;
 	int nkwb_orphans;

@@ -44,10 +44,26 @@ static void remember_conns(struct fwb_collector *c, const struct fwb_snapshot *s
 }
 
 /* Tell the throttle program which bdis are FUSE ones; drop names of gone mounts. */
+/* Same connections, in the same order, as the previous snapshot? */
+static bool same_conns(const struct fwb_collector *c, const struct fwb_snapshot *s)
+{
+	if (c->nlast_conns != s->nmounts)
+		return false;
+	for (int i = 0; i < s->nmounts; i++)
+		if (c->last_conns[i] != s->mounts[i].conn)
+			return false;
+	return true;
+}
+
 static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.fuse_bdis);
 	struct fwb_bdi_key k, next, *prev = NULL;
+
+	/* two syscalls a mount otherwise, on every refresh, for a set that rarely changes */
+	if (c->bdis_synced && same_conns(c, s))
+		return;
+	c->bdis_synced = true;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		bool keep = false;
