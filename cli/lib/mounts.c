@@ -4,28 +4,26 @@
  * It reads /proc/self/mountinfo and sysfs only.  A stat(), open() or readdir
  * of a FUSE mount point would hang behind a stuck daemon, so none is done.
  */
+#define _GNU_SOURCE	/* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include "fusewb.h"
 
-char *fwb_read_file(const char *path, size_t *lenp)
+/* fd's contents from its current offset to the end, NUL-terminated; NULL when out of memory */
+static char *read_fd(int fd, size_t *lenp)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
+	if (!buf)
 		return NULL;
-	}
 	for (;;) {
 		ssize_t r;
 
@@ -44,10 +42,21 @@ char *fwb_read_file(const char *path, size_t *lenp)
 			break;
 		len += r;
 	}
-	close(fd);
 	buf[len] = 0;
 	if (lenp)
 		*lenp = len;
+	return buf;
+}
+
+char *fwb_read_file(const char *path, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = read_fd(fd, lenp);
+	close(fd);
 	return buf;
 }
 
@@ -261,7 +270,7 @@ static ssize_t read_cached(int *fdp, const char *path, char *buf, size_t len)
 struct knobs {
 	uint32_t conn;
 	uint64_t read_ns;
-	int waiting_fd, stats_fd;	/* fd + 1, 0 when not open */
+	int conn_dirfd, stats_fd;	/* fd + 1, 0 when not open */
 	int max_ratio, min_ratio, strict_limit;
 	int64_t max_bytes, max_background, congestion_threshold;
 };
@@ -282,16 +291,56 @@ static void read_knobs(struct knobs *k, const struct fwb_mount *m, const char *c
 
 static void forget_fds(struct knobs *k)
 {
-	if (k->waiting_fd > 0)
-		close(k->waiting_fd - 1);
+	if (k->conn_dirfd > 0)
+		close(k->conn_dirfd - 1);
 	if (k->stats_fd > 0)
 		close(k->stats_fd - 1);
-	k->waiting_fd = k->stats_fd = 0;
+	k->conn_dirfd = k->stats_fd = 0;
+}
+
+/*
+ * fusectl's 'waiting' cannot be re-read through one descriptor (it is
+ * opened non-seekable), so it is opened each time, relative to the
+ * connection's directory kept open: that skips the path walk, a third of
+ * the cost.  A directory that went away with its connection (the number
+ * may since name a new one) fails, and is opened again once.
+ */
+static int64_t read_waiting(struct knobs *k, const char *conn)
+{
+	char path[64], buf[32], *end;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd;
+		ssize_t n;
+
+		if (!k->conn_dirfd) {
+			snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%s", conn);
+			fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				return -1;
+			k->conn_dirfd = fd + 1;
+		}
+		fd = openat(k->conn_dirfd - 1, "waiting", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			int64_t v;
+
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				return -1;
+			buf[n] = 0;
+			v = strtoll(buf, &end, 10);
+			return end == buf ? -1 : v;
+		}
+		close(k->conn_dirfd - 1);
+		k->conn_dirfd = 0;
+	}
+	return -1;
 }
 
 static void read_sysfs(struct fwb_mount *m, uint64_t now)
 {
-	char conn[16], path[FWB_PATH_MAX], buf[4096], *end;
+	char conn[16], path[FWB_PATH_MAX], buf[4096];
 	struct knobs *k;
 
 	snprintf(conn, sizeof(conn), "%u", m->conn);
@@ -309,27 +358,88 @@ static void read_sysfs(struct fwb_mount *m, uint64_t now)
 	m->max_bytes = k->max_bytes;
 	m->max_background = k->max_background;
 	m->congestion_threshold = k->congestion_threshold;
-	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%s/waiting", conn);
-	if (read_cached(&k->waiting_fd, path, buf, sizeof(buf)) > 0) {
-		m->waiting = strtoll(buf, &end, 10);
-		if (end == buf)
-			m->waiting = -1;
-	}
+	m->waiting = read_waiting(k, conn);
 	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%s/stats", m->bdi);
 	if (read_cached(&k->stats_fd, path, buf, sizeof(buf)) > 0)
 		parse_bdi_stats(m, buf);
 	pthread_mutex_unlock(&knob_lock);
 }
 
-int fwb_read_mounts(struct fwb_mount **mounts, int *n)
+/* A copy of n parsed mounts (no gauges yet: those are read per snapshot). */
+static int copy_mounts(const struct fwb_mount *src, int n, struct fwb_mount **out)
 {
-	char *text = fwb_read_file("/proc/self/mountinfo", NULL);
+	struct fwb_mount *m = calloc(n ? n : 1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	memcpy(m, src, n * sizeof(*m));
+	for (int i = 0; i < n; i++)
+		if (src[i].extra_mountpoints && !(m[i].extra_mountpoints = strdup(src[i].extra_mountpoints))) {
+			for (int j = 0; j < i; j++)
+				free(m[j].extra_mountpoints);
+			free(m);
+			return -ENOMEM;
+		}
+	*out = m;
+	return 0;
+}
+
+/*
+ * The FUSE mounts of the mount table, parsed again only when poll() on a
+ * kept /proc/self/mountinfo says the table changed (POLLPRI, the way
+ * libmount's monitor watches it): on a host with a hundred FUSE mounts,
+ * reading and parsing it costs more than the rest of a snapshot's files.
+ */
+static struct {
+	int fd;			/* fd + 1, 0 when not open */
+	bool valid;
+	struct fwb_mount *mounts;
+	int n;
+} mtab;
+static pthread_mutex_t mtab_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int mtab_refresh(void)
+{
+	struct pollfd p;
+	char *text;
 	int err;
 
-	if (!text)
+	if (!mtab.fd) {
+		int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		mtab.fd = fd + 1;
+		mtab.valid = false;
+	}
+	p = (struct pollfd){ .fd = mtab.fd - 1, .events = POLLPRI };
+	if (mtab.valid && poll(&p, 1, 0) == 0)
+		return 0;
+	/* read after the poll: a change in between is read now and announced again */
+	if (lseek(mtab.fd - 1, 0, SEEK_SET) < 0)
 		return -errno;
-	err = fwb_parse_mountinfo(text, mounts, n);
+	if (!(text = read_fd(mtab.fd - 1, NULL)))
+		return -ENOMEM;
+	fwb_free_mounts(mtab.mounts, mtab.n);
+	mtab.mounts = NULL;
+	mtab.n = 0;
+	err = fwb_parse_mountinfo(text, &mtab.mounts, &mtab.n);
 	free(text);
+	mtab.valid = !err;
+	return err;
+}
+
+int fwb_read_mounts(struct fwb_mount **mounts, int *n)
+{
+	int err;
+
+	pthread_mutex_lock(&mtab_lock);
+	err = mtab_refresh();
+	if (!err)
+		err = copy_mounts(mtab.mounts, mtab.n, mounts);
+	if (!err)
+		*n = mtab.n;
+	pthread_mutex_unlock(&mtab_lock);
 	if (err)
 		return err;
 	for (int i = 0; i < *n; i++)
@@ -400,21 +510,26 @@ int fwb_read_vmstat(struct fwb_vmstat *vm)
 	memset(vm, 0xff, sizeof(*vm));	/* -1: unknown */
 	if (!s)
 		return -errno;
+	/* two hundred lines, five wanted, on every snapshot: no sscanf */
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char key[64];
+		char *sp = strchr(line, ' '), *end;
 		long long v;
 
-		if (sscanf(line, "%63s %lld", key, &v) != 2)
+		if (strncmp(line, "nr_", 3) || !sp)
 			continue;
-		if (!strcmp(key, "nr_dirty"))
+		*sp = 0;
+		v = strtoll(sp + 1, &end, 10);
+		if (end == sp + 1)
+			continue;
+		if (!strcmp(line, "nr_dirty"))
 			vm->nr_dirty = v;
-		else if (!strcmp(key, "nr_writeback"))
+		else if (!strcmp(line, "nr_writeback"))
 			vm->nr_writeback = v;
-		else if (!strcmp(key, "nr_writeback_temp"))
+		else if (!strcmp(line, "nr_writeback_temp"))
 			vm->nr_writeback_temp = v;
-		else if (!strcmp(key, "nr_dirty_threshold"))
+		else if (!strcmp(line, "nr_dirty_threshold"))
 			vm->dirty_threshold = v;
-		else if (!strcmp(key, "nr_dirty_background_threshold"))
+		else if (!strcmp(line, "nr_dirty_background_threshold"))
 			vm->dirty_background_threshold = v;
 	}
 	free(s);
