@@ -63,7 +63,7 @@ struct fwb_drops drops;
 struct fwb_clock clock;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FWB_MAX_OPSTATS);
 	__type(key, struct fwb_op_key);
 	__type(value, struct fwb_op_stats);
@@ -223,7 +223,7 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 		p->pages = pages;
 		opcode |= FWB_PENDING_WB;
 		if (s)
-			s->inflight_pages += pages;
+			__sync_fetch_and_add(&s->inflight_pages, pages);
 		p->start_ns = bpf_ktime_get_ns();
 	} else {
 		p->start_ns = sample(now_jiffies) ? bpf_ktime_get_ns() : 0;
@@ -236,26 +236,40 @@ drop:
 	return 0;
 }
 
+/* A racing larger value wins; a few retries, as only the daemon's threads race here. */
+static __always_inline void store_max(__u64 *p, __u64 v)
+{
+	__u64 old = *p;
+
+	for (int i = 0; i < 4 && v > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(p, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
 static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, int err, __u64 bytes)
 {
 	__u64 lat;
 	__u32 slot;
 
-	s->count++;
+	__sync_fetch_and_add(&s->count, 1);
 	if (err)
-		s->errors++;
-	s->bytes += bytes;
+		__sync_fetch_and_add(&s->errors, 1);
+	if (bytes)
+		__sync_fetch_and_add(&s->bytes, bytes);
 	if (!start_ns)
 		return;
 	lat = bpf_ktime_get_ns() - start_ns;
 	slot = log2_u64(lat);
-	s->timed++;
-	s->lat_sum_ns += lat;
-	if (lat > s->lat_max_ns)
-		s->lat_max_ns = lat;
+	__sync_fetch_and_add(&s->timed, 1);
+	__sync_fetch_and_add(&s->lat_sum_ns, lat);
+	store_max(&s->lat_max_ns, lat);
 	if (slot >= FWB_HIST_SLOTS)
 		slot = FWB_HIST_SLOTS - 1;
-	s->hist[slot]++;
+	__sync_fetch_and_add(&s->hist[slot], 1);
 }
 
 SEC("tp_btf/fuse_request_end")
@@ -302,8 +316,8 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 		return 0;
 	account(s, start_ns, err, bytes);
 	if (opcode & FWB_OP_WRITEBACK) {
-		s->pages += pages;
-		s->inflight_pages -= pages;
+		__sync_fetch_and_add(&s->pages, pages);
+		__sync_fetch_and_add(&s->inflight_pages, -(__s64)pages);
 	}
 	return 0;
 }

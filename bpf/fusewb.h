@@ -44,7 +44,12 @@ struct fwb_op_key {
 	__u32 opcode;		/* FUSE opcode, or FWB_OP_WRITEBACK */
 };
 
-/* per-CPU; user space sums the CPUs */
+/*
+ * One value for all CPUs, updated with atomic adds.  Per-CPU values would
+ * spare the atomics, but a scrape would copy one per possible CPU: 1500
+ * entries on a 128-CPU host are 70 MB a scrape instead of 0.6 MB.  Only the
+ * daemon's threads answer requests, so few CPUs ever contend for an entry.
+ */
 struct fwb_op_stats {
 	__u64 count;		/* requests ended */
 	__u64 timed;		/* of which timed: the histogram's population */

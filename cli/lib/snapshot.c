@@ -84,13 +84,20 @@ static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 	}
 }
 
-static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_stats *v)
+/* *cap is the room in m->ops: grown by doubling, as a mount has a dozen opcodes or more */
+static void add_op(struct fwb_mount *m, int *cap, uint32_t opcode, const struct fwb_op_stats *v)
 {
-	struct fwb_op *o, *n = realloc(m->ops, sizeof(*m->ops) * (m->nops + 1));
+	struct fwb_op *o;
 
-	if (!n)
-		return;
-	m->ops = n;
+	if (m->nops == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+		struct fwb_op *n = realloc(m->ops, sizeof(*m->ops) * ncap);
+
+		if (!n)
+			return;
+		m->ops = n;
+		*cap = ncap;
+	}
 	o = &m->ops[m->nops++];
 	memset(o, 0, sizeof(*o));
 	o->opcode = opcode;
@@ -118,40 +125,55 @@ static int cmp_op(const void *a, const void *b)
 	return (x->opcode > y->opcode) - (x->opcode < y->opcode);
 }
 
-static void sum_cpus(const struct fwb_op_stats *vals, int ncpu, struct fwb_op_stats *sum)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (int cpu = 0; cpu < ncpu; cpu++) {
-		const struct fwb_op_stats *v = &vals[cpu];
-
-		sum->count += v->count;
-		sum->timed += v->timed;
-		sum->errors += v->errors;
-		sum->bytes += v->bytes;
-		sum->pages += v->pages;
-		sum->inflight_pages += v->inflight_pages;
-		sum->lat_sum_ns += v->lat_sum_ns;
-		if (v->lat_max_ns > sum->lat_max_ns)
-			sum->lat_max_ns = v->lat_max_ns;
-		for (int i = 0; i < FWB_HIST_SLOTS; i++)
-			sum->hist[i] += v->hist[i];
-	}
-}
+struct conn_idx {
+	uint32_t conn;
+	int i;
+};
 
 struct op_reader {
 	struct fwb_collector *c;
 	struct fwb_snapshot *s;
-	int ncpu;
+	struct conn_idx *by_conn;	/* the snapshot's mounts sorted by connection */
+	int *cap;			/* room in each mount's ops array */
 	struct fwb_op_key stale[64];
 	int nstale;
 };
 
-static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struct fwb_op_stats *vals)
+static int cmp_conn_idx(const void *a, const void *b)
 {
-	struct fwb_mount *m = fwb_snapshot_mount(r->s, k->conn);
-	struct fwb_op_stats sum;
+	const struct conn_idx *x = a, *y = b;
 
-	if (!m) {
+	return (x->conn > y->conn) - (x->conn < y->conn);
+}
+
+/* Every map entry names its mount: a sorted index, not a scan of the mounts per entry. */
+static bool reader_init(struct op_reader *r)
+{
+	int n = r->s->nmounts;
+
+	r->by_conn = calloc(n + 1, sizeof(*r->by_conn));
+	r->cap = calloc(n + 1, sizeof(*r->cap));
+	if (!r->by_conn || !r->cap)
+		return false;
+	for (int i = 0; i < n; i++)
+		r->by_conn[i] = (struct conn_idx){ r->s->mounts[i].conn, i };
+	qsort(r->by_conn, n, sizeof(*r->by_conn), cmp_conn_idx);
+	return true;
+}
+
+static int reader_mount(const struct op_reader *r, uint32_t conn)
+{
+	struct conn_idx key = { conn, 0 }, *hit;
+
+	hit = bsearch(&key, r->by_conn, r->s->nmounts, sizeof(key), cmp_conn_idx);
+	return hit ? hit->i : -1;
+}
+
+static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struct fwb_op_stats *v)
+{
+	int i = reader_mount(r, k->conn);
+
+	if (i < 0) {
 		/*
 		 * The mount went away: its counters must not come back with a
 		 * reused number.  One mountinfo read that missed it is not enough.
@@ -160,8 +182,7 @@ static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struc
 			r->stale[r->nstale++] = *k;
 		return;
 	}
-	sum_cpus(vals, r->ncpu, &sum);
-	add_op(m, k->opcode, &sum);
+	add_op(&r->s->mounts[i], &r->cap[i], k->opcode, v);
 }
 
 /* Whole chunks of the map per syscall: with a hundred mounts, key-by-key costs milliseconds. */
@@ -170,7 +191,7 @@ static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struc
 static int read_ops_batched(struct op_reader *r, int fd)
 {
 	struct fwb_op_key keys[OP_BATCH];
-	struct fwb_op_stats *vals = calloc((size_t)OP_BATCH * r->ncpu, sizeof(*vals));
+	struct fwb_op_stats *vals = calloc(OP_BATCH, sizeof(*vals));
 	__u32 batch, count;
 	bool first = true;
 	int err;
@@ -184,7 +205,7 @@ static int read_ops_batched(struct op_reader *r, int fd)
 			break;
 		first = false;
 		for (__u32 i = 0; i < count; i++)
-			take_op(r, &keys[i], &vals[(size_t)i * r->ncpu]);
+			take_op(r, &keys[i], &vals[i]);
 	} while (!err);
 	free(vals);
 	return err && errno != ENOENT ? -errno : 0;
@@ -193,30 +214,30 @@ static int read_ops_batched(struct op_reader *r, int fd)
 /* For kernels without batch lookups, and a bucket larger than a batch (ENOSPC). */
 static void read_ops_one_by_one(struct op_reader *r, int fd)
 {
-	struct fwb_op_stats *vals = calloc(r->ncpu, sizeof(*vals));
 	struct fwb_op_key k, *prev = NULL;
+	struct fwb_op_stats v;
 
-	if (!vals)
-		return;
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		prev = &k;
-		if (!bpf_map_lookup_elem(fd, &k, vals))
-			take_op(r, &k, vals);
+		if (!bpf_map_lookup_elem(fd, &k, &v))
+			take_op(r, &k, &v);
 	}
-	free(vals);
 }
 
 static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.op_stats);
-	struct op_reader r = { .c = c, .s = s, .ncpu = libbpf_num_possible_cpus() };
+	struct op_reader r = { .c = c, .s = s };
 
+	if (!reader_init(&r))
+		goto out;
 	if (read_ops_batched(&r, fd)) {
 		/* a failed batch may have delivered part of the map: start over */
 		for (int i = 0; i < s->nmounts; i++) {
 			free(s->mounts[i].ops);
 			s->mounts[i].ops = NULL;
 			s->mounts[i].nops = 0;
+			r.cap[i] = 0;
 		}
 		r.nstale = 0;
 		read_ops_one_by_one(&r, fd);
@@ -226,6 +247,9 @@ static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 	for (int i = 0; i < s->nmounts; i++)
 		if (s->mounts[i].nops > 1)
 			qsort(s->mounts[i].ops, s->mounts[i].nops, sizeof(struct fwb_op), cmp_op);
+out:
+	free(r.by_conn);
+	free(r.cap);
 }
 
 static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
@@ -265,17 +289,43 @@ static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
 	}
 }
 
+static void take_bdi(struct fwb_mount *m, const struct fwb_bdi_stats *v)
+{
+	m->throttle_count = v->throttle_count;
+	m->throttle_ns = v->throttle_ns;
+}
+
+/*
+ * Only bdis that were ever throttled have an entry: read what is there in
+ * batches rather than look up every mount (a failed lookup is a syscall too).
+ */
 static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.bdi_stats);
+	__u32 keys[64], batch, count;
+	struct fwb_bdi_stats vals[64];
+	bool first = true;
+	int err;
 
-	for (int i = 0; i < s->nmounts; i++) {
+	do {
+		struct fwb_mount *m;
+
+		count = 64;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count, NULL);
+		if (err && errno != ENOENT)
+			break;
+		first = false;
+		for (__u32 i = 0; i < count; i++)
+			if ((m = fwb_snapshot_mount(s, keys[i])))
+				take_bdi(m, &vals[i]);
+	} while (!err);
+	if (!err || errno == ENOENT)
+		return;
+	for (int i = 0; i < s->nmounts; i++) {	/* kernels without batch lookups */
 		struct fwb_bdi_stats v;
 
-		if (!bpf_map_lookup_elem(fd, &s->mounts[i].conn, &v)) {
-			s->mounts[i].throttle_count = v.throttle_count;
-			s->mounts[i].throttle_ns = v.throttle_ns;
-		}
+		if (!bpf_map_lookup_elem(fd, &s->mounts[i].conn, &v))
+			take_bdi(&s->mounts[i], &v);
 	}
 }
 
