@@ -143,9 +143,11 @@ int cmd_export(int argc, char **argv)
 		return 1;
 	}
 	fwb_install_signals();
+	e.ctx.cache = fwb_prom_cache_new();	/* NULL only costs speed */
 	h = export_http_start(fd, path, render, &e, err, sizeof(err));
 	if (!h) {
 		fprintf(stderr, "fusewb export: %s\n", err);
+		fwb_prom_cache_free(e.ctx.cache);
 		fwb_collector_close(e.c);
 		close(fd);
 		return 1;
@@ -155,6 +157,7 @@ int cmd_export(int argc, char **argv)
 	while (!fwb_stop)
 		fwb_sleep(3600);
 	export_http_stop(h);
+	fwb_prom_cache_free(e.ctx.cache);
 	fwb_collector_close(e.c);
 	return 0;
 }

@@ -101,6 +101,16 @@ static void __attribute__((format(printf, 2, 3))) o_fmt(struct out *o, const cha
 	o->len += n;
 }
 
+/* A sysfs percentage as a fraction, exactly: 1 -> 0.01, 50 -> 0.5, 100 -> 1 (as %g prints them). */
+static void o_ratio(struct out *o, int64_t pct)
+{
+	char frac[3] = { '.', '0' + pct % 100 / 10, '0' + pct % 10 };
+
+	o_u64(o, pct / 100);
+	if (pct % 100)
+		o_mem(o, frac, pct % 10 ? 3 : 2);
+}
+
 /* Nanoseconds as exact decimal seconds ("1.500000000"), no float rounding. */
 static void o_seconds(struct out *o, uint64_t ns)
 {
@@ -182,57 +192,104 @@ char *fwb_prom_label_escape(const char *v)
 	return o.p;
 }
 
-/* mountpoint, fstype, connection: the labels every per-mount series carries */
-static char *mount_labels(const struct fwb_mount *m)
-{
-	struct out o = {0};
+/* A string with its length: the hot loops copy, they never measure. */
+struct str {
+	const char *p;
+	size_t n;
+};
 
-	o_str(&o, "mountpoint=\"");
-	o_label(&o, m->mountpoint);
-	o_str(&o, "\",fstype=\"");
-	o_label(&o, m->fstype);
-	o_fmt(&o, "\",connection=\"%u\"", m->conn);
-	if (!grow(&o, 0)) {
-		free(o.p);
-		return NULL;
-	}
-	o.p[o.len] = 0;
-	return o.p;
+#define STR(lit) ((struct str){ lit, sizeof(lit) - 1 })
+
+static void o_s(struct out *o, struct str s)
+{
+	o_mem(o, s.p, s.n);
 }
 
-typedef char le_table[NBOUNDS][24];
+/* mountpoint, fstype, connection: the labels every per-mount series carries */
+static void mount_labels(struct out *o, const struct fwb_mount *m)
+{
+	o_str(o, "mountpoint=\"");
+	o_label(o, m->mountpoint);
+	o_str(o, "\",fstype=\"");
+	o_label(o, m->fstype);
+	o_str(o, "\",connection=\"");
+	o_u64(o, m->conn);
+	o_ch(o, '"');
+}
+
+/* Every mount's label text in one buffer; labels[i] is empty (p NULL) when out of memory. */
+struct labels {
+	struct out buf;
+	struct str *l;
+};
+
+static bool labels_build(struct labels *L, const struct fwb_snapshot *s)
+{
+	size_t *off = calloc(s->nmounts + 1, sizeof(*off));
+
+	L->l = calloc(s->nmounts + 1, sizeof(*L->l));
+	if (!off || !L->l) {
+		free(off);
+		return false;
+	}
+	for (int i = 0; i < s->nmounts; i++) {
+		off[i] = L->buf.len;
+		mount_labels(&L->buf, &s->mounts[i]);
+	}
+	off[s->nmounts] = L->buf.len;
+	for (int i = 0; i < s->nmounts && !L->buf.oom; i++)
+		L->l[i] = (struct str){ L->buf.p + off[i], off[i + 1] - off[i] };
+	free(off);
+	return !L->buf.oom;
+}
+
+static void labels_free(struct labels *L)
+{
+	free(L->buf.p);
+	free(L->l);
+}
+
+typedef struct str le_table[NBOUNDS];
+
+/* Which log2 slots' upper bounds a histogram exposes: first, then every step-th. */
+struct layout {
+	int first, step;
+};
+
+static const struct layout wb_layout = { FWB_PROM_FIRST_SLOT, 1 };
+static const struct layout req_layout = { FWB_PROM_REQUEST_FIRST_SLOT, FWB_PROM_REQUEST_STEP };
 
 /*
- * A log2 histogram as cumulative buckets, one bound every `step` slots.
+ * A log2 histogram as cumulative buckets at the bounds of layout ly.
  * _count is the buckets' own total rather than the map's request counter,
  * so +Inf and _count always agree even when a scrape lands between the two
  * per-CPU increments.
  */
-static void hist(struct out *o, const char *name, const char *labels, const struct fwb_hist *h,
-		 const le_table le, int step)
+static void hist(struct out *o, struct str name, struct str labels, const struct fwb_hist *h,
+		 const le_table le, struct layout ly)
 {
 	size_t pre = o->len, plen;
 	uint64_t cum = 0;
 	int i;
 
 	/* the bucket lines differ only in le and count: compose the rest once, then copy it */
-	o_str(o, name);
-	o_str(o, "_bucket{");
-	o_str(o, labels);
-	o_str(o, ",le=\"");
+	o_s(o, name);
+	o_s(o, STR("_bucket{"));
+	o_s(o, labels);
+	o_s(o, STR(",le=\""));
 	if (o->oom)
 		return;
 	plen = o->len - pre;
-	for (i = 0; i < FWB_PROM_FIRST_SLOT; i++)
+	for (i = 0; i < ly.first; i++)
 		cum += h->slots[i];
-	for (i = FWB_PROM_FIRST_SLOT; i <= FWB_PROM_LAST_SLOT; i++) {
+	for (i = ly.first; i <= FWB_PROM_LAST_SLOT; i++) {
 		cum += h->slots[i];
-		if ((i - FWB_PROM_FIRST_SLOT) % step)
+		if ((i - ly.first) % ly.step)
 			continue;
-		if (i != FWB_PROM_FIRST_SLOT && grow(o, plen))	/* the first one is in place */
+		if (i != ly.first && grow(o, plen))	/* the first one is in place */
 			o_mem(o, o->p + pre, plen);
-		o_str(o, le[i - FWB_PROM_FIRST_SLOT]);
-		o_str(o, "\"} ");
+		o_s(o, le[i - FWB_PROM_FIRST_SLOT]);
+		o_s(o, STR("\"} "));
 		o_u64(o, cum);
 		o_ch(o, '\n');
 	}
@@ -240,21 +297,146 @@ static void hist(struct out *o, const char *name, const char *labels, const stru
 		cum += h->slots[i];
 	if (grow(o, plen))
 		o_mem(o, o->p + pre, plen);
-	o_str(o, "+Inf\"} ");
+	o_s(o, STR("+Inf\"} "));
 	o_u64(o, cum);
 	o_ch(o, '\n');
-	o_str(o, name);
-	o_str(o, "_sum{");
-	o_str(o, labels);
-	o_str(o, "} ");
+	o_s(o, name);
+	o_s(o, STR("_sum{"));
+	o_s(o, labels);
+	o_s(o, STR("} "));
 	o_seconds(o, h->sum_ns);
 	o_ch(o, '\n');
-	o_str(o, name);
-	o_str(o, "_count{");
-	o_str(o, labels);
-	o_str(o, "} ");
+	o_s(o, name);
+	o_s(o, STR("_count{"));
+	o_s(o, labels);
+	o_s(o, STR("} "));
 	o_u64(o, cum);
 	o_ch(o, '\n');
+}
+
+/*
+ * Histogram text by (connection, opcode) from the last scrape.  On a host
+ * with many mounts most are idle between two scrapes, and their histograms
+ * are most of the exposition: a histogram whose buckets and labels are
+ * unchanged is copied instead of formatted again, byte for byte the same.
+ * Entries a scrape did not use (the mount or opcode went away) are dropped
+ * at its end, so the cache holds at most one scrape's histograms.
+ */
+struct hist_entry {
+	bool used;
+	uint64_t key;		/* connection << 32 | opcode (FWB_OP_WRITEBACK for the writeback histogram) */
+	uint64_t gen;		/* the scrape that last used it */
+	struct fwb_hist *h;	/* malloc'd: the histogram, then its text (kept out of the table, to keep it small) */
+	size_t len;		/* of the text */
+};
+
+static char *entry_text(const struct hist_entry *e)
+{
+	return (char *)(e->h + 1);
+}
+
+struct fwb_prom_cache {
+	struct hist_entry *e;
+	size_t cap, n;		/* cap: a power of two, at least twice n */
+	uint64_t gen;
+};
+
+struct fwb_prom_cache *fwb_prom_cache_new(void)
+{
+	return calloc(1, sizeof(struct fwb_prom_cache));
+}
+
+void fwb_prom_cache_free(struct fwb_prom_cache *c)
+{
+	for (size_t i = 0; c && i < c->cap; i++)
+		free(c->e[i].h);
+	if (c)
+		free(c->e);
+	free(c);
+}
+
+static struct hist_entry *cache_slot(struct hist_entry *e, size_t cap, uint64_t key)
+{
+	size_t i = (key * 0x9e3779b97f4a7c15ULL) >> 32;
+
+	for (;; i++)
+		if (!e[i & (cap - 1)].used || e[i & (cap - 1)].key == key)
+			return &e[i & (cap - 1)];
+}
+
+/* Re-hash into cap slots, keeping the entries of scrape gen (all when gen is 0). */
+static bool cache_rehash(struct fwb_prom_cache *c, size_t cap, uint64_t gen)
+{
+	struct hist_entry *ne = calloc(cap, sizeof(*ne));
+
+	if (!ne)
+		return false;
+	c->n = 0;
+	for (size_t i = 0; i < c->cap; i++) {
+		struct hist_entry *old = &c->e[i];
+
+		if (!old->used)
+			continue;
+		if (gen && old->gen != gen) {
+			free(old->h);
+			continue;
+		}
+		*cache_slot(ne, cap, old->key) = *old;
+		c->n++;
+	}
+	free(c->e);
+	c->e = ne;
+	c->cap = cap;
+	return true;
+}
+
+static struct hist_entry *cache_get(struct fwb_prom_cache *c, uint64_t key)
+{
+	struct hist_entry *e;
+
+	if ((c->n + 1) * 2 > c->cap && !cache_rehash(c, c->cap ? c->cap * 2 : 256, 0))
+		return NULL;
+	e = cache_slot(c->e, c->cap, key);
+	if (!e->used) {
+		e->used = true;
+		e->key = key;
+		c->n++;
+	}
+	e->gen = c->gen;
+	return e;
+}
+
+/* after a scrape: forget what it did not use */
+static void cache_sweep(struct fwb_prom_cache *c)
+{
+	size_t live = 0;
+
+	for (size_t i = 0; i < c->cap; i++)
+		live += c->e[i].used && c->e[i].gen == c->gen;
+	if (live != c->n)
+		cache_rehash(c, c->cap, c->gen);
+}
+
+/* hist() through the cache: the text starts with name "_bucket{" labels ",le=" */
+static void hist_cached(struct out *o, struct fwb_prom_cache *c, uint64_t key, struct str name,
+			struct str labels, const struct fwb_hist *h, const le_table le, struct layout ly)
+{
+	size_t at = name.n + 8, start = o->len;
+	struct hist_entry *e = c ? cache_get(c, key) : NULL;
+	struct fwb_hist *n;
+
+	if (e && e->h && e->len > at + labels.n && !memcmp(e->h, h, sizeof(*h)) &&
+	    !memcmp(entry_text(e) + at, labels.p, labels.n) && entry_text(e)[at + labels.n] == ',') {
+		o_mem(o, entry_text(e), e->len);
+		return;
+	}
+	hist(o, name, labels, h, le, ly);
+	if (!e || o->oom || !(n = realloc(e->h, sizeof(*n) + o->len - start)))
+		return;
+	*n = *h;
+	memcpy(n + 1, o->p + start, o->len - start);
+	e->h = n;
+	e->len = o->len - start;
 }
 
 /*
@@ -359,7 +541,7 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 	if (p->kind == CLAMP0 && v < 0)
 		v = 0;
 	if (p->kind == RATIO_PCT)
-		o_fmt(o, "%g", v / 100.0);
+		o_ratio(o, v);
 	else if (p->kind == PAGES_AS_BYTES)
 		o_i64(o, v * page_size);
 	else
@@ -373,35 +555,37 @@ static bool known(const struct fwb_mount *m, const struct per_mount *p)
 	return field_i64(m, p) >= 0;
 }
 
-static void write_mount_values(struct out *o, const struct fwb_snapshot *s, char **labels, long page_size)
+static void write_mount_values(struct out *o, const struct fwb_snapshot *s, const struct str *labels,
+			       long page_size)
 {
 	for (size_t j = 0; j < sizeof(per_mount) / sizeof(per_mount[0]); j++) {
 		const struct per_mount *p = &per_mount[j];
+		struct str name = { p->name, strlen(p->name) };
 
 		family(o, p->name, p->type, p->help);
 		for (int i = 0; i < s->nmounts; i++) {
 			const struct fwb_mount *m = &s->mounts[i];
 
-			if (!labels[i] || !known(m, p))
+			if (!known(m, p))
 				continue;
-			o_str(o, p->name);
+			o_s(o, name);
 			o_ch(o, '{');
-			o_str(o, labels[i]);
-			o_str(o, "} ");
+			o_s(o, labels[i]);
+			o_s(o, STR("} "));
 			value(o, m, p, page_size);
 			o_ch(o, '\n');
 		}
 	}
 }
 
-static void write_info(struct out *o, const struct fwb_snapshot *s, char **labels)
+static void write_info(struct out *o, const struct fwb_snapshot *s, const struct str *labels)
 {
 	family(o, "fusewb_mount_info", "gauge",
 	       "Always 1: a FUSE mount fusewb sees, with its bdi and mount source.");
 	for (int i = 0; i < s->nmounts; i++) {
-		if (!labels[i])
-			continue;
-		o_fmt(o, "fusewb_mount_info{%s,bdi=\"", labels[i]);
+		o_s(o, STR("fusewb_mount_info{"));
+		o_s(o, labels[i]);
+		o_s(o, STR(",bdi=\""));
 		o_label(o, s->mounts[i].bdi);
 		o_str(o, "\",source=\"");
 		o_label(o, s->mounts[i].source);
@@ -409,50 +593,56 @@ static void write_info(struct out *o, const struct fwb_snapshot *s, char **label
 	}
 }
 
-static void write_daemons(struct out *o, const struct fwb_snapshot *s, char **labels)
+static void write_daemons(struct out *o, const struct fwb_snapshot *s, const struct str *labels)
 {
 	family(o, "fusewb_daemon_processes", "gauge",
 	       "Processes holding the connection's /dev/fuse open; 0 means the daemon is gone.");
-	for (int i = 0; i < s->nmounts; i++)
-		if (labels[i])
-			o_fmt(o, "fusewb_daemon_processes{%s} %d\n", labels[i], s->mounts[i].ndaemons);
+	for (int i = 0; i < s->nmounts; i++) {
+		o_s(o, STR("fusewb_daemon_processes{"));
+		o_s(o, labels[i]);
+		o_s(o, STR("} "));
+		o_u64(o, s->mounts[i].ndaemons);
+		o_ch(o, '\n');
+	}
 }
 
-static void write_histograms(struct out *o, const struct fwb_snapshot *s, char **labels,
-			     const le_table le, bool requests)
+/* labels of mount m plus its opcode, composed in scratch (reused: no allocation per series) */
+static struct str op_labels(struct out *scratch, struct str mount, uint32_t opcode)
 {
-	family(o, "fusewb_writeback_write_duration_seconds", "histogram",
-	       "Writeback WRITE requests from send to the daemon's answer.");
+	scratch->len = 0;
+	o_s(scratch, mount);
+	o_s(scratch, STR(",opcode=\""));
+	o_str(scratch, fwb_opcode_name(opcode));
+	o_ch(scratch, '"');
+	return (struct str){ scratch->p, scratch->oom ? 0 : scratch->len };
+}
+
+static void write_histograms(struct out *o, const struct fwb_snapshot *s, const struct str *labels,
+			     const le_table le, bool requests, struct fwb_prom_cache *c)
+{
+	static const struct str wb = STR("fusewb_writeback_write_duration_seconds");
+	static const struct str req = STR("fusewb_request_duration_seconds");
+	static const struct str err = STR("fusewb_request_errors_total{");
+	struct out scratch = {0};
+
+	family(o, wb.p, "histogram", "Writeback WRITE requests from send to the daemon's answer.");
 	for (int i = 0; i < s->nmounts; i++)
-		if (labels[i])
-			hist(o, "fusewb_writeback_write_duration_seconds", labels[i], &s->mounts[i].wb_lat, le, 1);
+		hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | FWB_OP_WRITEBACK, wb, labels[i],
+			    &s->mounts[i].wb_lat, le, wb_layout);
 	if (!requests)
 		return;
 
-	family(o, "fusewb_request_duration_seconds", "histogram",
-	       "FUSE requests from send to answer, per opcode (bounds 4x apart); writeback WRITEs "
+	family(o, req.p, "histogram",
+	       "FUSE requests from send to answer, per opcode (bounds 8x apart); writeback WRITEs "
 	       "are in fusewb_writeback_write_duration_seconds instead.");
 	for (int i = 0; i < s->nmounts; i++) {
 		const struct fwb_mount *m = &s->mounts[i];
 
-		for (int j = 0; labels[i] && j < m->nops; j++) {
-			struct out ol = {0};
-
-			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
-				continue;
-			o_str(&ol, labels[i]);
-			o_str(&ol, ",opcode=\"");
-			o_str(&ol, fwb_opcode_name(m->ops[j].opcode));
-			o_ch(&ol, '"');
-			if (ol.oom || !grow(&ol, 0)) {
-				o->oom = true;
-			} else {
-				ol.p[ol.len] = 0;
-				hist(o, "fusewb_request_duration_seconds", ol.p, &m->ops[j].lat, le,
-				     FWB_PROM_REQUEST_STEP);
-			}
-			free(ol.p);
-		}
+		for (int j = 0; j < m->nops; j++)
+			if (!(m->ops[j].opcode & FWB_OP_WRITEBACK))
+				hist_cached(o, c, (uint64_t)m->conn << 32 | m->ops[j].opcode, req,
+					    op_labels(&scratch, labels[i], m->ops[j].opcode), &m->ops[j].lat,
+					    le, req_layout);
 	}
 
 	family(o, "fusewb_request_errors_total", "counter",
@@ -460,15 +650,19 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, char *
 	for (int i = 0; i < s->nmounts; i++) {
 		const struct fwb_mount *m = &s->mounts[i];
 
-		for (int j = 0; labels[i] && j < m->nops; j++) {
+		for (int j = 0; j < m->nops; j++) {
 			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
 				continue;
-			o_fmt(o, "fusewb_request_errors_total{%s,opcode=\"%s\"} ", labels[i],
-			      fwb_opcode_name(m->ops[j].opcode));
+			o_s(o, err);
+			o_s(o, op_labels(&scratch, labels[i], m->ops[j].opcode));
+			o_s(o, STR("} "));
 			o_u64(o, m->ops[j].errors);
 			o_ch(o, '\n');
 		}
 	}
+	if (scratch.oom)
+		o->oom = true;
+	free(scratch.p);
 }
 
 static void write_vm(struct out *o, const struct fwb_vmstat *vm, long page_size)
@@ -542,32 +736,36 @@ static void write_self(struct out *o, const struct fwb_snapshot *s, const struct
 
 char *fwb_prom_render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c, size_t *len)
 {
-	char **labels = calloc(s->nmounts ? s->nmounts : 1, sizeof(*labels));
 	long page_size = c->page_size > 0 ? c->page_size : 4096;
+	struct labels L = {0};
 	struct out o = {0};
+	char le_text[NBOUNDS][24];
 	le_table le;
 
-	if (!labels)
+	if (!labels_build(&L, s)) {
+		labels_free(&L);
 		return NULL;
+	}
 	/* sized like the last scrape: no realloc chain through megabytes */
 	if (c->size_hint)
 		grow(&o, c->size_hint + c->size_hint / 8);
-	for (int i = 0; i < NBOUNDS; i++)
-		snprintf(le[i], sizeof(le[i]), "%.12g",
-			 fwb_hist_slot_upper_ns(i + FWB_PROM_FIRST_SLOT) / 1e9);
-	for (int i = 0; i < s->nmounts; i++)
-		if (!(labels[i] = mount_labels(&s->mounts[i])))
-			o.oom = true;
-	write_info(&o, s, labels);
-	write_histograms(&o, s, labels, (const char (*)[24])le, !c->no_requests);
-	write_mount_values(&o, s, labels, page_size);
+	for (int i = 0; i < NBOUNDS; i++) {
+		le[i].p = le_text[i];
+		le[i].n = snprintf(le_text[i], sizeof(le_text[i]), "%.12g",
+				   fwb_hist_slot_upper_ns(i + FWB_PROM_FIRST_SLOT) / 1e9);
+	}
+	write_info(&o, s, L.l);
+	if (c->cache)
+		c->cache->gen++;
+	write_histograms(&o, s, L.l, le, !c->no_requests, c->cache);
+	if (c->cache)
+		cache_sweep(c->cache);
+	write_mount_values(&o, s, L.l, page_size);
 	if (c->daemons_known)
-		write_daemons(&o, s, labels);
+		write_daemons(&o, s, L.l);
 	write_vm(&o, &s->vm, page_size);
 	write_self(&o, s, c);
-	for (int i = 0; i < s->nmounts; i++)
-		free(labels[i]);
-	free(labels);
+	labels_free(&L);
 	/* a partial exposition would read as vanished series: all or nothing */
 	if (o.oom || !grow(&o, 0)) {
 		free(o.p);

@@ -18,7 +18,8 @@ shift 2 2>/dev/null || shift $#	# the rest goes to fusewb export (e.g. --no-coll
 [ "$(id -u)" = 0 ] || { echo "export_scrape: needs root" >&2; exit 1; }
 # the exporter first: only traffic after it loaded is in its maps
 "$FUSEWB" export --web.listen-address=127.0.0.1:0 "$@" 2> "$T_TMP/export.err" &
-T_BG_PIDS+=($!)
+exporter=$!
+T_BG_PIDS+=($exporter)
 port=
 for _ in $(seq 100); do
 	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T_TMP/export.err")
@@ -41,11 +42,23 @@ series=$(grep -vc '^#' "$T_TMP/scrape")
 bytes=$(wc -c < "$T_TMP/scrape")
 : > "$T_TMP/http"
 : > "$T_TMP/collect"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$exporter/stat"; }
+cpu0=$(cpu_ticks)
+: > "$T_TMP/first"
+# timed scrapes go to /dev/null (writing 5 MB to a file is curl's time, not
+# the exporter's); every other scrape is kept for its collection time
 for _ in $(seq "$NSCRAPES"); do
-	curl -s --max-time 10 -o "$T_TMP/scrape" -w '%{time_total}\n' "$url" >> "$T_TMP/http"
+	curl -s --max-time 10 -o /dev/null -w '%{time_starttransfer} %{time_total}\n' "$url" > "$T_TMP/t"
+	read -r first total < "$T_TMP/t"
+	echo "$first" >> "$T_TMP/first"
+	echo "$total" >> "$T_TMP/http"
+	curl -s --max-time 10 -o "$T_TMP/scrape" "$url"
 	awk '/^fusewb_scrape_duration_seconds / { print $2 }' "$T_TMP/scrape" >> "$T_TMP/collect"
 done
+cpu=$(( ($(cpu_ticks) - cpu0) * 1000000 / $(getconf CLK_TCK) / (2 * NSCRAPES) ))
 stats() { sort -g "$1" | awk '{ v[NR] = $1 } END { printf "median %.2f ms, max %.2f ms", v[int((NR + 1) / 2)] * 1000, v[NR] * 1000 }'; }
 echo "export_scrape: $mounts FUSE mounts, $series samples, $bytes bytes per scrape, $NSCRAPES scrapes"
 echo "export_scrape: whole HTTP scrape (curl):          $(stats "$T_TMP/http")"
+echo "export_scrape: to the first byte (collect+render): $(stats "$T_TMP/first")"
 echo "export_scrape: collection (snapshot) part:        $(stats "$T_TMP/collect")"
+echo "export_scrape: exporter CPU per scrape:           $cpu us (user + system, all threads)"

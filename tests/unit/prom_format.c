@@ -86,7 +86,7 @@ int main(void)
 		{ .group = "bdi-state", .name = "debugfs:bdi/stats", .state = FWB_SRC_UNAVAILABLE },
 	};
 	struct fwb_op ops[2] = {
-		{ .opcode = 3, .count = 4, .errors = 1, .lat = { .slots = { [12] = 4 }, .sum_ns = 20000 } },
+		{ .opcode = 3, .count = 4, .errors = 1, .lat = { .slots = { [14] = 4 }, .sum_ns = 80000 } },
 		{ .opcode = 16 | FWB_OP_WRITEBACK, .count = 9 },
 	};
 	struct fwb_mount m[2];
@@ -170,15 +170,19 @@ int main(void)
 	is_str(S("fusewb_pending_requests", ""), "2", "pending requests");
 	is_str(S("fusewb_pending_oldest_age_seconds", ""), "61.000000000", "oldest pending age");
 	is_str(S("fusewb_daemon_processes", ""), "1", "daemon processes");
-	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"1.6384e-05\""), "4",
-	       "per-opcode histogram (slot 12 counted at the 4x bound above it)");
-	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"4.096e-06\""), "0",
-	       "per-opcode histogram: bound below the slot");
-	ok(!S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\""),
-	   "per-opcode histogram: bounds are 4x apart");
+	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"6.5536e-05\""), "4",
+	       "per-opcode histogram (slot 14, [16.4, 32.8) us, counted at the 8x bound above it)");
+	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\""), "0",
+	       "per-opcode histogram: the first bound, below the slot");
+	ok(!S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"1.6384e-05\""),
+	   "per-opcode histogram: bounds are 8x apart");
+	ok(!S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"1.024e-06\""),
+	   "per-opcode histogram: nothing below 8.192e-06");
+	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"137.438953472\""), "4",
+	       "per-opcode histogram: the last finite bound");
 	snprintf(key, sizeof(key), "fusewb_request_duration_seconds_bucket%s,opcode=\"GETATTR\"", L);
-	ok(count_lines(t, key) == 16, "16 per-opcode buckets (15 finite + Inf), got %d", count_lines(t, key));
-	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000020000", "per-opcode _sum");
+	ok(count_lines(t, key) == 10, "10 per-opcode buckets (9 finite + Inf), got %d", count_lines(t, key));
+	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000080000", "per-opcode _sum");
 	is_str(S("fusewb_request_errors_total", ",opcode=\"GETATTR\""), "1", "per-opcode errors");
 	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
 	is_str(S("fusewb_mount_info", ",bdi=\"0:42\",source=\"x\""), "1", "mount info");
@@ -222,6 +226,48 @@ int main(void)
 	ok(strstr(t, "fusewb_writeback_write_duration_seconds_count{") != NULL, "writeback histogram stays");
 	free(t);
 	c.no_requests = false;
+
+	/* the histogram cache: the same text as a fresh render, scrape after scrape */
+	{
+		char *fresh, *cached;
+
+		c.cache = fwb_prom_cache_new();
+		ok(c.cache != NULL, "cache created");
+		fresh = fwb_prom_render(&s, &(struct fwb_prom_ctx){ .srcs = srcs, .nsrcs = 2, .page_size = 4096,
+					 .daemons_known = true, .collect_seconds = 0.00125, .scrapes = 7 }, &(size_t){0});
+		t = render(&s, &c);
+		ok(t && fresh && !strcmp(t, fresh), "first render through the cache equals a fresh render");
+		free(t);
+		cached = render(&s, &c);
+		ok(cached && !strcmp(cached, fresh), "second render (histograms copied) equals a fresh render");
+		free(cached);
+		free(fresh);
+
+		/* a changed bucket, a renamed mount on the same connection: formatted again */
+		ops[0].lat.slots[30] = 2;
+		strcpy(m[0].mountpoint, "/mnt/renamed");
+		fresh = fwb_prom_render(&s, &(struct fwb_prom_ctx){ .srcs = srcs, .nsrcs = 2, .page_size = 4096,
+					 .daemons_known = true, .collect_seconds = 0.00125, .scrapes = 7 }, &(size_t){0});
+		t = render(&s, &c);
+		ok(t && fresh && !strcmp(t, fresh), "changed buckets and labels are not served from the cache");
+		ok(strstr(t, "mountpoint=\"/mnt/a\"") == NULL, "no stale label left");
+		free(t);
+		free(fresh);
+
+		/* a mount that goes away leaves the cache; coming back it is formatted afresh */
+		s.nmounts = 1;
+		t = render(&s, &c);
+		ok(strstr(t, "connection=\"43\"") == NULL, "a vanished mount is not rendered from the cache");
+		free(t);
+		s.nmounts = 2;
+		t = render(&s, &c);
+		ok(strstr(t, "connection=\"43\"") != NULL, "it is back when it is back");
+		free(t);
+		ops[0].lat.slots[30] = 0;
+		strcpy(m[0].mountpoint, "/mnt/a");
+		fwb_prom_cache_free(c.cache);
+		c.cache = NULL;
+	}
 
 	/* an empty snapshot still declares the families and the exporter's own metrics */
 	s.nmounts = 0;
