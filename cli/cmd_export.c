@@ -41,6 +41,8 @@ static void help(void)
 	       "  --web.telemetry-path PATH  where the metrics are (default " DEFAULT_PATH ")\n"
 	       "  --no-collect.requests      leave out the per-opcode request histograms and\n"
 	       "                             error counters (hosts with very many mounts)\n"
+	       "  -s, --source KIND          where a job has alternatives, use only KIND\n"
+	       "                             (tracepoint, fentry, kprobe, auto; as fusewb stat)\n"
 	       "  --user NAME                after loading BPF, run as NAME (or a numeric uid)\n"
 	       "                             with no capabilities; debugfs and fusectl values\n"
 	       "                             the user may not read are then left out\n"
@@ -91,6 +93,7 @@ int cmd_export(int argc, char **argv)
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 		{ "web.telemetry-path", required_argument, NULL, OPT_PATH },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "source", required_argument, NULL, 's' },
 		{ "collect.requests", no_argument, NULL, OPT_REQUESTS },
 		{ "no-collect.requests", no_argument, NULL, OPT_NO_REQUESTS },
 		{ "help", no_argument, NULL, 'h' },
@@ -103,11 +106,15 @@ int cmd_export(int argc, char **argv)
 	char err[512], shown[128] = "";
 	int ch, fd;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hs:", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_LISTEN: listen_addr = optarg; break;
 		case OPT_PATH: path = optarg; break;
 		case OPT_USER: user = optarg; break;
+		case 's':
+			if (fwb_opts_set_source(&o, optarg, "fusewb export"))
+				return 2;
+			break;
 		case OPT_REQUESTS: e.ctx.no_requests = false; break;
 		case OPT_NO_REQUESTS: e.ctx.no_requests = true; break;
 		case 'h': help(); return 0;

@@ -23,6 +23,8 @@ mount -t tmpfs tmpfs /dev/shm 2>/dev/null
 mkdir -p /root /etc
 [ -e /etc/mtab ] || ln -s /proc/self/mounts /etc/mtab
 hostname fusewb-vm
+# loopback for the tests that scrape fusewb export
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
 
 # Options from the kernel command line (unknown key=value parameters are
 # passed to init as environment variables).

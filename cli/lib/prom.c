@@ -335,6 +335,8 @@ static char *entry_text(const struct hist_entry *e)
 	return (char *)(e->h + 1);
 }
 
+#define KWB_CACHE_KEY	(FWB_OP_WRITEBACK << 1)	/* no opcode: the kernel-timed histogram */
+
 struct fwb_prom_cache {
 	struct hist_entry *e;
 	size_t cap, n;		/* cap: a power of two, at least twice n */
@@ -451,6 +453,7 @@ struct per_mount {
 	size_t off;		/* field offset in struct fwb_mount */
 	enum kind kind;
 	int width;		/* 4 (int) or 8 bytes, for the signed kinds */
+	uint32_t need;		/* FWB_KWB_* bits a source must feed (kernels before 6.16), 0: always */
 };
 
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
@@ -459,61 +462,83 @@ struct per_mount {
 static const struct per_mount per_mount[] = {
 	{ "fusewb_writeback_writes_total", "counter",
 	  "Writeback WRITE requests completed by the daemon.",
-	  FIELD(wb_writes), U64, 8 },
+	  FIELD(wb_writes), U64, 8, 0 },
 	{ "fusewb_writeback_bytes_total", "counter",
 	  "Bytes carried by completed writeback WRITE requests.",
-	  FIELD(wb_bytes), U64, 8 },
+	  FIELD(wb_bytes), U64, 8, 0 },
 	{ "fusewb_writeback_pages_total", "counter",
 	  "Pages carried by completed writeback WRITE requests.",
-	  FIELD(wb_pages), U64, 8 },
+	  FIELD(wb_pages), U64, 8, 0 },
 	{ "fusewb_writeback_errors_total", "counter",
 	  "Writeback WRITE requests the daemon answered with an error.",
-	  FIELD(wb_errors), U64, 8 },
+	  FIELD(wb_errors), U64, 8, 0 },
 	{ "fusewb_writeback_inflight_pages", "gauge",
 	  "Pages in writeback WRITE requests sent to the daemon and not yet answered.",
-	  FIELD(wb_inflight_pages), CLAMP0, WIDTH(wb_inflight_pages) },
+	  FIELD(wb_inflight_pages), CLAMP0, WIDTH(wb_inflight_pages), 0 },
 	{ "fusewb_bdi_dirty_bytes", "gauge",
 	  "Dirty page cache of the mount's bdi (BdiReclaimable in debugfs).",
-	  FIELD(bdi_dirty_pages), PAGES_AS_BYTES, WIDTH(bdi_dirty_pages) },
+	  FIELD(bdi_dirty_pages), PAGES_AS_BYTES, WIDTH(bdi_dirty_pages), 0 },
 	{ "fusewb_bdi_writeback_bytes", "gauge",
 	  "Page cache of the mount's bdi under writeback (BdiWriteback in debugfs).",
-	  FIELD(bdi_writeback_pages), PAGES_AS_BYTES, WIDTH(bdi_writeback_pages) },
+	  FIELD(bdi_writeback_pages), PAGES_AS_BYTES, WIDTH(bdi_writeback_pages), 0 },
 	{ "fusewb_bdi_dirty_limit_bytes", "gauge",
 	  "Dirty threshold of the mount's bdi (BdiDirtyThresh in debugfs): throttling starts near it.",
-	  FIELD(bdi_thresh_pages), PAGES_AS_BYTES, WIDTH(bdi_thresh_pages) },
+	  FIELD(bdi_thresh_pages), PAGES_AS_BYTES, WIDTH(bdi_thresh_pages), 0 },
 	{ "fusewb_bdi_max_ratio", "gauge",
 	  "The bdi's max_ratio as a fraction (sysfs percent / 100) of the global dirty limit.",
-	  FIELD(max_ratio), RATIO_PCT, WIDTH(max_ratio) },
+	  FIELD(max_ratio), RATIO_PCT, WIDTH(max_ratio), 0 },
 	{ "fusewb_bdi_min_ratio", "gauge",
 	  "The bdi's min_ratio as a fraction (sysfs percent / 100) of the global dirty limit.",
-	  FIELD(min_ratio), RATIO_PCT, WIDTH(min_ratio) },
+	  FIELD(min_ratio), RATIO_PCT, WIDTH(min_ratio), 0 },
 	{ "fusewb_bdi_strict_limit", "gauge",
 	  "1 when the bdi's strict_limit is set (its own dirty limit is enforced).",
-	  FIELD(strict_limit), I64, WIDTH(strict_limit) },
+	  FIELD(strict_limit), I64, WIDTH(strict_limit), 0 },
 	{ "fusewb_bdi_max_bytes", "gauge",
 	  "The bdi's max_bytes dirty limit in sysfs.",
-	  FIELD(max_bytes), I64, WIDTH(max_bytes) },
+	  FIELD(max_bytes), I64, WIDTH(max_bytes), 0 },
 	{ "fusewb_throttle_seconds_total", "counter",
 	  "Time writers spent paused in balance_dirty_pages on this bdi.",
-	  FIELD(throttle_ns), NS_AS_SECONDS, 8 },
+	  FIELD(throttle_ns), NS_AS_SECONDS, 8, 0 },
 	{ "fusewb_throttle_pauses_total", "counter",
 	  "balance_dirty_pages pauses on this bdi.",
-	  FIELD(throttle_count), U64, 8 },
+	  FIELD(throttle_count), U64, 8, 0 },
 	{ "fusewb_pending_requests", "gauge",
 	  "Requests sent to the daemon and not yet answered.",
-	  FIELD(pending_count), U64, 8 },
+	  FIELD(pending_count), U64, 8, 0 },
 	{ "fusewb_pending_oldest_age_seconds", "gauge",
 	  "Age of the oldest unanswered request; grows without bound when the daemon hangs.",
-	  FIELD(pending_oldest_ns), NS_AS_SECONDS, 8 },
+	  FIELD(pending_oldest_ns), NS_AS_SECONDS, 8, 0 },
 	{ "fusewb_connection_waiting_requests", "gauge",
 	  "Requests waiting on the connection (fusectl 'waiting').",
-	  FIELD(waiting), I64, WIDTH(waiting) },
+	  FIELD(waiting), I64, WIDTH(waiting), 0 },
 	{ "fusewb_connection_max_background", "gauge",
 	  "Background request limit of the connection (fusectl 'max_background').",
-	  FIELD(max_background), I64, WIDTH(max_background) },
+	  FIELD(max_background), I64, WIDTH(max_background), 0 },
 	{ "fusewb_connection_congestion_threshold", "gauge",
 	  "Background requests at which the connection counts as congested (fusectl).",
-	  FIELD(congestion_threshold), I64, WIDTH(congestion_threshold) },
+	  FIELD(congestion_threshold), I64, WIDTH(congestion_threshold), 0 },
+	/* the kernel's own view of temp-page writeback: kernels before 6.16, patched or probed */
+	{ "fusewb_writeback_temp_inflight_pages", "gauge",
+	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose WRITE has not completed.",
+	  FIELD(tmp_inflight_pages), CLAMP0, WIDTH(tmp_inflight_pages), FWB_KWB_TEMP },
+	{ "fusewb_writeback_temp_allocated_pages_total", "counter",
+	  "Temporary writeback pages allocated (each a copy of a dirty page).",
+	  FIELD(tmp_alloc_pages), U64, 8, FWB_KWB_TEMP },
+	{ "fusewb_writeback_temp_completed_pages_total", "counter",
+	  "Temporary writeback pages whose WRITE completed.",
+	  FIELD(tmp_end_pages), U64, 8, FWB_KWB_TEMP },
+	{ "fusewb_writeback_temp_orphaned_pages_total", "counter",
+	  "Temporary writeback pages freed without a completed WRITE (truncate, abort, merge).",
+	  FIELD(tmp_orphan_pages), U64, 8, FWB_KWB_TEMP },
+	{ "fusewb_kernel_writeback_errors_total", "counter",
+	  "Temp-page WRITEs the kernel completed with an error.",
+	  FIELD(kwb_errors), U64, 8, FWB_KWB_LAT },
+	{ "fusewb_redirty_waits_total", "counter",
+	  "Waits of a task about to dirty a page again until its previous WRITE completed.",
+	  FIELD(redirty_waits), U64, 8, FWB_KWB_REDIRTY },
+	{ "fusewb_redirty_wait_seconds_total", "counter",
+	  "Time tasks spent in those waits.",
+	  FIELD(redirty_wait_ns), NS_AS_SECONDS, 8, FWB_KWB_REDIRTY },
 };
 
 static int64_t field_i64(const struct fwb_mount *m, const struct per_mount *p)
@@ -550,6 +575,8 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 
 static bool known(const struct fwb_mount *m, const struct per_mount *p)
 {
+	if ((m->kwb_have & p->need) != p->need)
+		return false;
 	if (p->kind == U64 || p->kind == NS_AS_SECONDS || p->kind == CLAMP0)
 		return true;
 	return field_i64(m, p) >= 0;
@@ -622,6 +649,7 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 {
 	static const struct str wb = STR("fusewb_writeback_write_duration_seconds");
 	static const struct str req = STR("fusewb_request_duration_seconds");
+	static const struct str kwb = STR("fusewb_kernel_writeback_write_duration_seconds");
 	static const struct str err = STR("fusewb_request_errors_total{");
 	struct out scratch = {0};
 
@@ -629,6 +657,14 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 	for (int i = 0; i < s->nmounts; i++)
 		hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | FWB_OP_WRITEBACK, wb, labels[i],
 			    &s->mounts[i].wb_lat, le, wb_layout);
+
+	family(o, kwb.p, "histogram",
+	       "Temp-page writeback WRITEs from request allocation to completion, timed in the kernel "
+	       "(kernels before 6.16); includes the queueing before the send.");
+	for (int i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].kwb_have & FWB_KWB_LAT)
+			hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | KWB_CACHE_KEY, kwb, labels[i],
+				    &s->mounts[i].kwb_lat, le, wb_layout);
 	if (!requests)
 		return;
 

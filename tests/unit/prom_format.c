@@ -130,6 +130,17 @@ int main(void)
 	m[0].ndaemons = 1;
 	m[0].ops = ops;
 	m[0].nops = 2;
+	/* a temp-page kernel's view (6.12): m[1] has none, so none of it shows for m[1] */
+	m[0].kwb_have = FWB_KWB_TEMP | FWB_KWB_LAT | FWB_KWB_REDIRTY;
+	m[0].tmp_inflight_pages = 7;
+	m[0].tmp_alloc_pages = 100;
+	m[0].tmp_end_pages = 90;
+	m[0].tmp_orphan_pages = 3;
+	m[0].kwb_errors = 2;
+	m[0].kwb_lat.slots[23] = 6;		/* [8.4, 16.8) ms */
+	m[0].kwb_lat.sum_ns = 60000000;
+	m[0].redirty_waits = 5;
+	m[0].redirty_wait_ns = 250000000;
 	/* a hostile mount point: quote, backslash, newline, invalid UTF-8, valid UTF-8 */
 	strcpy(m[1].mountpoint, "/mnt/\"q\\\n\xff\xc3\xa9");
 	strcpy(m[1].fstype, "fuse");
@@ -185,6 +196,22 @@ int main(void)
 	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000080000", "per-opcode _sum");
 	is_str(S("fusewb_request_errors_total", ",opcode=\"GETATTR\""), "1", "per-opcode errors");
 	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
+	is_str(S("fusewb_writeback_temp_inflight_pages", ""), "7", "temp pages in flight");
+	is_str(S("fusewb_writeback_temp_allocated_pages_total", ""), "100", "temp pages allocated");
+	is_str(S("fusewb_writeback_temp_completed_pages_total", ""), "90", "temp pages completed");
+	is_str(S("fusewb_writeback_temp_orphaned_pages_total", ""), "3", "temp pages orphaned");
+	is_str(S("fusewb_kernel_writeback_errors_total", ""), "2", "kernel-timed WRITE errors");
+	is_str(S("fusewb_kernel_writeback_write_duration_seconds_bucket", ",le=\"0.016777216\""), "6",
+	       "kernel-timed histogram, 2x bounds");
+	is_str(S("fusewb_kernel_writeback_write_duration_seconds_bucket", ",le=\"0.008388608\""), "0",
+	       "kernel-timed histogram, the bound below");
+	is_str(S("fusewb_kernel_writeback_write_duration_seconds_sum", ""), "0.060000000", "kernel-timed _sum");
+	is_str(S("fusewb_redirty_waits_total", ""), "5", "redirty waits");
+	is_str(S("fusewb_redirty_wait_seconds_total", ""), "0.250000000", "redirty wait seconds");
+	ok(count_lines(t, "fusewb_writeback_temp_inflight_pages{") == 1 &&
+	   count_lines(t, "fusewb_kernel_writeback_write_duration_seconds_count{") == 1 &&
+	   count_lines(t, "fusewb_redirty_waits_total{") == 1,
+	   "a mount without a temp-page source has none of those series");
 	is_str(S("fusewb_mount_info", ",bdi=\"0:42\",source=\"x\""), "1", "mount info");
 	is_str(sample(t, "fusewb_vm_dirty_bytes"), "40960", "global dirty bytes");
 	ok(!sample(t, "fusewb_vm_writeback_bytes"), "unknown vm value left out");

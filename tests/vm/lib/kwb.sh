@@ -76,6 +76,7 @@ kwb_mount() {
 
 kwb_cleanup() {
 	[ -n "$STAT_PID" ] && kill "$STAT_PID" 2>/dev/null
+	[ -n "$EXPORT_PID" ] && kill "$EXPORT_PID" 2>/dev/null
 	[ -p "$CTL" ] && timeout 2 sh -c "echo resume > $CTL" 2>/dev/null
 	echo 0 >$T/tracing_on 2>/dev/null
 	timeout 10 umount $MNT 2>/dev/null || timeout 10 umount -l $MNT 2>/dev/null
@@ -122,6 +123,26 @@ stat_stop() {
 	wait "$STAT_PID" 2>/dev/null
 	STAT_PID=
 }
+
+# fusewb export with the same sources, scraped with busybox wget
+EXPORT_URL=http://127.0.0.1:9464/metrics
+export_start() {
+	if [ "$1" = auto ]; then
+		fusewb export --web.listen-address=127.0.0.1:9464 $MNT 2>$W/export.err &
+	else
+		fusewb export --web.listen-address=127.0.0.1:9464 --source "$1" $MNT 2>$W/export.err &
+	fi
+	EXPORT_PID=$!
+	wait_until 60 grep -q listening $W/export.err
+}
+export_stop() {
+	kill -INT "$EXPORT_PID" 2>/dev/null
+	wait "$EXPORT_PID" 2>/dev/null
+	EXPORT_PID=
+}
+scrape() { timeout 10 wget -q -O $W/scrape $EXPORT_URL; }
+# the value of the one sample of metric NAME in the last scrape
+sample() { awk -v n="$1{" 'index($0, n) == 1 { print $NF }' $W/scrape; }
 
 # Sum the stat lines after line FROM: prints
 #   writes lat_mean_ms lat_max_ms redirty_waits redirty_ms task_waits orphaned inflight_last vmtemp_last
@@ -257,6 +278,14 @@ kwb_stall() {
 	check "[$kind] stalled: temp pages in flight $inflight > 0" test "${inflight:-0}" -gt 0
 	check "[$kind] stalled: temp pages in flight $inflight == NR_WRITEBACK_TEMP $vmtemp (tolerance 0)" \
 		test "$inflight" = "$vmtemp"
+	if [ -n "$EXPORT_PID" ] && scrape; then
+		x=$(sample fusewb_writeback_temp_inflight_pages)
+		vmtemp=$(vmstat_temp)
+		check "[$kind] stalled: exported fusewb_writeback_temp_inflight_pages $x == NR_WRITEBACK_TEMP $vmtemp" \
+			test "$x" = "$vmtemp"
+	else
+		notok "[$kind] stalled: scrape fusewb export"
+	fi
 	ctl resume
 	wait $mw
 	rc=$?
@@ -267,6 +296,19 @@ kwb_stall() {
 	inflight=$8 vmtemp=$(vmstat_temp)
 	check "[$kind] resumed: temp pages in flight $inflight == 0 and NR_WRITEBACK_TEMP $vmtemp == 0" \
 		test "$inflight" = 0 -a "$vmtemp" = 0
+	if [ -n "$EXPORT_PID" ] && scrape; then
+		x=$(sample fusewb_writeback_temp_inflight_pages)
+		a=$(sample fusewb_writeback_temp_allocated_pages_total)
+		e=$(sample fusewb_writeback_temp_completed_pages_total)
+		o=$(sample fusewb_writeback_temp_orphaned_pages_total)
+		w=$(sample fusewb_kernel_writeback_write_duration_seconds_count)
+		diag "[$kind] exported: temp pages in flight $x, allocated $a, completed $e, orphaned $o; kernel-timed WRITEs $w"
+		check "[$kind] resumed: exported temp pages in flight 0, allocated $a == completed $e + orphaned $o > 0" \
+			test "$x" = 0 -a "${a:-0}" -gt 0 -a "${a:-0}" = "$((${e:-0} + ${o:-0}))"
+		check "[$kind] exported kernel-timed WRITE histogram counts WRITEs ($w)" test "${w:-0}" -gt 0
+	else
+		notok "[$kind] resumed: scrape fusewb export"
+	fi
 	set -- $(stat_sum "$from")
 	check "[$kind] no temp pages orphaned ($7)" test "$7" = 0
 }
@@ -364,10 +406,19 @@ kwb_round() {
 		return
 	fi
 	ok "[$kind] fusewb stat --json starts"
+	if export_start "$kind"; then
+		ok "[$kind] fusewb export starts"
+	else
+		notok "[$kind] fusewb export starts"
+		sed 's/^/#   /' $W/export.err
+		kill "$EXPORT_PID" 2>/dev/null
+		EXPORT_PID=
+	fi
 	kwb_latency "$kind"
 	kwb_stall "$kind"
 	kwb_redirty "$kind"
 	kwb_orphans "$kind"
+	[ -n "$EXPORT_PID" ] && export_stop
 	stat_stop
 }
 
