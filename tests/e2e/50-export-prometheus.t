@@ -142,6 +142,12 @@ while IFS=$'\t' read -r kind name expr; do
 		diag "$kind '$name': $r: $e"
 	fi
 	for m in $(grep -o 'fusewb_[a-z_]*' <<<"$expr" | sort -u); do
+		# the kernel writeback view has samples only on temp-page kernels
+		# (the guest tests scrape them there); here it must be declared
+		if [[ $m =~ ^fusewb_(writeback_temp|kernel_writeback|redirty)_ ]] &&
+		   grep -q "^# TYPE ${m%_bucket} " "$T_TMP/live"; then
+			continue
+		fi
 		if ! grep -q "^$m[{ ]" "$T_TMP/live"; then
 			nbad=$((nbad + 1))
 			diag "$kind '$name' names $m, which the exporter does not emit"

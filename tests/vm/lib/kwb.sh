@@ -343,6 +343,14 @@ kwb_redirty() {
 	check "[$kind] re-dirty waits of the writer (per task) $twaits == per mount $waits" test "$twaits" = "$waits"
 	check "[$kind] re-dirty wait time $wms ms vs tracepoint $tms ms (tolerance ${TOL_WAITMS}% + 2 ms)" \
 		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2" "$wms" "$tms" "$TOL_WAITMS"
+	# the exporter counts since the round began: at least this pass's waits
+	if [ -n "$EXPORT_PID" ] && scrape; then
+		x=$(sample fusewb_redirty_waits_total)
+		check "[$kind] exported fusewb_redirty_waits_total ${x:-none} >= this pass's $waits" \
+			test "${x:-0}" -ge "$waits" -a "${x:-0}" -gt 0
+	else
+		notok "[$kind] re-dirty: scrape fusewb export"
+	fi
 }
 
 # orphans_settled FROM N: N orphans counted since line FROM, none left in flight
