@@ -32,8 +32,8 @@ static void help(void)
 
 static void print_header(void)
 {
-	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %8s %8s %4s %7s %5s %8s\n",
-	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "ERR", "p50ms", "p99ms", "maxms", "INFLT",
+	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %4s %7s %5s %8s\n",
+	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "ERR", "p50ms", "p99ms", "maxms", "INFLT", "TMP",
 	       "DIRTY", "LIMIT", "MAXR", "THRms/s", "PEND", "OLDESTs");
 }
 
@@ -55,13 +55,16 @@ static void print_text(const struct fwb_snapshot *d, double iv)
 	print_header();
 	for (int i = 0; i < d->nmounts; i++) {
 		const struct fwb_mount *m = &d->mounts[i];
+		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
 
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %8lld %8lld %4d %7.1f %5llu %8.1f\n",
+		if (m->kwb_have & FWB_KWB_TEMP)
+			snprintf(tmp, sizeof(tmp), "%lld", (long long)(m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0));
+		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8lld %8lld %4d %7.1f %5llu %8.1f\n",
 		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
 		       (unsigned long long)m->wb_errors,
 		       fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6, fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6,
 		       fwb_hist_max(&m->wb_lat) / 1e6, (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
-		       (long long)m->bdi_dirty_pages, (long long)m->bdi_thresh_pages, m->max_ratio,
+		       tmp, (long long)m->bdi_dirty_pages, (long long)m->bdi_thresh_pages, m->max_ratio,
 		       m->throttle_ns / iv / 1e6, (unsigned long long)m->pending_count,
 		       m->pending_oldest_ns / 1e9);
 	}

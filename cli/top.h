@@ -29,6 +29,7 @@ enum top_col {
 	COL_P50,
 	COL_P99,
 	COL_INFL,
+	COL_TMP,
 	COL_DIRTY,
 	COL_LIM,
 	COL_RATIO,
@@ -79,6 +80,7 @@ struct top_row {
 	bool oldest_lb;			/* oldest_s is a lower bound (see struct top_stuck) */
 	double lim_pct;			/* (dirty + writeback) / bdi threshold, NAN unknown */
 	int64_t inflight, dirty;	/* pages; -1 unknown */
+	int64_t tmp;			/* temp pages in flight; -1 where no source feeds it (or 6.16+) */
 	uint64_t pending, errors;
 	bool hung;
 };

@@ -20,6 +20,7 @@ const struct top_coldef top_cols[COL_N] = {
 	[COL_P50]    = { "p50ms",       5, 1, false, true,  true,  "median writeback WRITE latency, ms" },
 	[COL_P99]    = { "p99ms",       5, 1, false, true,  true,  "99th percentile writeback WRITE latency, ms" },
 	[COL_INFL]   = { "INFL",        5, 4, false, true,  true,  "pages under writeback in WRITE requests not yet answered" },
+	[COL_TMP]    = { "TMP",         5, 8, false, true,  true,  "temp pages (the mount's share of NR_WRITEBACK_TEMP) whose WRITE is not done; - without temp pages (6.16+) or a source" },
 	[COL_DIRTY]  = { "DIRTY",       5, 2, false, true,  true,  "dirty pages of the mount's bdi" },
 	[COL_LIM]    = { "LIM%",        4, 2, false, true,  true,  "dirty+writeback pages as % of the bdi's dirty limit" },
 	[COL_RATIO]  = { "RATIO",       5, 6, false, true,  true,  "bdi max_ratio %, S = strictlimit on" },
@@ -109,6 +110,7 @@ void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, doubl
 	}
 	r->inflight = m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0;
 	r->dirty = m->bdi_dirty_pages;
+	r->tmp = !(m->kwb_have & FWB_KWB_TEMP) ? -1 : m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0;
 	r->lim_pct = NAN;
 	/* balance_dirty_pages compares reclaimable + writeback with the bdi's threshold */
 	if (m->bdi_thresh_pages > 0 && m->bdi_dirty_pages >= 0)
@@ -174,6 +176,7 @@ static int cmp_col(const struct top_row *a, const struct top_row *b, enum top_co
 	case COL_P99: return cmp_num(a->p99_ms, b->p99_ms);
 	case COL_INFL: return cmp_num(a->inflight, b->inflight);
 	case COL_DIRTY: return cmp_num(a->dirty, b->dirty);
+	case COL_TMP: return cmp_num(a->tmp, b->tmp);
 	case COL_LIM: return cmp_num(a->lim_pct, b->lim_pct);
 	case COL_RATIO: return cmp_num(ratio_key(a->m), ratio_key(b->m));
 	case COL_THR: return cmp_num(a->thr_ms_s, b->thr_ms_s);

@@ -232,6 +232,7 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 	case COL_P99: top_fmt_num(b, len, r->p99_ms, fit ? 2 : 3, fit); return;
 	case COL_INFL: top_fmt_num(b, len, r->inflight, 0, fit); return;
 	case COL_DIRTY: top_fmt_num(b, len, r->dirty, 0, fit); return;
+	case COL_TMP: top_fmt_num(b, len, r->tmp, 0, fit); return;
 	case COL_LIM: top_fmt_num(b, len, r->lim_pct, fit ? 0 : 1, fit); return;
 	case COL_RATIO:
 		if (m->max_ratio < 0)

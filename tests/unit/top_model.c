@@ -124,6 +124,9 @@ static void test_rows(void)
 	ms[1].bdi_writeback_pages = 200;
 	ms[2].pending_count = 1;	/* pending 12 s: possibly hung, no traffic */
 	ms[2].pending_oldest_ns = 12000000000ULL;
+	ms[0].kwb_have = FWB_KWB_TEMP;	/* a temp-page kernel's source; the others have none */
+	ms[0].tmp_inflight_pages = 512;
+	ms[1].tmp_inflight_pages = 99;	/* not fed by a source: must not show */
 
 	ok(!top_rows_build(&r, &d, 1.0, 10, NULL, NULL) && r.n == 4, "rows for every mount");
 	top_rows_sort(&r, by_mbs);
@@ -135,6 +138,8 @@ static void test_rows(void)
 	ok(r.v[1].p50_ms > 33 && r.v[1].p50_ms < 67.2, "p50 inside the 52 ms bucket (got %g)", r.v[1].p50_ms);
 	ok(fabs(r.v[1].lim_pct - 50) < 1e-9, "LIM%% = (dirty + writeback) / threshold (got %g)", r.v[1].lim_pct);
 	ok(isnan(r.v[3].p50_ms), "no WRITE ended: p50 unknown, not 0");
+	ok(r.v[2].tmp == 512 && r.v[1].tmp == -1, "TMP: temp pages where a source feeds them (%lld), else unknown (%lld)",
+	   (long long)r.v[2].tmp, (long long)r.v[1].tmp);
 
 	top_rows_sort(&r, (struct top_sort){ .col = COL_MBS, .reverse = true });
 	is_str(r.v[1].m->mountpoint, "/mnt/d", "reversed: smallest first (hung still first)");
