@@ -62,12 +62,22 @@ __s64 pending_cold_used;
 struct fwb_drops drops;
 struct fwb_clock clock;
 
+/* rows of FWB_OPS_ROWS per connection slot; user space maps it (see fusewb.h) */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FWB_MAX_OPSTATS);
-	__type(key, struct fwb_op_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, FWB_OPS_CONNS * FWB_OPS_ROWS);
+	__type(key, __u32);
 	__type(value, struct fwb_op_stats);
 } op_stats SEC(".maps");
+/*
+ * The connection owning each slot (0: free), claimed with a compare-and-swap
+ * by the first request seen; user space frees the slots of connections gone.
+ * Bit r of ops_rows_used[slot]: row r was written, so user space reads only
+ * those.
+ */
+__u32 ops_conn[FWB_OPS_CONNS];
+__u64 ops_rows_used[FWB_OPS_CONNS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -91,7 +101,6 @@ struct {
 	__type(value, struct fwb_bdi_stats);
 } bdi_stats SEC(".maps");
 
-static const struct fwb_op_stats zero_op;
 
 static __always_inline __u32 log2_u64(__u64 v)
 {
@@ -161,20 +170,55 @@ static __always_inline bool is_writeback(const struct fuse_req *req)
 	return writepage_end_addr && args && (__u64)args->end == writepage_end_addr;
 }
 
+/*
+ * The slot of connection conn, claimed if it has none; FWB_OPS_CONNS when all
+ * FWB_OPS_PROBES slots it may use are taken.  A connection is looked for in
+ * all of them before a free one is claimed: user space frees slots, so a free
+ * slot does not end the search.  A claim lost to another CPU searches again.
+ */
+static __always_inline __u32 conn_slot(__u32 conn)
+{
+	__u32 h = fwb_ops_hash(conn);
+
+	for (int pass = 0; pass < 2; pass++) {
+		__u32 free = FWB_OPS_CONNS, seen;
+
+		for (__u32 i = 0; i < FWB_OPS_PROBES; i++) {
+			__u32 slot = (h + i) & (FWB_OPS_CONNS - 1);
+			__u32 owner = ops_conn[slot];
+
+			if (owner == conn)
+				return slot;
+			if (!owner && free == FWB_OPS_CONNS)
+				free = slot;
+		}
+		if (free == FWB_OPS_CONNS)
+			break;
+		seen = __sync_val_compare_and_swap(&ops_conn[free & (FWB_OPS_CONNS - 1)], 0, conn);
+		if (!seen || seen == conn)
+			return free;
+	}
+	return FWB_OPS_CONNS;
+}
+
 static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
 {
-	struct fwb_op_key k = { .conn = conn, .opcode = opcode };
-	struct fwb_op_stats *s;
+	__u32 slot = conn_slot(conn), row, idx;
+	__u64 bit;
 
-	s = bpf_map_lookup_elem(&op_stats, &k);
-	if (s)
-		return s;
-	/* EEXIST from a racing CPU is fine: look up again either way */
-	bpf_map_update_elem(&op_stats, &k, &zero_op, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&op_stats, &k);
-	if (!s)
+	if (slot >= FWB_OPS_CONNS) {
 		__sync_fetch_and_add(&drops.opstats_full, 1);
-	return s;
+		return NULL;
+	}
+	if (opcode & FWB_OP_WRITEBACK)
+		row = FWB_OPS_WB_ROW;
+	else
+		row = opcode < FWB_OPS_WB_ROW ? opcode : 0;
+	bit = 1ULL << row;
+	if (!(ops_rows_used[slot] & bit))
+		__sync_fetch_and_or(&ops_rows_used[slot], bit);
+	idx = slot * FWB_OPS_ROWS + row;
+	return bpf_map_lookup_elem(&op_stats, &idx);
 }
 
 static __always_inline __u32 req_pages(const struct fuse_req *req)

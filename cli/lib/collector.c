@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "collector_priv.h"
@@ -186,6 +187,16 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fwb_errf(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
 			    libbpf_last[0] ? ": " : "", libbpf_last);
 	}
+	/* before attaching: a failure here leaves nothing running */
+	c->op_rows_len = (size_t)FWB_OPS_CONNS * FWB_OPS_ROWS * sizeof(*c->op_rows);
+	c->op_rows = mmap(NULL, c->op_rows_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  bpf_map__fd(c->skel->maps.op_stats), 0);
+	if (c->op_rows == MAP_FAILED) {
+		c->op_rows = NULL;
+		r = errno;
+		fwb_collector_close(c);
+		return fwb_errf(err, errlen, "cannot map the op_stats array: %s", strerror(r));
+	}
 	attach_all(c);
 	*out = c;
 	return 0;
@@ -199,6 +210,8 @@ void fwb_collector_close(struct fwb_collector *c)
 		bpf_link__destroy(c->links[i]);
 	for (int i = 0; i < c->niters; i++)
 		bpf_link__destroy(c->iters[i]);
+	if (c->op_rows)
+		munmap(c->op_rows, c->op_rows_len);
 	fusewb_bpf__destroy(c->skel);
 	free(c->srcs);
 	free(c->devfiles);

@@ -16,6 +16,9 @@ struct fwb_collector {
 	struct fwb_source *srcs;
 	int nsrcs;
 	struct fusewb_bpf *skel;
+	/* the op_stats array, mapped: FWB_OPS_CONNS * FWB_OPS_ROWS rows (snapshot.c) */
+	struct fwb_op_stats *op_rows;
+	size_t op_rows_len;
 	struct bpf_link *links[FWB_MAX_LINKS];
 	int nlinks;
 	struct bpf_link *iter_link;	/* fuse_devfiles, read by snapshot.c */

@@ -537,6 +537,7 @@ int fwb_read_vmstat(struct fwb_vmstat *vm)
 }
 
 static const char *const opnames[] = {
+	[0] = "OTHER",	/* the stats row of opcodes past the table (CUSE_INIT) */
 	[1] = "LOOKUP", [2] = "FORGET", [3] = "GETATTR", [4] = "SETATTR", [5] = "READLINK",
 	[6] = "SYMLINK", [8] = "MKNOD", [9] = "MKDIR", [10] = "UNLINK", [11] = "RMDIR",
 	[12] = "RENAME", [13] = "LINK", [14] = "OPEN", [15] = "READ", [16] = "WRITE",

@@ -84,21 +84,11 @@ static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 	}
 }
 
-/* *cap is the room in m->ops: grown by doubling, as a mount has a dozen opcodes or more */
-static void add_op(struct fwb_mount *m, int *cap, uint32_t opcode, const struct fwb_op_stats *v)
+/* One row of the mapped op_stats array as a struct fwb_op of mount m. */
+static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_stats *v)
 {
-	struct fwb_op *o;
+	struct fwb_op *o = &m->ops[m->nops++];
 
-	if (m->nops == *cap) {
-		int ncap = *cap ? *cap * 2 : 16;
-		struct fwb_op *n = realloc(m->ops, sizeof(*m->ops) * ncap);
-
-		if (!n)
-			return;
-		m->ops = n;
-		*cap = ncap;
-	}
-	o = &m->ops[m->nops++];
 	memset(o, 0, sizeof(*o));
 	o->opcode = opcode;
 	o->count = v->count;
@@ -118,138 +108,72 @@ static void add_op(struct fwb_mount *m, int *cap, uint32_t opcode, const struct 
 	}
 }
 
-static int cmp_op(const void *a, const void *b)
+/* The slot connection conn owns in the mapped ops_conn table, or -1 (probed as the BPF side does). */
+static int ops_slot(const volatile __u32 *owners, uint32_t conn)
 {
-	const struct fwb_op *x = a, *y = b;
+	for (__u32 i = 0; i < FWB_OPS_PROBES; i++) {
+		__u32 slot = (fwb_ops_hash(conn) + i) & (FWB_OPS_CONNS - 1);
 
-	return (x->opcode > y->opcode) - (x->opcode < y->opcode);
-}
-
-struct conn_idx {
-	uint32_t conn;
-	int i;
-};
-
-struct op_reader {
-	struct fwb_collector *c;
-	struct fwb_snapshot *s;
-	struct conn_idx *by_conn;	/* the snapshot's mounts sorted by connection */
-	int *cap;			/* room in each mount's ops array */
-	struct fwb_op_key stale[64];
-	int nstale;
-};
-
-static int cmp_conn_idx(const void *a, const void *b)
-{
-	const struct conn_idx *x = a, *y = b;
-
-	return (x->conn > y->conn) - (x->conn < y->conn);
-}
-
-/* Every map entry names its mount: a sorted index, not a scan of the mounts per entry. */
-static bool reader_init(struct op_reader *r)
-{
-	int n = r->s->nmounts;
-
-	r->by_conn = calloc(n + 1, sizeof(*r->by_conn));
-	r->cap = calloc(n + 1, sizeof(*r->cap));
-	if (!r->by_conn || !r->cap)
-		return false;
-	for (int i = 0; i < n; i++)
-		r->by_conn[i] = (struct conn_idx){ r->s->mounts[i].conn, i };
-	qsort(r->by_conn, n, sizeof(*r->by_conn), cmp_conn_idx);
-	return true;
-}
-
-static int reader_mount(const struct op_reader *r, uint32_t conn)
-{
-	struct conn_idx key = { conn, 0 }, *hit;
-
-	hit = bsearch(&key, r->by_conn, r->s->nmounts, sizeof(key), cmp_conn_idx);
-	return hit ? hit->i : -1;
-}
-
-static void take_op(struct op_reader *r, const struct fwb_op_key *k, const struct fwb_op_stats *v)
-{
-	int i = reader_mount(r, k->conn);
-
-	if (i < 0) {
-		/*
-		 * The mount went away: its counters must not come back with a
-		 * reused number.  One mountinfo read that missed it is not enough.
-		 */
-		if (r->nstale < 64 && !fwb_conn_was_seen(r->c, k->conn))
-			r->stale[r->nstale++] = *k;
-		return;
+		if (owners[slot] == conn)
+			return slot;
 	}
-	add_op(&r->s->mounts[i], &r->cap[i], k->opcode, v);
+	return -1;
 }
 
-/* Whole chunks of the map per syscall: with a hundred mounts, key-by-key costs milliseconds. */
-#define OP_BATCH 64
-
-static int read_ops_batched(struct op_reader *r, int fd)
+static uint32_t row_opcode(int row)
 {
-	struct fwb_op_key keys[OP_BATCH];
-	struct fwb_op_stats *vals = calloc(OP_BATCH, sizeof(*vals));
-	__u32 batch, count;
-	bool first = true;
-	int err;
-
-	if (!vals)
-		return -ENOMEM;
-	do {
-		count = OP_BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &count, NULL);
-		if (err && errno != ENOENT)
-			break;
-		first = false;
-		for (__u32 i = 0; i < count; i++)
-			take_op(r, &keys[i], &vals[i]);
-	} while (!err);
-	free(vals);
-	return err && errno != ENOENT ? -errno : 0;
+	return row == FWB_OPS_WB_ROW ? 16 /* FUSE_WRITE */ | FWB_OP_WRITEBACK : (uint32_t)row;
 }
 
-/* For kernels without batch lookups, and a bucket larger than a batch (ENOSPC). */
-static void read_ops_one_by_one(struct op_reader *r, int fd)
+/*
+ * A slot whose connection is gone: rows zeroed, then the slot freed, so its
+ * counters never come back under a reused connection number.  One mountinfo
+ * read that missed the mount is not enough (fwb_conn_was_seen).
+ */
+static void free_stale_slots(struct fwb_collector *c, struct fwb_snapshot *s)
 {
-	struct fwb_op_key k, *prev = NULL;
-	struct fwb_op_stats v;
+	volatile __u32 *owners = c->skel->bss->ops_conn;
+	volatile __u64 *used = c->skel->bss->ops_rows_used;
 
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		prev = &k;
-		if (!bpf_map_lookup_elem(fd, &k, &v))
-			take_op(r, &k, &v);
+	for (int slot = 0; slot < FWB_OPS_CONNS; slot++) {
+		__u32 conn = owners[slot];
+
+		if (!conn || fwb_snapshot_mount(s, conn) || fwb_conn_was_seen(c, conn))
+			continue;
+		for (int row = 0; row < FWB_OPS_ROWS; row++)
+			if (used[slot] & (1ULL << row))
+				memset(&c->op_rows[slot * FWB_OPS_ROWS + row], 0, sizeof(*c->op_rows));
+		used[slot] = 0;
+		__atomic_store_n(&owners[slot], 0, __ATOMIC_RELEASE);
 	}
 }
 
+/*
+ * The rows are read in place: each counter is one aligned 64-bit load, so
+ * a row read while the BPF side adds to it is at worst a few events short
+ * in some fields, as a read between two per-CPU increments was before.
+ */
 static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 {
-	int fd = bpf_map__fd(c->skel->maps.op_stats);
-	struct op_reader r = { .c = c, .s = s };
+	const volatile __u32 *owners = c->skel->bss->ops_conn;
+	const volatile __u64 *usedv = c->skel->bss->ops_rows_used;
 
-	if (!reader_init(&r))
-		goto out;
-	if (read_ops_batched(&r, fd)) {
-		/* a failed batch may have delivered part of the map: start over */
-		for (int i = 0; i < s->nmounts; i++) {
-			free(s->mounts[i].ops);
-			s->mounts[i].ops = NULL;
-			s->mounts[i].nops = 0;
-			r.cap[i] = 0;
-		}
-		r.nstale = 0;
-		read_ops_one_by_one(&r, fd);
+	for (int i = 0; i < s->nmounts; i++) {
+		struct fwb_mount *m = &s->mounts[i];
+		int slot = ops_slot(owners, m->conn);
+		__u64 used;
+
+		if (slot < 0 || !(used = usedv[slot]))
+			continue;
+		m->ops = calloc(__builtin_popcountll(used), sizeof(*m->ops));
+		if (!m->ops)
+			continue;
+		/* ascending rows: ops come out sorted by opcode, writeback WRITEs last */
+		for (int row = 0; row < FWB_OPS_ROWS; row++)
+			if (used & (1ULL << row))
+				add_op(m, row_opcode(row), &c->op_rows[slot * FWB_OPS_ROWS + row]);
 	}
-	for (int i = 0; i < r.nstale; i++)
-		bpf_map_delete_elem(fd, &r.stale[i]);
-	for (int i = 0; i < s->nmounts; i++)
-		if (s->mounts[i].nops > 1)
-			qsort(s->mounts[i].ops, s->mounts[i].nops, sizeof(struct fwb_op), cmp_op);
-out:
-	free(r.by_conn);
-	free(r.cap);
+	free_stale_slots(c, s);
 }
 
 static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
