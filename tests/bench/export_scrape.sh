@@ -62,3 +62,34 @@ echo "export_scrape: whole HTTP scrape (curl):          $(stats "$T_TMP/http")"
 echo "export_scrape: to the first byte (collect+render): $(stats "$T_TMP/first")"
 echo "export_scrape: collection (snapshot) part:        $(stats "$T_TMP/collect")"
 echo "export_scrape: exporter CPU per scrape:           $cpu us (user + system, all threads)"
+
+# What Prometheus itself measures (scrape_duration_seconds: request, transfer,
+# gzip as it asks for it): a real server scraping every second for PROM_S s.
+PROM_S=${PROM_S:-20}
+command -v prometheus >/dev/null || { echo "export_scrape: prometheus not installed: no server-side figure"; exit 0; }
+pport=
+for _ in $(seq 50); do
+	p=$((20000 + RANDOM % 40000))
+	ss -Htln "sport = :$p" | grep -q . || { pport=$p; break; }
+done
+mkdir -p "$T_TMP/prom"
+cat > "$T_TMP/prom/prometheus.yml" <<PCONF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: fusewb
+    static_configs:
+      - targets: ["127.0.0.1:$port"]
+PCONF
+prometheus --config.file="$T_TMP/prom/prometheus.yml" --storage.tsdb.path="$T_TMP/prom/data" \
+	--web.listen-address="127.0.0.1:$pport" --log.level=warn > "$T_TMP/prom/log" 2>&1 &
+T_BG_PIDS+=($!)
+sleep "$PROM_S"
+pq() {
+	curl -s --max-time 10 -G "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c 'import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print("%.2f" % (float(r[0]["value"][1]) * 1000) if r else "none")'
+}
+w=$((PROM_S - 2))
+echo "export_scrape: Prometheus scrape_duration_seconds over ${w} s: median $(pq "quantile_over_time(0.5, scrape_duration_seconds[${w}s])") ms, max $(pq "max_over_time(scrape_duration_seconds[${w}s])") ms"
