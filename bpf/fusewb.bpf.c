@@ -957,6 +957,7 @@ __noinline int diag_gather(struct diag_walk *w, __u64 reqp, __u32 queue)
 	r->opcode = BPF_CORE_READ(req, in.h.opcode);
 	r->pid = BPF_CORE_READ(req, in.h.pid);
 	r->unique = BPF_CORE_READ(req, in.h.unique);
+	r->addr = (__u64)req;
 	r->nodeid = BPF_CORE_READ(req, in.h.nodeid);
 	r->flags = BPF_CORE_READ(req, flags);
 	r->create_time = 0;

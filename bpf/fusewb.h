@@ -275,6 +275,7 @@ struct fwb_diag_req {
 	__u64 flags;		/* enum fuse_req_flag bits */
 	__u32 bytes;		/* WRITE payload */
 	__u32 writeback;	/* a writeback WRITE (args->end == fuse_writepage_end) */
+	__u64 addr;		/* the fuse_req: how pending requests are named where the send precedes unique */
 };
 
 struct fwb_diag_file {

@@ -151,9 +151,16 @@ static void drop_look(struct look *l)
 	fwb_diag_raw_free(&l->raw);
 }
 
+/* a longer-running fusewb (export, top, stat) whose history enriches the report */
+static struct fwb_peer peer;
+static bool have_peer;
+
 static int build(struct fwb_collector *c, const struct diag_opts *o, struct look *first, struct look *last,
 		 const struct fwb_ksyms *k, struct fwb_diag_set *set)
 {
+	struct fwb_snapshot hist;
+	bool have_hist = have_peer && !fwb_peer_snapshot(c, &peer, &hist);
+	int err = 0;
 	struct fwb_diag_inputs in = {
 		.start = first ? &first->s : NULL,
 		.end = &last->s,
@@ -164,13 +171,19 @@ static int build(struct fwb_collector *c, const struct diag_opts *o, struct look
 		.ignore_create_time = getenv("FUSEWB_DIAG_NO_CREATE_TIME") != NULL,
 		.fusectl = fwb_collector_kernel(c)->fusectl,
 		.limits = o->limits,
+		.history = have_hist ? &hist : NULL,
+		.peer = have_hist ? &peer : NULL,
+		.history_age_s = have_hist ? fwb_peer_age_s(&peer) : 0,
 	};
 
 	select_mounts(&last->s, o);
 	if (fwb_diag_build(&in, set))
-		return -ENOMEM;
-	fwb_diag_sort(set);
-	return 0;
+		err = -ENOMEM;
+	else
+		fwb_diag_sort(set);
+	if (have_hist)
+		fwb_snapshot_free(&hist);
+	return err;
 }
 
 /* The sources in use, for the JSON header: NULL-terminated, static strings. */
@@ -429,6 +442,7 @@ int cmd_diagnose(int argc, char **argv)
 	if (!k && !o.json)
 		fprintf(stderr, "fusewb diagnose: note: /proc/kallsyms unreadable: stacks are shown as addresses\n");
 	srcs = source_names(c);
+	have_peer = !fwb_peer_open(c, &peer);
 	have_prev = !take_look(c, &prev);
 	rc = have_prev ? check_filters(&prev.s, &o) : 2;
 	if (!have_prev)
@@ -487,6 +501,8 @@ int cmd_diagnose(int argc, char **argv)
 		drop_look(&prev);
 	free(srcs);
 	fwb_ksyms_free(k);
+	if (have_peer)
+		fwb_peer_close(&peer);
 	fwb_collector_close(c);
 	return rc;
 }

@@ -101,7 +101,7 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *listen_addr = DEFAULT_LISTEN, *path = DEFAULT_PATH, *user = NULL;
 	struct exporter e = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct fwb_opts o = { .quiet = false };
+	struct fwb_opts o = { .quiet = false, .share = true };
 	struct export_http *h;
 	char err[512], shown[128] = "";
 	int ch, fd;

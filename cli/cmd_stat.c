@@ -86,7 +86,7 @@ int cmd_stat(int argc, char **argv)
 	};
 	struct fwb_snapshot prev, cur, d;
 	struct fwb_collector *c;
-	struct fwb_opts o = {0};
+	struct fwb_opts o = { .share = true };
 	double interval = 1;
 	long count = -1;
 	bool json = false;

@@ -541,7 +541,7 @@ int cmd_top(int argc, char **argv)
 		.interval = 1, .hung_s = TOP_DEFAULT_HUNG_S, .count = -1,
 		.sort = { .col = COL_MBS }, .selected = -1,
 	};
-	struct fwb_opts o = { 0 };
+	struct fwb_opts o = { .share = true };
 	bool batch = false, json = false, details = false;
 	char err[512], *end;
 	int ch, rc = 0;

@@ -157,6 +157,24 @@ static void print_daemon(FILE *f, const struct fwb_diag_set *set, const struct f
 	free(done);
 }
 
+/* What a longer-running fusewb (export, top, stat) saw before this run. */
+static void print_history(FILE *f, const struct fwb_diag_history *h)
+{
+	char since[32], p50[32], p99[32], w50[32], w99[32], old[32];
+
+	if (!h->have)
+		return;
+	fprintf(f, "  history (%s, pid %u, over %s): %llu answers, p50 %s, p99 %s; writeback WRITEs %llu, "
+		"p50 %s, p99 %s; %llu pending, oldest %s\n", h->comm, h->pid,
+		fwb_fmt_duration(since, sizeof(since), (uint64_t)(h->since_s * 1e9)),
+		(unsigned long long)h->answers, fwb_fmt_duration(p50, sizeof(p50), fwb_hist_quantile(&h->lat, 0.5)),
+		fwb_fmt_duration(p99, sizeof(p99), fwb_hist_quantile(&h->lat, 0.99)),
+		(unsigned long long)h->wb_writes,
+		fwb_fmt_duration(w50, sizeof(w50), fwb_hist_quantile(&h->wb_lat, 0.5)),
+		fwb_fmt_duration(w99, sizeof(w99), fwb_hist_quantile(&h->wb_lat, 0.99)),
+		(unsigned long long)h->pending, fwb_fmt_duration(old, sizeof(old), h->oldest_ns));
+}
+
 static void print_report(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_report *r, bool verbose)
 {
 	const struct fwb_diag_facts *x = &r->facts;
@@ -224,6 +242,7 @@ static void print_report(FILE *f, const struct fwb_diag_set *set, const struct f
 	} else {
 		fprintf(f, "  answers during the %s window: none\n", fwb_fmt_duration(a, sizeof(a), x->window_ns));
 	}
+	print_history(f, &r->history);
 	fputc('\n', f);
 }
 
@@ -242,7 +261,8 @@ void diag_print_text(FILE *f, const struct fwb_diag_set *set, bool verbose)
 		"(window %s; request ages from %s)\n\n", when, set->n, set->n == 1 ? "" : "s", hung,
 		wrong - hung, wrong - hung == 1 ? "" : "s", set->n - wrong,
 		fwb_fmt_duration(w, sizeof(w), set->window_ns),
-		set->create_time ? "the kernel's create_time" : "this run's collector, else unknown");
+		set->create_time ? "the kernel's create_time" :
+		"this run's collector, or a running fusewb's, else unknown");
 	for (int i = 0; i < set->n; i++)
 		print_report(f, set, &set->r[i], verbose);
 	if (set->nloose) {

@@ -198,6 +198,8 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fwb_errf(err, errlen, "cannot map the op_stats array: %s", strerror(r));
 	}
 	attach_all(c);
+	if (c->opts.share)
+		fwb_share_history(c);
 	*out = c;
 	return 0;
 }
@@ -206,6 +208,7 @@ void fwb_collector_close(struct fwb_collector *c)
 {
 	if (!c)
 		return;
+	fwb_unshare_history(c);
 	for (int i = 0; i < c->nlinks; i++)
 		bpf_link__destroy(c->links[i]);
 	for (int i = 0; i < c->niters; i++)

@@ -19,6 +19,7 @@ struct fwb_collector {
 	/* the op_stats array, mapped: FWB_OPS_CONNS * FWB_OPS_ROWS rows (snapshot.c) */
 	struct fwb_op_stats *op_rows;
 	size_t op_rows_len;
+	char *pin_dir;			/* peer.c: where the maps are pinned (opts.share) */
 	struct bpf_link *links[FWB_MAX_LINKS];
 	int nlinks;
 	struct bpf_link *iter_link;	/* fuse_devfiles, read by snapshot.c */
@@ -47,6 +48,10 @@ struct fwb_conn_count {
 /* kwb.c: the kernel writeback view (temp pages, WRITE latency, re-dirty waits) */
 void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s);
 void fwb_kwb_delta(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev);
+
+/* peer.c: pin the maps for fusewb diagnose, and remove the pins */
+void fwb_share_history(struct fwb_collector *c);
+void fwb_unshare_history(struct fwb_collector *c);
 
 /* Was the connection in the previous snapshot? (map entries are deleted only when two agree it is gone) */
 bool fwb_conn_was_seen(const struct fwb_collector *c, uint32_t conn);

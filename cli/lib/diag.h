@@ -171,6 +171,7 @@ enum fwb_age_source {
 	FWB_AGE_UNKNOWN = 0,
 	FWB_AGE_CREATE_TIME,		/* the kernel's fuse_req.create_time */
 	FWB_AGE_COLLECTOR,		/* our collector saw the request sent */
+	FWB_AGE_HISTORY,		/* another fusewb's collector saw it sent (fwb_peer) */
 };
 
 const char *fwb_age_source_name(enum fwb_age_source s);
@@ -220,8 +221,22 @@ struct fwb_diag_blocked {
 	uint64_t stack[FWB_DIAG_STACK_DEPTH];
 };
 
+/* What another fusewb process's collector saw of the connection since it started. */
+struct fwb_diag_history {
+	bool have;
+	uint32_t pid;
+	char comm[32];
+	double since_s;			/* how long it has been collecting */
+	uint64_t answers;		/* completions, all opcodes */
+	uint64_t wb_writes;		/* writeback WRITEs completed */
+	struct fwb_hist wb_lat, lat;	/* writeback WRITEs; every timed answer */
+	uint64_t pending;		/* requests it holds as sent and not answered */
+	uint64_t oldest_ns;		/* the oldest of them */
+};
+
 struct fwb_diag_report {
 	struct fwb_mount m;		/* the mount record (owned copy) */
+	struct fwb_diag_history history;
 	bool have_kernel;		/* kc is valid */
 	struct fwb_diag_conn kc;
 	struct fwb_diag_daemon *daemons;
@@ -256,6 +271,9 @@ struct fwb_diag_set {
 
 struct fwb_diag_inputs {
 	const struct fwb_snapshot *start, *end;	/* collector snapshots at both ends */
+	const struct fwb_snapshot *history;	/* a peer's snapshot (fwb_peer_snapshot), or NULL */
+	const struct fwb_peer *peer;		/* whose */
+	double history_age_s;			/* how long the peer has been collecting */
 	const struct fwb_diag_raw *first, *last;	/* iterator passes at both ends (first may be NULL) */
 	const struct fwb_ksyms *ksyms;
 	unsigned hz;				/* CONFIG_HZ for create_time */

@@ -16,6 +16,7 @@ const char *fwb_age_source_name(enum fwb_age_source s)
 	switch (s) {
 	case FWB_AGE_CREATE_TIME: return "create_time";
 	case FWB_AGE_COLLECTOR: return "collector";
+	case FWB_AGE_HISTORY: return "history";
 	default: return "unknown";
 	}
 }
@@ -145,9 +146,27 @@ static int cmp_req_age(const void *a, const void *b)
 	return (x->unique > y->unique) - (x->unique < y->unique);
 }
 
+/*
+ * A collector's age for request q: pending requests are named by unique, or
+ * by their address where the kernel sends them before assigning one.
+ */
+static bool collector_age(const struct fwb_mount *m, const struct fwb_diag_req *q, uint64_t *age)
+{
+	for (int j = 0; m && j < m->npending; j++) {
+		const struct fwb_pending_req *p = &m->pending[j];
+
+		if (p->addr ? p->addr == q->addr : p->unique == (uint32_t)q->unique) {
+			*age = p->age_ns;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void fill_requests(const struct fwb_diag_inputs *in, struct fwb_diag_report *r,
 			  const struct fwb_mount *end)
 {
+	const struct fwb_mount *hist = mount_of(in->history, r->m.conn);
 	const struct fwb_diag_raw *last = in->last;
 	uint64_t window = in->first ? last->mono_ns - in->first->mono_ns : 0;
 	bool ct = r->have_kernel && r->kc.has_create_time && !in->ignore_create_time && in->hz;
@@ -176,15 +195,13 @@ static void fill_requests(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 		if (ct && q->create_time && r->kc.jiffies >= q->create_time) {
 			o->age_source = FWB_AGE_CREATE_TIME;
 			o->age_ns = (r->kc.jiffies - q->create_time) * (1000000000ULL / in->hz);
-		} else {
-			for (int j = 0; end && j < end->npending; j++)
-				if (end->pending[j].unique == (uint32_t)q->unique) {
-					o->age_source = FWB_AGE_COLLECTOR;
-					o->age_ns = end->pending[j].age_ns;
-					break;
-				}
-			if (!o->age_source && o->persisted)
-				o->age_min_ns = window;
+		} else if (collector_age(end, q, &o->age_ns)) {
+			o->age_source = FWB_AGE_COLLECTOR;
+		} else if (collector_age(hist, q, &o->age_ns)) {
+			/* sent before this diagnose started: a longer-running fusewb saw it */
+			o->age_source = FWB_AGE_HISTORY;
+		} else if (o->persisted) {
+			o->age_min_ns = window;
 		}
 		for (int j = 0; o->pid && j < last->ntasks; j++)
 			if (last->tasks[j].pid == o->pid)
@@ -425,6 +442,28 @@ static void fill_latency(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 		r->answers = r->lat.count;
 }
 
+/* What a longer-running fusewb (export, top, stat) saw of the connection. */
+static void fill_history(const struct fwb_diag_inputs *in, struct fwb_diag_report *r)
+{
+	const struct fwb_mount *m = mount_of(in->history, r->m.conn);
+	struct fwb_diag_history *h = &r->history;
+
+	if (!m || !in->peer)
+		return;
+	h->have = true;
+	h->pid = in->peer->pid;
+	snprintf(h->comm, sizeof(h->comm), "%s", in->peer->comm);
+	h->since_s = in->history_age_s;
+	for (int i = 0; i < m->nops; i++) {
+		h->answers += m->ops[i].count;
+		fwb_hist_add(&h->lat, &m->ops[i].lat);
+	}
+	h->wb_writes = m->wb_writes;
+	h->wb_lat = m->wb_lat;
+	h->pending = m->pending_count;
+	h->oldest_ns = m->pending_oldest_ns;
+}
+
 static void fill_facts(const struct fwb_diag_inputs *in, struct fwb_diag_report *r)
 {
 	struct fwb_diag_facts *f = &r->facts;
@@ -547,6 +586,7 @@ int fwb_diag_build(const struct fwb_diag_inputs *in, struct fwb_diag_set *set)
 			tied[j] |= consider_blocked(in, r, &last->tasks[j], w, where);
 		}
 		fill_latency(in, r);
+		fill_history(in, r);
 		fill_facts(in, r);
 		fwb_diag_decide(&r->facts, &in->limits, &r->d);
 		fill_remedies(in, r);

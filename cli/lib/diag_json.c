@@ -57,6 +57,24 @@ static void blocked(FILE *f, const struct fwb_diag_set *set, const struct fwb_di
 	fputc('}', f);
 }
 
+/* what a longer-running fusewb saw (fwb_diag_history), or null */
+static void print_history(FILE *f, const struct fwb_diag_history *h)
+{
+	if (!h->have) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"pid\":%u,\"command\":", h->pid);
+	fwb_json_str(f, h->comm);
+	fprintf(f, ",\"since_s\":%.1f,\"answers\":%llu,\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f},"
+		"\"writeback\":{\"writes\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f},"
+		"\"pending\":%llu,\"oldest_ms\":%.1f}",
+		h->since_s, (unsigned long long)h->answers, fwb_hist_quantile(&h->lat, 0.5) / 1e3,
+		fwb_hist_quantile(&h->lat, 0.99) / 1e3, (unsigned long long)h->wb_writes,
+		fwb_hist_quantile(&h->wb_lat, 0.5) / 1e3, fwb_hist_quantile(&h->wb_lat, 0.99) / 1e3,
+		(unsigned long long)h->pending, h->oldest_ns / 1e6);
+}
+
 static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_report *r)
 {
 	const struct fwb_diag_facts *x = &r->facts;
@@ -165,7 +183,9 @@ static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_dia
 			fwb_hist_quantile(&r->slowest_lat, 0.5) / 1e3, fwb_hist_quantile(&r->slowest_lat, 0.99) / 1e3);
 	else
 		fputs("null", f);
-	fputs("}}", f);
+	fputs("},\"history\":", f);
+	print_history(f, &r->history);
+	fputc('}', f);
 }
 
 void fwb_diag_json(FILE *f, const struct fwb_diag_set *set, const char *const *sources)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <linux/types.h>
 #include "../../bpf/fusewb.h"
 
@@ -106,7 +107,8 @@ struct fwb_pending_req {
 	uint32_t opcode;		/* FUSE opcode; FWB_OP_WRITEBACK bit for writeback */
 	uint32_t pid;
 	uint32_t pages;
-	uint64_t unique;		/* low 32 bits of the request's unique */
+	uint64_t unique;		/* low 32 bits of the request's unique (0 where named by address) */
+	uint64_t addr;			/* the fuse_req's address where the kernel sends before assigning unique */
 };
 
 struct fwb_task {
@@ -210,6 +212,7 @@ struct fwb_opts {
 	bool quiet;			/* no notes on stderr */
 	bool no_bpf;			/* resolver only (diagnose without root-level BPF) */
 	const char *source;		/* force a kind of source: see fwb_probe_kernel_forced */
+	bool share;			/* pin the maps: fusewb diagnose reads this history (peer.c) */
 };
 
 int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char *err, size_t errlen);
@@ -232,6 +235,26 @@ struct fwb_snapshot {
 };
 
 int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s);
+
+/*
+ * Another fusewb process's collector, found through the maps it pinned
+ * (fwb_opts.share): its counts, latencies and pending requests since it
+ * started.  Mapped read-only; only a peer of the same build is taken.
+ */
+struct fwb_peer {
+	pid_t pid;
+	unsigned long long start_ticks;	/* /proc/PID/stat field 22 */
+	char comm[32];			/* "fusewb export", "fusewbtop", ... */
+	const void *bss, *rows;		/* its .bss and op_stats, mapped */
+	size_t bss_len, rows_len;
+};
+/* The live peer with the most history; -ENOENT when there is none. */
+int fwb_peer_open(struct fwb_collector *c, struct fwb_peer *p);
+void fwb_peer_close(struct fwb_peer *p);
+/* Seconds since the peer process started (its collector began then, or just after). */
+double fwb_peer_age_s(const struct fwb_peer *p);
+/* A snapshot of the mounts with the peer's ops and pending requests (c gives the clock). */
+int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, struct fwb_snapshot *s);
 void fwb_snapshot_free(struct fwb_snapshot *s);
 /* The snapshot's record of a connection, or NULL. */
 struct fwb_mount *fwb_snapshot_mount(struct fwb_snapshot *s, uint32_t conn);

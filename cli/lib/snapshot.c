@@ -153,10 +153,11 @@ static void free_stale_slots(struct fwb_collector *c, struct fwb_snapshot *s)
  * a row read while the BPF side adds to it is at worst a few events short
  * in some fields, as a read between two per-CPU increments was before.
  */
-static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
+static void read_op_rows(const struct fusewb_bpf__bss *bss, const struct fwb_op_stats *rows,
+			 struct fwb_snapshot *s)
 {
-	const volatile __u32 *owners = c->skel->bss->ops_conn;
-	const volatile __u64 *usedv = c->skel->bss->ops_rows_used;
+	const volatile __u32 *owners = bss->ops_conn;
+	const volatile __u64 *usedv = bss->ops_rows_used;
 
 	for (int i = 0; i < s->nmounts; i++) {
 		struct fwb_mount *m = &s->mounts[i];
@@ -171,8 +172,13 @@ static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 		/* ascending rows: ops come out sorted by opcode, writeback WRITEs last */
 		for (int row = 0; row < FWB_OPS_ROWS; row++)
 			if (used & (1ULL << row))
-				add_op(m, row_opcode(row), &c->op_rows[slot * FWB_OPS_ROWS + row]);
+				add_op(m, row_opcode(row), &rows[slot * FWB_OPS_ROWS + row]);
 	}
+}
+
+static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	read_op_rows(c->skel->bss, c->op_rows, s);
 	free_stale_slots(c, s);
 }
 
@@ -289,25 +295,26 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 				.opcode = p.opcode & FWB_PENDING_WB ?
 					  (p.opcode & ~FWB_PENDING_WB) | FWB_OP_WRITEBACK : p.opcode,
 				.unique = key_by_addr ? 0 : (uint32_t)p.key,
+				.addr = key_by_addr ? p.key : 0,
 			};
 		}
 	}
 }
 
-static void read_pending(struct fwb_collector *c, struct fwb_snapshot *s)
+/* The pending tables of bss (ours or a peer's), aged against our clock: jiffies are global. */
+static void read_pending(struct fwb_collector *c, const struct fusewb_bpf__bss *bss, struct fwb_snapshot *s)
 {
 	uint64_t ns_per_jiffy = 1000000000ULL / (c->ki.hz ? c->ki.hz : 250);
 	uint32_t now_jiffies;
+	bool by_addr;
 
 	if (bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.read_clock), NULL))
 		return;
 	now_jiffies = c->skel->bss->clock.jiffies;
-
-	bool by_addr = c->skel->bss->key_by_addr;
-
-	scan_pending(c->skel->bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy, by_addr);
-	if (c->skel->bss->pending_cold_used > 0)
-		scan_pending(c->skel->bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy, by_addr);
+	by_addr = bss->key_by_addr;
+	scan_pending(bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy, by_addr);
+	if (bss->pending_cold_used > 0)
+		scan_pending(bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy, by_addr);
 	for (int i = 0; i < s->nmounts; i++) {
 		struct fwb_mount *m = &s->mounts[i];
 
@@ -383,10 +390,27 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	read_tasks(c, s);
 	fwb_kwb_read(c, s);
 	read_bdis(c, s);
-	read_pending(c, s);
+	read_pending(c, c->skel->bss, s);
 	read_daemons(c, s);
 	remember_conns(c, s);
 	s->drops = c->skel->bss->drops;
+	return 0;
+}
+
+int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, struct fwb_snapshot *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (!c->skel || !p->bss)
+		return -ENOENT;
+	err = fwb_read_mounts(&s->mounts, &s->nmounts);
+	if (err)
+		return err;
+	s->mono_ns = fwb_mono_ns();
+	read_op_rows(p->bss, p->rows, s);
+	read_pending(c, p->bss, s);
+	s->drops = ((const struct fusewb_bpf__bss *)p->bss)->drops;
 	return 0;
 }
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A fusewb export that has been running when diagnose starts: its pinned
+# maps give diagnose the mount's history (answers and latencies before the
+# hang) and the age of requests sent before diagnose ran, which is what a
+# kernel without fuse_req.create_time needs (simulated here with
+# FUSEWB_DIAG_NO_CREATE_TIME).  Without the exporter there is no history.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/60-diagnose-lib.sh"
+. "$(dirname "$0")/50-export.bash"
+need_root
+
+testfs_mount h --delay write=20 || { ok 1 "mount testfs"; t_done; exit 1; }
+mnt=${TFS_MNT[h]}
+conn=$(conn_of "$mnt")
+
+diagnose "$T_TMP/none.json" "$mnt"
+t_like "$(dq "$T_TMP/none.json" 'c["history"]')" "^None$" "no fusewb running: no history"
+
+export_start "$T_TMP/export.err" || { ok 1 "the exporter starts"; t_done; exit 1; }
+t_ok "the exporter pins its maps" bash -c "ls -d /sys/fs/bpf/fusewb/$EXP_PID-* >/dev/null"
+timeout 60 "$MMAPWRITE" --size 4 --verify "$mnt/warm" > /dev/null 2>&1
+ok $? "4 MiB written back with a 20 ms WRITE delay while the exporter runs"
+
+"$MMAPWRITE" --size 4 --hold 2 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
+writer=$!
+T_BG_PIDS+=($writer)
+sleep 1
+testfs_ctl h stall
+wait_for "writeback WRITEs to reach the daemon" 20 waiting_ge "$conn" 1
+sleep 3
+
+FUSEWB_DIAG_NO_CREATE_TIME=1 diagnose "$T_TMP/d.json" --hung-after 2 "$mnt"
+f=$T_TMP/d.json
+t_cmp "$DIAG_RC" == 1 "the stall is reported"
+t_cmp "$(dq "$f" 'c["history"]["pid"]')" == "$EXP_PID" "the history is the exporter's"
+t_like "$(dq "$f" 'c["history"]["command"]')" "export" "named by its command"
+t_cmp "$(dq "$f" 'c["history"]["writeback"]["writes"]')" ">=" 4 "it saw the earlier writeback WRITEs"
+p50=$(dq "$f" 'c["history"]["writeback"]["p50_us"]')
+t_cmp "$p50" ">=" 16000 "their p50 reflects the 20 ms delay (${p50} us)"
+t_cmp "$p50" "<" 400000 "and is not absurd"
+t_cmp "$(dq "$f" 'c["history"]["pending"]')" ">=" 1 "it holds the stuck WRITEs as pending"
+t_like "$(dq "$f" 'sorted(set(r["age_source"] for r in c["requests"]["list"]))')" "history" \
+	"without create_time, the stuck requests' ages come from the history"
+t_cmp "$(dq "$f" 'min(r["age_ms"] for r in c["requests"]["list"] if r["age_source"] == "history")')" ">" 2500 \
+	"those ages span the time before diagnose started"
+FUSEWB_DIAG_NO_CREATE_TIME=1 timeout 30 "$FUSEWB" diagnose --hung-after 2 "$mnt" > "$T_TMP/d.txt" 2>&1
+t_like "$(grep 'history (' "$T_TMP/d.txt")" "history \(fusewb export, pid $EXP_PID" "the text report shows the history"
+
+testfs_ctl h resume
+wait_exit "$writer" 60
+t_cmp "$EXIT_RC" == 0 "after resume the writer completes and its data verifies"
+export_stop
+t_cmp $? == 0 "the exporter exits 0"
+t_ok "and removes its pins" bash -c "! ls -d /sys/fs/bpf/fusewb/$EXP_PID-* 2>/dev/null"
+t_done
