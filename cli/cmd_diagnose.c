@@ -159,7 +159,13 @@ static int build(struct fwb_collector *c, const struct diag_opts *o, struct look
 		 const struct fwb_ksyms *k, struct fwb_diag_set *set)
 {
 	struct fwb_snapshot hist;
-	bool have_hist = have_peer && !fwb_peer_snapshot(c, &peer, &hist);
+	bool have_hist;
+
+	if (have_peer && !fwb_peer_alive(&peer)) {
+		fwb_peer_close(&peer);
+		have_peer = false;
+	}
+	have_hist = have_peer && !fwb_peer_snapshot(c, &peer, &hist);
 	int err = 0;
 	struct fwb_diag_inputs in = {
 		.start = first ? &first->s : NULL,

@@ -251,6 +251,11 @@ struct fwb_peer {
 /* The live peer with the most history; -ENOENT when there is none. */
 int fwb_peer_open(struct fwb_collector *c, struct fwb_peer *p);
 void fwb_peer_close(struct fwb_peer *p);
+/*
+ * The peer still runs: the maps stay readable after it exits, but then no
+ * longer change, and its pending requests would keep ageing.
+ */
+bool fwb_peer_alive(const struct fwb_peer *p);
 /* Seconds since the peer process started (its collector began then, or just after). */
 double fwb_peer_age_s(const struct fwb_peer *p);
 /* A snapshot of the mounts with the peer's ops and pending requests (c gives the clock). */

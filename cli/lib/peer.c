@@ -226,6 +226,11 @@ void fwb_peer_close(struct fwb_peer *p)
 	peer_unmap(p);
 }
 
+bool fwb_peer_alive(const struct fwb_peer *p)
+{
+	return p->bss && start_ticks(p->pid) == p->start_ticks;
+}
+
 double fwb_peer_age_s(const struct fwb_peer *p)
 {
 	char *s = fwb_read_file("/proc/uptime", NULL);
