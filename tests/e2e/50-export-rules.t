@@ -123,6 +123,7 @@ t_like "$ds" "mount /host / HostToContainer True" "host root read-only with Host
 t_like "$ds" "mount /sys/fs/fuse/connections /sys/fs/fuse/connections" "fusectl mounted from the host"
 t_like "$ds" "mount /sys/kernel/debug /sys/kernel/debug" "debugfs mounted from the host"
 t_like "$ds" "mount /sys/kernel/tracing /sys/kernel/tracing" "tracefs mounted from the host"
+t_like "$ds" "mount /sys/fs/bpf /sys/fs/bpf - None" "the host's bpffs, writable: diagnose on the host reads the pinned history"
 t_like "$ds" "args export --web.listen-address=\\\$\(POD_IP\):9464 --user=65534" "listens on the pod IP and drops to 65534"
 
 # the systemd unit
