@@ -326,13 +326,26 @@ struct hist_entry {
 	bool used;
 	uint64_t key;		/* connection << 32 | opcode (FWB_OP_WRITEBACK for the writeback histogram) */
 	uint64_t gen;		/* the scrape that last used it */
-	struct fwb_hist *h;	/* malloc'd: the histogram, then its text (kept out of the table, to keep it small) */
-	size_t len;		/* of the text */
+	uint64_t sig;		/* hist_sig() of the histogram the text shows */
+	char *text;		/* malloc'd, out of the table to keep it small */
+	size_t len;
 };
 
-static char *entry_text(const struct hist_entry *e)
+/*
+ * A 64-bit signature of a histogram: the text is reused when it matches,
+ * without reading the old histogram back (a cache miss per bucket line).
+ * The histograms are counters, so any change also changes their total and
+ * sum; the hash of the buckets guards against the rest.
+ */
+static uint64_t hist_sig(const struct fwb_hist *h)
 {
-	return (char *)(e->h + 1);
+	uint64_t x = 0xcbf29ce484222325ULL;
+
+	for (int i = 0; i < FWB_HIST_SLOTS; i++)
+		x = (x ^ h->slots[i]) * 0x100000001b3ULL;
+	x = (x ^ h->count) * 0x100000001b3ULL;
+	x = (x ^ h->sum_ns) * 0x100000001b3ULL;
+	return x ^ h->max_ns;
 }
 
 #define KWB_CACHE_KEY	(FWB_OP_WRITEBACK << 1)	/* no opcode: the kernel-timed histogram */
@@ -351,7 +364,7 @@ struct fwb_prom_cache *fwb_prom_cache_new(void)
 void fwb_prom_cache_free(struct fwb_prom_cache *c)
 {
 	for (size_t i = 0; c && i < c->cap; i++)
-		free(c->e[i].h);
+		free(c->e[i].text);
 	if (c)
 		free(c->e);
 	free(c);
@@ -380,7 +393,7 @@ static bool cache_rehash(struct fwb_prom_cache *c, size_t cap, uint64_t gen)
 		if (!old->used)
 			continue;
 		if (gen && old->gen != gen) {
-			free(old->h);
+			free(old->text);
 			continue;
 		}
 		*cache_slot(ne, cap, old->key) = *old;
@@ -425,20 +438,21 @@ static void hist_cached(struct out *o, struct fwb_prom_cache *c, uint64_t key, s
 {
 	size_t at = name.n + 8, start = o->len;
 	struct hist_entry *e = c ? cache_get(c, key) : NULL;
-	struct fwb_hist *n;
+	uint64_t sig = c ? hist_sig(h) : 0;
+	char *t;
 
-	if (e && e->h && e->len > at + labels.n && !memcmp(e->h, h, sizeof(*h)) &&
-	    !memcmp(entry_text(e) + at, labels.p, labels.n) && entry_text(e)[at + labels.n] == ',') {
-		o_mem(o, entry_text(e), e->len);
+	if (e && e->text && e->sig == sig && e->len > at + labels.n &&
+	    !memcmp(e->text + at, labels.p, labels.n) && e->text[at + labels.n] == ',') {
+		o_mem(o, e->text, e->len);
 		return;
 	}
 	hist(o, name, labels, h, le, ly);
-	if (!e || o->oom || !(n = realloc(e->h, sizeof(*n) + o->len - start)))
+	if (!e || o->oom || !(t = realloc(e->text, o->len - start)))
 		return;
-	*n = *h;
-	memcpy(n + 1, o->p + start, o->len - start);
-	e->h = n;
+	memcpy(t, o->p + start, o->len - start);
+	e->text = t;
 	e->len = o->len - start;
+	e->sig = sig;
 }
 
 /*
