@@ -191,6 +191,8 @@ int fwb_read_mounts(struct fwb_mount **mounts, int *n);
 void fwb_free_mounts(struct fwb_mount *mounts, int n);
 /* Mount fusectl / debugfs when absent; says so on stderr unless quiet. */
 void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet);
+/* Mount fstype at where unless it is there (a note on stderr unless quiet); false if it is not there after. */
+bool fwb_ensure_fs(const char *fstype, const char *where, bool quiet, bool *mounted_by_us);
 const char *fwb_opcode_name(uint32_t opcode);
 bool fwb_is_fuse_fstype(const char *fstype);
 /* Text of a whole file under /proc or /sys, read with a deadline; NULL on error. */

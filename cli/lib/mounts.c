@@ -477,7 +477,7 @@ static bool is_mounted(const char *fstype, const char *where)
 	return found;
 }
 
-static bool ensure_fs(const char *fstype, const char *where, bool quiet, bool *by_us)
+bool fwb_ensure_fs(const char *fstype, const char *where, bool quiet, bool *by_us)
 {
 	*by_us = false;
 	if (is_mounted(fstype, where))
@@ -496,11 +496,11 @@ static bool ensure_fs(const char *fstype, const char *where, bool quiet, bool *b
 
 void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet)
 {
-	ki->fusectl = ensure_fs("fusectl", "/sys/fs/fuse/connections", quiet, &ki->fusectl_mounted_by_us);
+	ki->fusectl = fwb_ensure_fs("fusectl", "/sys/fs/fuse/connections", quiet, &ki->fusectl_mounted_by_us);
 	/* per-bdi dirty and threshold figures live only in debugfs */
-	ki->debugfs = ensure_fs("debugfs", "/sys/kernel/debug", quiet, &ki->debugfs_mounted_by_us);
+	ki->debugfs = fwb_ensure_fs("debugfs", "/sys/kernel/debug", quiet, &ki->debugfs_mounted_by_us);
 	/* classic tracepoints are attached by their tracefs id */
-	ki->tracefs = ensure_fs("tracefs", "/sys/kernel/tracing", quiet, &ki->tracefs_mounted_by_us);
+	ki->tracefs = fwb_ensure_fs("tracefs", "/sys/kernel/tracing", quiet, &ki->tracefs_mounted_by_us);
 }
 
 int fwb_read_vmstat(struct fwb_vmstat *vm)

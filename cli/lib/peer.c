@@ -17,16 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector_priv.h"
 #include "fusewb.skel.h"
 
 #define PIN_ROOT	"/sys/fs/bpf/fusewb"
-#define BPF_FS_MAGIC_FWB	0xcafe4a11
 
 /* field 22 of /proc/PID/stat: start time in clock ticks after boot; 0 if unknown */
 static unsigned long long start_ticks(pid_t pid)
@@ -44,15 +41,6 @@ static unsigned long long start_ticks(pid_t pid)
 		t = strtoull(p + 1, NULL, 10);
 	free(s);
 	return t;
-}
-
-static bool bpffs_ready(void)
-{
-	struct statfs st;
-
-	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC_FWB)
-		return true;
-	return !mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
 }
 
 static void remove_pins(const char *dir)
@@ -101,8 +89,10 @@ static void sweep_dead_pins(void)
 void fwb_share_history(struct fwb_collector *c)
 {
 	char dir[96], p[128];
+	bool by_us;
 
-	if (!bpffs_ready() || (mkdir(PIN_ROOT, 0700) && errno != EEXIST)) {
+	if (!fwb_ensure_fs("bpf", "/sys/fs/bpf", c->opts.quiet, &by_us) ||
+	    (mkdir(PIN_ROOT, 0700) && errno != EEXIST)) {
 		if (!c->opts.quiet)
 			fprintf(stderr, "fusewb: note: cannot pin maps under %s (%s): fusewb diagnose "
 				"will not see this collector's history\n", PIN_ROOT, strerror(errno));
