@@ -11,22 +11,14 @@
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/lib.sh"
+. "$ROOT/tests/e2e/50-export.bash"
 NMOUNTS=${1:-100}
 NSCRAPES=${2:-50}
 shift 2 2>/dev/null || shift $#	# the rest goes to fusewb export (e.g. --no-collect.requests)
 
 [ "$(id -u)" = 0 ] || { echo "export_scrape: needs root" >&2; exit 1; }
 # the exporter first: only traffic after it loaded is in its maps
-"$FUSEWB" export --web.listen-address=127.0.0.1:0 "$@" 2> "$T_TMP/export.err" &
-exporter=$!
-T_BG_PIDS+=($exporter)
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T_TMP/export.err")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] || { cat "$T_TMP/export.err" >&2; exit 1; }
+export_start "$T_TMP/export.err" "$@" || { cat "$T_TMP/export.err" >&2; exit 1; }
 for i in $(seq "$NMOUNTS"); do
 	testfs_mount "b$i" || { echo "export_scrape: mount $i failed" >&2; exit 1; }
 	# create, write, fsync, flush, release, open, read, getattr: a typical opcode mix
@@ -34,7 +26,7 @@ for i in $(seq "$NMOUNTS"); do
 	timeout 10 cat "${TFS_MNT[b$i]}/f" > /dev/null
 	timeout 10 ls -l "${TFS_MNT[b$i]}" > /dev/null
 done
-url=http://127.0.0.1:$port/metrics
+url=$EXP_URL/metrics
 
 curl -s --max-time 10 "$url" > "$T_TMP/scrape"
 mounts=$(awk '/^fusewb_mounts / { print $2 }' "$T_TMP/scrape")
@@ -42,7 +34,7 @@ series=$(grep -vc '^#' "$T_TMP/scrape")
 bytes=$(wc -c < "$T_TMP/scrape")
 : > "$T_TMP/http"
 : > "$T_TMP/collect"
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$exporter/stat"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$EXP_PID/stat"; }
 cpu0=$(cpu_ticks)
 : > "$T_TMP/first"
 # timed scrapes go to /dev/null (writing 5 MB to a file is curl's time, not
@@ -67,29 +59,8 @@ echo "export_scrape: exporter CPU per scrape:           $cpu us (user + system, 
 # gzip as it asks for it): a real server scraping every second for PROM_S s.
 PROM_S=${PROM_S:-20}
 command -v prometheus >/dev/null || { echo "export_scrape: prometheus not installed: no server-side figure"; exit 0; }
-pport=
-for _ in $(seq 50); do
-	p=$((20000 + RANDOM % 40000))
-	ss -Htln "sport = :$p" | grep -q . || { pport=$p; break; }
-done
-mkdir -p "$T_TMP/prom"
-cat > "$T_TMP/prom/prometheus.yml" <<PCONF
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: fusewb
-    static_configs:
-      - targets: ["127.0.0.1:$port"]
-PCONF
-prometheus --config.file="$T_TMP/prom/prometheus.yml" --storage.tsdb.path="$T_TMP/prom/data" \
-	--web.listen-address="127.0.0.1:$pport" --log.level=warn > "$T_TMP/prom/log" 2>&1 &
-T_BG_PIDS+=($!)
+prom_start "$T_TMP/prom" "127.0.0.1:$EXP_PORT" || { echo "export_scrape: Prometheus did not start" >&2; exit 1; }
 sleep "$PROM_S"
-pq() {
-	curl -s --max-time 10 -G "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
-		python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print("%.2f" % (float(r[0]["value"][1]) * 1000) if r else "none")'
-}
+ms() { prom_query "$1" | awk '{ printf "%.2f", $1 * 1000 }'; }
 w=$((PROM_S - 2))
-echo "export_scrape: Prometheus scrape_duration_seconds over ${w} s: median $(pq "quantile_over_time(0.5, scrape_duration_seconds[${w}s])") ms, max $(pq "max_over_time(scrape_duration_seconds[${w}s])") ms"
+echo "export_scrape: Prometheus scrape_duration_seconds over ${w} s: median $(ms "quantile_over_time(0.5, scrape_duration_seconds[${w}s])") ms, max $(ms "max_over_time(scrape_duration_seconds[${w}s])") ms"

@@ -19,51 +19,17 @@ MNT=${TFS_MNT[p]}
 export_start "$T_TMP/export.log"
 ok $? "exporter started"
 
-PPORT=$(free_port)
-mkdir -p "$T_TMP/prom"
-cp "$RULES" "$T_TMP/prom/fusewb-rules.yml"
-cat > "$T_TMP/prom/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [fusewb-rules.yml]
-scrape_configs:
-  - job_name: fusewb
-    static_configs:
-      - targets: ["127.0.0.1:$EXP_PORT"]
-EOF
-prometheus --config.file="$T_TMP/prom/prometheus.yml" --storage.tsdb.path="$T_TMP/prom/data" \
-	--web.listen-address="127.0.0.1:$PPORT" --log.level=warn > "$T_TMP/prom/log" 2>&1 &
-PROM_PID=$!
-T_BG_PIDS+=("$PROM_PID")
-PROM=http://127.0.0.1:$PPORT
-for _ in $(seq 300); do
-	[ "$(http_code "$PROM/-/ready")" = 200 ] && break
-	kill -0 "$PROM_PID" 2>/dev/null || break
-	sleep 0.1
-done
+prom_start "$T_TMP/prom" "127.0.0.1:$EXP_PORT" "$RULES"
 ready=$(http_code "$PROM/-/ready")
-t_cmp "$ready" == 200 "Prometheus is ready on 127.0.0.1:$PPORT"
+t_cmp "$ready" == 200 "Prometheus is ready on 127.0.0.1:$PROM_PORT"
 [ "$ready" = 200 ] || diag "$(tail -5 "$T_TMP/prom/log")"
-
-# q EXPR: the first result's value of an instant query, "ERR ..." on a query error
-q() {
-	curl -s --max-time 20 -G "$PROM/api/v1/query" --data-urlencode "query=$1" |
-		"$PY" -c 'import json, sys
-r = json.load(sys.stdin)
-if r.get("status") != "success":
-    print("ERR", r.get("error")); sys.exit(0)
-res = r["data"]["result"]
-if r["data"]["resultType"] == "scalar": print(res[1])
-elif res: print(res[0]["value"][1])'
-}
 
 # wait for the target to be up before the workload, so the series start at 0
 for _ in $(seq 200); do
-	[ "$(q 'up{job="fusewb"}')" = 1 ] && break
+	[ "$(prom_query 'up{job="fusewb"}')" = 1 ] && break
 	sleep 0.1
 done
-t_cmp "$(q 'up{job="fusewb"}')" == 1 "Prometheus scrapes the exporter (up == 1)"
+t_cmp "$(prom_query 'up{job="fusewb"}')" == 1 "Prometheus scrapes the exporter (up == 1)"
 sleep 2
 
 # 8 MiB, three passes: a few seconds of 20 ms WRITEs, seen by several scrapes
@@ -72,24 +38,24 @@ ok $? "mmapwrite 3 x 8 MiB on the mount with 20 ms WRITEs"
 sleep 3	# two more scrapes after the last WRITE
 
 SEL="mountpoint=\"$MNT\""
-writes=$(q "max_over_time(fusewb_writeback_writes_total{$SEL}[5m])")
+writes=$(prom_query "max_over_time(fusewb_writeback_writes_total{$SEL}[5m])")
 t_cmp "${writes:-0}" ">=" 3 "Prometheus has the writeback WRITE counter"
-p50=$(q "histogram_quantile(0.5, sum by (le) (increase(fusewb_writeback_write_duration_seconds_bucket{$SEL}[5m])))")
-p99=$(q "histogram_quantile(0.99, sum by (le) (increase(fusewb_writeback_write_duration_seconds_bucket{$SEL}[5m])))")
+p50=$(prom_query "histogram_quantile(0.5, sum by (le) (increase(fusewb_writeback_write_duration_seconds_bucket{$SEL}[5m])))")
+p99=$(prom_query "histogram_quantile(0.99, sum by (le) (increase(fusewb_writeback_write_duration_seconds_bucket{$SEL}[5m])))")
 diag "PromQL over the scraped data: p50 ${p50:-none} s, p99 ${p99:-none} s (delay 20 ms)"
 t_cmp "${p50:-0}" ">=" 0.01 "histogram_quantile p50 >= 10 ms"
 t_cmp "${p50:-1}" "<" 0.07 "histogram_quantile p50 < 70 ms"
 t_cmp "${p99:-1}" "<" 0.2 "histogram_quantile p99 is the same order of magnitude"
-mean=$(q "increase(fusewb_writeback_write_duration_seconds_sum{$SEL}[5m]) / increase(fusewb_writeback_write_duration_seconds_count{$SEL}[5m])")
+mean=$(prom_query "increase(fusewb_writeback_write_duration_seconds_sum{$SEL}[5m]) / increase(fusewb_writeback_write_duration_seconds_count{$SEL}[5m])")
 t_cmp "${mean:-0}" ">=" 0.019 "mean from _sum/_count >= 20 ms"
 t_cmp "${mean:-1}" "<" 0.1 "mean from _sum/_count < 100 ms"
-mbps=$(q "max_over_time(rate(fusewb_writeback_bytes_total{$SEL}[3s])[5m:1s])")
+mbps=$(prom_query "max_over_time(rate(fusewb_writeback_bytes_total{$SEL}[3s])[5m:1s])")
 t_cmp "${mbps:-0}" ">" 1000000 "throughput rate() seen (bytes/s)"
 for m in fusewb_writeback_writes_total fusewb_writeback_bytes_total fusewb_writeback_pages_total \
 	 fusewb_writeback_write_duration_seconds_bucket fusewb_writeback_write_duration_seconds_count \
 	 fusewb_writeback_write_duration_seconds_sum fusewb_request_duration_seconds_count \
 	 fusewb_throttle_seconds_total fusewb_exporter_scrapes_total; do
-	t_like "$(q "sum(resets($m[5m]))")" "^0$" "Prometheus saw no reset of $m"
+	t_like "$(prom_query "sum(resets($m[5m]))")" "^0$" "Prometheus saw no reset of $m"
 done
 
 # --- the shipped rules, loaded by the real server ---------------------------
@@ -136,7 +102,7 @@ while IFS=$'\t' read -r kind name expr; do
 		e="count by ($l) ($m)"
 	fi
 	nq=$((nq + 1))
-	r=$(q "$e")
+	r=$(prom_query "$e")
 	if [[ $r == ERR* ]]; then
 		nbad=$((nbad + 1))
 		diag "$kind '$name': $r: $e"
@@ -155,7 +121,7 @@ while IFS=$'\t' read -r kind name expr; do
 	done
 done < "$T_TMP/exprs"
 t_cmp "$nbad" == 0 "all $nq dashboard/rule expressions are valid PromQL on metrics the exporter emits"
-t_cmp "$(q 'count(count by (mountpoint) (fusewb_mount_info))')" ">=" 1 "the mountpoint variable has values"
-t_cmp "$(q "histogram_quantile(0.99, sum by (instance, mountpoint, le) (rate(fusewb_writeback_write_duration_seconds_bucket{instance=~\".*\",$SEL}[1m])))")" ">" 0.01 \
+t_cmp "$(prom_query 'count(count by (mountpoint) (fusewb_mount_info))')" ">=" 1 "the mountpoint variable has values"
+t_cmp "$(prom_query "histogram_quantile(0.99, sum by (instance, mountpoint, le) (rate(fusewb_writeback_write_duration_seconds_bucket{instance=~\".*\",$SEL}[1m])))")" ">" 0.01 \
 	"the dashboard's p99 panel query returns the workload's latency"
 t_done

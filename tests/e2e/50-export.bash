@@ -52,6 +52,46 @@ free_port() {
 	return 1
 }
 
+# prom_start DIR TARGET [RULES]: a Prometheus on a free loopback port scraping
+# TARGET (HOST:PORT) every second, evaluating RULES if given, its files in DIR;
+# sets PROM_PID, PROM_PORT and PROM (its base URL).  Fails unless ready in 30 s.
+prom_start() {
+	local dir=$1 target=$2 rules=${3:-}
+	PROM_PORT=$(free_port) || return 1
+	mkdir -p "$dir"
+	{
+		printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
+		if [ -n "$rules" ]; then
+			cp "$rules" "$dir/rules.yml"
+			printf 'rule_files: [rules.yml]\n'
+		fi
+		printf 'scrape_configs:\n  - job_name: fusewb\n    static_configs:\n      - targets: ["%s"]\n' "$target"
+	} > "$dir/prometheus.yml"
+	prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+		--web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn > "$dir/log" 2>&1 &
+	PROM_PID=$!
+	T_BG_PIDS+=("$PROM_PID")
+	PROM=http://127.0.0.1:$PROM_PORT
+	for _ in $(seq 300); do
+		[ "$(http_code "$PROM/-/ready")" = 200 ] && return 0
+		kill -0 "$PROM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# prom_query EXPR: the first result's value of an instant query, "ERR ..." on a query error
+prom_query() {
+	curl -s --max-time 20 -G "$PROM/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c 'import json, sys
+r = json.load(sys.stdin)
+if r.get("status") != "success":
+    print("ERR", r.get("error")); sys.exit(0)
+res = r["data"]["result"]
+if r["data"]["resultType"] == "scalar": print(res[1])
+elif res: print(res[0]["value"][1])'
+}
+
 # mval FILE NAME [LABEL_REGEX]: value of the first sample of NAME whose label
 # set matches LABEL_REGEX (an awk regex over the text between the braces)
 mval() {
