@@ -165,7 +165,7 @@ static int build(struct fwb_collector *c, const struct diag_opts *o, struct look
 		fwb_peer_close(&peer);
 		have_peer = false;
 	}
-	have_hist = have_peer && !fwb_peer_snapshot(c, &peer, &hist);
+	have_hist = have_peer && !fwb_peer_snapshot(c, &peer, &last->s, &hist);
 	int err = 0;
 	struct fwb_diag_inputs in = {
 		.start = first ? &first->s : NULL,

@@ -260,8 +260,9 @@ void fwb_peer_close(struct fwb_peer *p);
 bool fwb_peer_alive(const struct fwb_peer *p);
 /* Seconds since the peer process started (its collector began then, or just after). */
 double fwb_peer_age_s(const struct fwb_peer *p);
-/* A snapshot of the mounts with the peer's ops and pending requests (c gives the clock). */
-int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, struct fwb_snapshot *s);
+/* The mounts of base with the peer's ops and pending requests (c gives the clock). */
+int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, const struct fwb_snapshot *base,
+		      struct fwb_snapshot *s);
 void fwb_snapshot_free(struct fwb_snapshot *s);
 /* The snapshot's record of a connection, or NULL. */
 struct fwb_mount *fwb_snapshot_mount(struct fwb_snapshot *s, uint32_t conn);

@@ -397,16 +397,21 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	return 0;
 }
 
-int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, struct fwb_snapshot *s)
+int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, const struct fwb_snapshot *base,
+		      struct fwb_snapshot *s)
 {
-	int err;
-
 	memset(s, 0, sizeof(*s));
 	if (!c->skel || !p->bss)
 		return -ENOENT;
-	err = fwb_read_mounts(&s->mounts, &s->nmounts);
-	if (err)
-		return err;
+	/* base's mounts, named only: the peer's maps fill the rest, sysfs is not read again */
+	s->mounts = calloc(base->nmounts ? base->nmounts : 1, sizeof(*s->mounts));
+	if (!s->mounts)
+		return -ENOMEM;
+	s->nmounts = base->nmounts;
+	for (int i = 0; i < s->nmounts; i++) {
+		s->mounts[i].conn = base->mounts[i].conn;
+		memcpy(s->mounts[i].mountpoint, base->mounts[i].mountpoint, sizeof(s->mounts[i].mountpoint));
+	}
 	s->mono_ns = fwb_mono_ns();
 	read_op_rows(p->bss, p->rows, s);
 	read_pending(c, p->bss, s);
