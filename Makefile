@@ -8,6 +8,8 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL    ?= bpftool
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+# what --version and fusewb_build_info say: git describe, or the VERSION file
+VERSION    ?= $(shell sh scripts/version.sh)
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS     ?= -O2 -g
@@ -27,7 +29,7 @@ UNIT_BINS   = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 CMD_LIBS    = $(shell pkg-config --libs ncursesw libmicrohttpd 2>/dev/null || echo -lncursesw -lmicrohttpd) -lpthread
 TEST_BINS   =
 
-.PHONY: all deps test unit bench install clean vmlinux demo
+.PHONY: FORCE all deps test unit bench install clean vmlinux demo
 all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 
 -include tests/testfs/Makefile.inc
@@ -49,6 +51,13 @@ $(OUT)/fusewb.bpf.o: bpf/fusewb.bpf.c bpf/fusewb.h bpf/vmlinux.h | $(OUT)
 
 $(OUT)/fusewb.skel.h: $(OUT)/fusewb.bpf.o
 	$(BPFTOOL) gen skeleton $< name fusewb_bpf > $@.tmp && mv $@.tmp $@
+
+# rewritten only when the version changes, so that only version.o rebuilds
+$(OUT)/version.h: FORCE | $(OUT)
+	@printf '#define FWB_VERSION "%s"\n' '$(VERSION)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(OUT)/lib/version.o: $(OUT)/version.h
+FORCE:
 
 $(OUT)/lib/%.o: cli/lib/%.c cli/lib/fusewb.h bpf/fusewb.h $(OUT)/fusewb.skel.h | $(OUT)/lib
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@

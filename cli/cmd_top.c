@@ -71,6 +71,7 @@ static void help(const char *prog)
 	       "  -j, --json            NDJSON of the stat schema, one object per interval\n"
 	       "  -H, --hung SECONDS    possibly-hung threshold for the oldest pending\n"
 	       "                        request (default 10)\n"
+	       "  -V, --version         print the version and exit\n"
 	       "  -h, --help\n\n"
 	       "Keys: q quit, Up/Down j/k select, Enter detail, s < > sort column, r reverse,\n"
 	       "/ filter, p pause, d interval, c detail since start, h help.\n\n"

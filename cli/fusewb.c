@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "lib/fusewb.h"
 
 struct command {
 	const char *name;
@@ -27,11 +28,23 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nRun 'fusewb COMMAND --help' for a command's options.\n\n"
+	fprintf(f, "\nOptions:\n"
+		   "  -h, --help     this text\n"
+		   "  -V, --version  print the version and exit (also after a command)\n"
+		   "\nRun 'fusewb COMMAND --help' for a command's options.\n\n"
 		   "EXAMPLES:\n"
 		   "  fusewb probe                  # which data sources work on this kernel\n"
 		   "  fusewb stat                   # every FUSE mount, every second\n"
 		   "  fusewb stat --json -c 5 /mnt  # five NDJSON reports for one mount\n");
+}
+
+/* "PROG --version" or "PROG -V": "PROG VERSION", as coreutils and bcc's tools print it */
+static bool version_asked(int argc, char **argv, const char *prog)
+{
+	if (argc < 2 || (strcmp(argv[1], "--version") && strcmp(argv[1], "-V")))
+		return false;
+	printf("%s %s\n", prog, fwb_version());
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -41,7 +54,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		/* "fusewbtop" is "fusewb top": a front end reachable under its own name */
 		if (!strncmp(self, "fusewb", 6) && !strcmp(self + 6, commands[i].name))
-			return commands[i].run(argc, argv);
+			return version_asked(argc, argv, self) ? 0 : commands[i].run(argc, argv);
 	}
 	if (argc < 2) {
 		usage(stderr);
@@ -51,9 +64,12 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (version_asked(argc, argv, "fusewb"))
+		return 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return version_asked(argc - 1, argv + 1, "fusewb") ? 0 :
+			       commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "fusewb: unknown command '%s' (see 'fusewb --help')\n", argv[1]);
 	return 2;
 }

@@ -297,6 +297,8 @@ double fwb_parse_seconds(const char *arg, const char *what);	/* exits 2 on bad i
 int fwb_errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* --source ARG of a front end: -1 after saying why on stderr when ARG is unknown. */
 int fwb_opts_set_source(struct fwb_opts *o, const char *arg, const char *cmd);
+/* The version of this build, e.g. "0.1.0" or "0.1.0+g93f1335" (scripts/version.sh). */
+const char *fwb_version(void);
 /* "/mnt/x/" names the mount "/mnt/x": trailing slashes off, as text (the path is never looked at). */
 void fwb_trim_slashes(char *path);
 

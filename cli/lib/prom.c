@@ -776,6 +776,11 @@ static void write_self(struct out *o, const struct fwb_snapshot *s, const struct
 		o_label(o, c->srcs[i].name);
 		o_fmt(o, "\",state=\"%s\"} 1\n", state_label(c->srcs[i].state));
 	}
+	/* node_exporter's convention: the version as a label of a constant 1 */
+	family(o, "fusewb_build_info", "gauge", "Always 1: the version of the fusewb exporter serving.");
+	o_str(o, "fusewb_build_info{version=\"");
+	o_label(o, fwb_version());
+	o_str(o, "\"} 1\n");
 	family(o, "fusewb_exporter_scrapes_total", "counter", "Scrapes served since the exporter started.");
 	o_fmt(o, "fusewb_exporter_scrapes_total %llu\n", (unsigned long long)c->scrapes);
 	family(o, "fusewb_scrape_duration_seconds", "gauge",

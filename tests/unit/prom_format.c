@@ -221,6 +221,8 @@ int main(void)
 	is_str(sample(t, "fusewb_source_info{group=\"bdi-state\",source=\"debugfs:bdi/stats\",state=\"unavailable\"}"),
 	       "1", "source info unavailable");
 	is_str(sample(t, "fusewb_exporter_scrapes_total"), "7", "scrapes counter");
+	snprintf(key, sizeof(key), "fusewb_build_info{version=\"%s\"}", fwb_version());
+	is_str(sample(t, key), "1", "build info carries this build's version");
 	is_str(sample(t, "fusewb_scrape_duration_seconds"), "0.001250", "scrape duration");
 	is_str(sample(t, "fusewb_mounts"), "2", "mount count");
 	ok(families_grouped(t), "every family declared once, its samples together");

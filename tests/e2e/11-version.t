@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# --version of fusewb and fusewbtop, and the exporter's fusewb_build_info,
+# against what scripts/version.sh says for this tree (git describe, or the
+# VERSION file of a tree without git: a tarball, a Debian source package).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/50-export.bash"
+need_root
+
+want=$(sh "$ROOT/scripts/version.sh")
+t_like "$want" '^[0-9]+\.[0-9]+\.[0-9]+' "scripts/version.sh gives a version ($want)"
+if [ -z "${FUSEWB_VERSION_ANY:-}" ]; then
+	# a build from this tree; the installed-package test sets FUSEWB_VERSION_ANY
+	t_like "$("$FUSEWB" --version)" "^fusewb ${want//+/\\+}$" "fusewb --version"
+	t_like "$("$BUILD/fusewbtop" --version)" "^fusewbtop ${want//+/\\+}$" "fusewbtop --version"
+	t_like "$("$FUSEWB" top -V)" "^fusewb ${want//+/\\+}$" "fusewb top -V"
+fi
+got=$("$FUSEWB" --version | awk '{print $2}')
+t_like "$("$FUSEWB" --help)" "--version" "fusewb --help lists --version"
+t_like "$("$BUILD/fusewbtop" --help)" "--version" "fusewbtop --help lists --version"
+
+# without git: the VERSION file alone
+mkdir -p "$T_TMP/tarball/scripts"
+cp "$ROOT/VERSION" "$T_TMP/tarball/"
+cp "$ROOT/scripts/version.sh" "$T_TMP/tarball/scripts/"
+t_like "$(GIT_CEILING_DIRECTORIES=$T_TMP sh "$T_TMP/tarball/scripts/version.sh")" "^$(cat "$ROOT/VERSION")$" \
+	"without .git: the VERSION file"
+
+export_start "$T_TMP/export.log" || { ok 1 "exporter starts"; t_done; }
+scrape > "$T_TMP/m"
+t_like "$(grep '^fusewb_build_info' "$T_TMP/m")" "^fusewb_build_info\{version=\"${got//+/\\+}\"\} 1$" \
+	"fusewb_build_info carries the version --version prints"
+export_stop
+t_cmp $? == 0 "exporter exits 0 on SIGTERM"
+t_done
