@@ -314,7 +314,8 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char *end;
+	static const char P[] = "fusewb diagnose";
+	double secs;
 	int ch;
 
 	o->window = 1;
@@ -325,27 +326,27 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 	while ((ch = getopt_long(argc, argv, "w:jvc:yh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'w':
-			o->window = strtod(optarg, &end);
-			if (*end || end == optarg || o->window < 0 || o->window > 60) {
-				fprintf(stderr, "fusewb diagnose: invalid window '%s': expected 0 to 60 seconds\n", optarg);
+			if (fwb_arg_seconds(P, "window", optarg, 0, 60, &o->window))
 				return 2;
-			}
 			break;
-		case 'H': o->limits.hung_ns = fwb_parse_seconds(optarg, "--hung-after") * 1e9; break;
-		case 'S': o->limits.slow_ns = fwb_parse_seconds(optarg, "--slow") * 1e9; break;
+		case 'H':
+		case 'S':
+			if (fwb_arg_seconds(P, ch == 'H' ? "--hung-after" : "--slow", optarg,
+					    FWB_THRESHOLD_MIN_S, FWB_INTERVAL_MAX_S, &secs))
+				return 2;
+			*(ch == 'H' ? &o->limits.hung_ns : &o->limits.slow_ns) = secs * 1e9;
+			break;
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
 		case 'W':
 			o->watch = true;
-			if (optarg)
-				o->interval = fwb_parse_seconds(optarg, "--watch interval");
+			if (optarg && fwb_arg_seconds(P, "--watch interval", optarg, FWB_INTERVAL_MIN_S,
+						      FWB_INTERVAL_MAX_S, &o->interval))
+				return 2;
 			break;
 		case 'c':
-			o->count = strtol(optarg, &end, 10);
-			if (*end || end == optarg || o->count <= 0) {
-				fprintf(stderr, "fusewb diagnose: invalid count '%s'\n", optarg);
+			if (fwb_arg_count(P, "count", optarg, 1, FWB_COUNT_MAX, &o->count))
 				return 2;
-			}
 			break;
 		case 'A': o->abort = true; break;
 		case 'y': o->yes = true; break;

@@ -16,7 +16,7 @@ static void help(void)
 	       "the oldest one's age. Counters are deltas over the interval.\n"
 	       "Arguments select mounts by mount point or fs type (e.g. fuse.sshfs).\n"
 	       "Mount points are never touched: a hung daemon cannot hang fusewb.\n\n"
-	       "  -i, --interval SECONDS  report interval (default 1)\n"
+	       "  -i, --interval SECONDS  report interval (default 1; 0.1 to 86400)\n"
 	       "  -c, --count N           stop after N reports (default: until ^C)\n"
 	       "  -j, --json              NDJSON, one object per interval (doc/json-schema.md)\n"
 	       "  -s, --source KIND       where a job has alternatives, use only KIND:\n"
@@ -90,18 +90,19 @@ int cmd_stat(int argc, char **argv)
 	double interval = 1;
 	long count = -1;
 	bool json = false;
-	char err[512], *end;
+	char err[512];
 	int ch, rc = 0;
 
 	while ((ch = getopt_long(argc, argv, "i:c:js:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': interval = fwb_parse_seconds(optarg, "interval"); break;
-		case 'c':
-			count = strtol(optarg, &end, 10);
-			if (*end || end == optarg || count <= 0) {
-				fprintf(stderr, "fusewb stat: invalid count '%s'\n", optarg);
+		case 'i':
+			if (fwb_arg_seconds("fusewb stat", "interval", optarg, FWB_INTERVAL_MIN_S,
+					    FWB_INTERVAL_MAX_S, &interval))
 				return 2;
-			}
+			break;
+		case 'c':
+			if (fwb_arg_count("fusewb stat", "count", optarg, 1, FWB_COUNT_MAX, &count))
+				return 2;
 			break;
 		case 'j': json = true; break;
 		case 's':

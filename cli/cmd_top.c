@@ -5,7 +5,6 @@
  * mounts (ncurses), as plain text (-b) or as the stat schema (--json).
  */
 #include <curses.h>	/* KEY_* */
-#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <locale.h>
@@ -18,7 +17,6 @@
 
 #define KEY_ESC		27
 #define KEY_CTRL(c)	((c) & 0x1f)
-#define MIN_INTERVAL	0.1
 
 enum prompt { PROMPT_NONE, PROMPT_FILTER, PROMPT_INTERVAL };
 
@@ -63,7 +61,7 @@ static void help(const char *prog)
 	       "requests per opcode, pending requests and the tasks dirtying or waiting.\n"
 	       "Mount points are never touched: a hung daemon cannot freeze the monitor.\n"
 	       "'fusewbtop' and 'fusewb top' are the same program.\n\n"
-	       "  -d, --delay SECONDS   refresh interval (default 1)\n"
+	       "  -d, --delay SECONDS   refresh interval (default 1; 0.1 to 86400)\n"
 	       "  -n, --iterations N    stop after N refreshes\n"
 	       "  -b, --batch           plain text for a pipe, no terminal control codes\n"
 	       "                        (also used when stdout is not a terminal)\n"
@@ -282,11 +280,12 @@ static void prompt_key(struct top *t, int ch)
 
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		if (t->prompt == PROMPT_INTERVAL && n) {
-			char *end;
-			double v = strtod(t->input, &end);
+			char why[160];
+			double v;
 
-			if (*end || end == t->input || !(v >= MIN_INTERVAL && v <= 86400)) {
-				set_msg(t, "invalid interval: seconds from 0.1 to 86400");
+			if (fwb_parse_seconds("interval", t->input, FWB_INTERVAL_MIN_S, FWB_INTERVAL_MAX_S,
+					      &v, why, sizeof(why))) {
+				set_msg(t, why);
 			} else {
 				t->interval = v;
 				t->next_ns = fwb_mono_ns() + (uint64_t)(v * 1e9);
@@ -544,32 +543,29 @@ int cmd_top(int argc, char **argv)
 	};
 	struct fwb_opts o = { .share = true };
 	bool batch = false, json = false, details = false;
-	char err[512], *end;
+	char err[512];
 	int ch, rc = 0;
 
 	t.prog = strcmp(basename(argv[0]), "fusewbtop") ? "fusewb top" : "fusewbtop";
 	while ((ch = getopt_long(argc, argv, "d:n:bjH:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			t.interval = fwb_parse_seconds(optarg, "interval");
-			if (t.interval < MIN_INTERVAL) {
-				fprintf(stderr, "%s: interval '%s' is below %.1f s\n", t.prog, optarg, MIN_INTERVAL);
+			if (fwb_arg_seconds(t.prog, "interval", optarg, FWB_INTERVAL_MIN_S,
+					    FWB_INTERVAL_MAX_S, &t.interval))
 				return 2;
-			}
 			break;
 		case 'n':
-			errno = 0;
-			t.count = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || t.count <= 0) {
-				fprintf(stderr, "%s: invalid iteration count '%s': expected a number > 0\n",
-					t.prog, optarg);
+			if (fwb_arg_count(t.prog, "iteration count", optarg, 1, FWB_COUNT_MAX, &t.count))
 				return 2;
-			}
 			break;
 		case 'b': batch = true; break;
 		case 'D': details = true; break;
 		case 'j': json = true; break;
-		case 'H': t.hung_s = fwb_parse_seconds(optarg, "hung threshold"); break;
+		case 'H':
+			if (fwb_arg_seconds(t.prog, "hung threshold", optarg, FWB_THRESHOLD_MIN_S,
+					    FWB_INTERVAL_MAX_S, &t.hung_s))
+				return 2;
+			break;
 		case 'h': help(t.prog); return 0;
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", t.prog);

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include "lib/fusewb.h"
 #include "lib/prom.h"
 #include "export_http.h"
 
@@ -45,7 +46,7 @@ int export_listen(const char *addr, int *fdp, char *shown, size_t shownlen, char
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	const char *colon = strrchr(addr, ':');
-	char host[256], port[16], *end;
+	char host[256], port[64], why[160];
 	int fd = -1, r, one = 1, saved = 0;
 	long p;
 
@@ -55,9 +56,8 @@ int export_listen(const char *addr, int *fdp, char *shown, size_t shownlen, char
 	}
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
 	snprintf(port, sizeof(port), "%s", colon + 1);
-	p = strtol(port, &end, 10);
-	if (!port[0] || *end || p < 0 || p > 65535) {
-		fail(err, errlen, "invalid port in listen address '%s'", addr);
+	if (fwb_parse_count("port", port, 0, 65535, &p, why, sizeof(why))) {
+		fail(err, errlen, "%s in listen address '%s' (0 picks a free one)", why, addr);
 		return -1;
 	}
 	if (host[0] == '[') {

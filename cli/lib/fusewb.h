@@ -286,13 +286,39 @@ void fwb_json_str(FILE *f, const char *s);
 /* A connection's mount points as a JSON array of strings. */
 void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m);
 
+/* ---- command-line numbers (args.c) ---- */
+/*
+ * Intervals (stat -i, top -d, diagnose --watch): below 0.1 s an interval
+ * spans 10-25 jiffies, so ages and per-jiffy-sampled latencies quantise
+ * by 4-10 %, and a snapshot of many mounts (sysfs, debugfs, maps) takes
+ * milliseconds: the tool would measure itself.  The top of the range is a day.
+ */
+#define FWB_INTERVAL_MIN_S	0.1
+#define FWB_INTERVAL_MAX_S	86400.0
+/* Age and latency thresholds: one jiffy at HZ 1000; a shorter age reads as 0 */
+#define FWB_THRESHOLD_MIN_S	0.001
+#define FWB_COUNT_MAX		2147483647L	/* fits every counter it is kept in */
+/*
+ * A finite number of seconds in [min, max], nothing before or after it
+ * ("nan", "inf", " 1", "1s" are refused): 0, or -1 with
+ * "invalid NAME 'STR': expected seconds from MIN to MAX" in err.
+ */
+int fwb_parse_seconds(const char *name, const char *str, double min, double max, double *out,
+		      char *err, size_t errlen);
+/* A decimal integer in [min, max] (no overflow, no trailing text); as above. */
+int fwb_parse_count(const char *name, const char *str, long min, long max, long *out,
+		    char *err, size_t errlen);
+/* The same for an option: on error prints "PROG: why" on stderr; for "if (...) return 2;" */
+int fwb_arg_seconds(const char *prog, const char *name, const char *str, double min, double max,
+		    double *out);
+int fwb_arg_count(const char *prog, const char *name, const char *str, long min, long max, long *out);
+
 /* ---- process plumbing (util.c) ---- */
 extern volatile sig_atomic_t fwb_stop;
 void fwb_install_signals(void);
 /* Sleep up to seconds, returning early on fwb_stop. */
 void fwb_sleep(double seconds);
 uint64_t fwb_mono_ns(void);
-double fwb_parse_seconds(const char *arg, const char *what);	/* exits 2 on bad input */
 /* Format an error into err; returns -1, for "return fwb_errf(...)". */
 int fwb_errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* --source ARG of a front end: -1 after saying why on stderr when ARG is unknown. */

@@ -55,20 +55,6 @@ void fwb_sleep(double seconds)
 	}
 }
 
-double fwb_parse_seconds(const char *arg, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v <= 0 || v > 86400) {
-		fprintf(stderr, "fusewb: invalid %s '%s': expected seconds > 0\n", what, arg);
-		exit(2);
-	}
-	return v;
-}
-
 void fwb_trim_slashes(char *s)
 {
 	size_t n = strlen(s);
