@@ -16,6 +16,7 @@ T_N=0
 T_FAILED=0
 declare -A TFS_MNT TFS_CTL TFS_PID TFS_BACK
 T_BG_PIDS=()
+T_CLEANUP_HOOKS=()	# commands t_cleanup runs first (fixtures other than testfs)
 
 ok() {	# ok STATUS DESCRIPTION
 	T_N=$((T_N + 1))
@@ -103,7 +104,10 @@ testfs_cleanup_one() {
 }
 
 t_cleanup() {
-	local name
+	local name h
+	for h in "${T_CLEANUP_HOOKS[@]}"; do
+		$h
+	done
 	for pid in "${T_BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
