@@ -37,15 +37,25 @@ static void print_header(void)
 	       "DIRTY", "LIMIT", "MAXR", "THRms/s", "PEND", "OLDESTs");
 }
 
+/* v, or "-" when the kernel does not say (v < 0) */
+static const char *num(char *buf, size_t len, long long v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%lld", v);
+	return buf;
+}
+
 static void print_text(const struct fwb_snapshot *d, double iv)
 {
-	char when[32];
+	char when[32], a[24], b[24], c[24];
 	time_t t = (time_t)d->wall;
 
 	strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
-	printf("%s  nr_dirty %lld  nr_writeback %lld  nr_writeback_temp %lld",
-	       when, (long long)d->vm.nr_dirty, (long long)d->vm.nr_writeback,
-	       (long long)d->vm.nr_writeback_temp);
+	printf("%s  nr_dirty %s  nr_writeback %s  nr_writeback_temp %s", when,
+	       num(a, sizeof(a), d->vm.nr_dirty), num(b, sizeof(b), d->vm.nr_writeback),
+	       num(c, sizeof(c), d->vm.nr_writeback_temp));
 	if (d->drops.pending_full || d->drops.opstats_full || d->drops.taskstats_full)
 		printf("  DROPS pending %llu ops %llu tasks %llu",
 		       (unsigned long long)d->drops.pending_full,
@@ -56,16 +66,19 @@ static void print_text(const struct fwb_snapshot *d, double iv)
 	for (int i = 0; i < d->nmounts; i++) {
 		const struct fwb_mount *m = &d->mounts[i];
 		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
+		char dirty[24], lim[24], maxr[24], thr[24] = "-";
 
 		if (m->kwb_have & FWB_KWB_TEMP)
 			snprintf(tmp, sizeof(tmp), "%lld", (long long)(m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0));
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8lld %8lld %4d %7.1f %5llu %8.1f\n",
+		if (m->throttle_have)
+			snprintf(thr, sizeof(thr), "%.1f", m->throttle_ns / iv / 1e6);
+		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8s %8s %4s %7s %5llu %8.1f\n",
 		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
 		       (unsigned long long)m->wb_errors,
 		       fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6, fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6,
 		       fwb_hist_max(&m->wb_lat) / 1e6, (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
-		       tmp, (long long)m->bdi_dirty_pages, (long long)m->bdi_thresh_pages, m->max_ratio,
-		       m->throttle_ns / iv / 1e6, (unsigned long long)m->pending_count,
+		       tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
+		       num(maxr, sizeof(maxr), m->max_ratio), thr, (unsigned long long)m->pending_count,
 		       m->pending_oldest_ns / 1e9);
 	}
 	if (!d->nmounts)

@@ -102,7 +102,7 @@ void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, doubl
 	r->m = m;
 	r->wr_s = per_s(m->wb_writes, iv);
 	r->mb_s = per_s(m->wb_bytes / 1e6, iv);
-	r->thr_ms_s = per_s(m->throttle_ns / 1e6, iv);
+	r->thr_ms_s = m->throttle_have ? per_s(m->throttle_ns / 1e6, iv) : NAN;
 	r->p50_ms = r->p99_ms = NAN;
 	if (iv > 0 && m->wb_lat.count) {
 		r->p50_ms = fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6;

@@ -95,10 +95,7 @@ static void vm_line(struct top_lines *l, int width, const struct fwb_vmstat *vm)
 	top_fmt_bytes(a, sizeof(a), vm->nr_dirty < 0 ? NAN : (double)vm->nr_dirty * page);
 	top_fmt_bytes(b, sizeof(b), vm->nr_writeback < 0 ? NAN : (double)vm->nr_writeback * page);
 	/* nr_writeback_temp is gone from kernels whose FUSE no longer copies to temp pages */
-	if (vm->nr_writeback_temp < 0)
-		snprintf(c, sizeof(c), "n/a");
-	else
-		top_fmt_bytes(c, sizeof(c), (double)vm->nr_writeback_temp * page);
+	top_fmt_bytes(c, sizeof(c), vm->nr_writeback_temp < 0 ? NAN : (double)vm->nr_writeback_temp * page);
 	top_fmt_bytes(t, sizeof(t), vm->dirty_threshold < 0 ? NAN : (double)vm->dirty_threshold * page);
 	top_fmt_bytes(bg, sizeof(bg), vm->dirty_background_threshold < 0 ? NAN :
 		      (double)vm->dirty_background_threshold * page);
@@ -657,11 +654,11 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	top_fmt_num(b, sizeof(b), dm->bdi_writeback_pages, 0, 0);
 	top_fmt_num(c, sizeof(c), dm->bdi_thresh_pages, 0, 0);
 	top_fmt_num(d, sizeof(d), r.lim_pct, 0, 0);
-	top_fmt_num(e, sizeof(e), iv > 0 ? m->throttle_ns / 1e6 / iv : NAN, 1, 10);
+	top_fmt_num(e, sizeof(e), iv > 0 && m->throttle_have ? m->throttle_ns / 1e6 / iv : NAN, 1, 10);
 	add_line(&s->body, width, r.lim_pct >= 100 ? TA_WARN : TA_NORMAL,
 		 "  dirty %s pages  writeback %s pages  bdi limit %s pages (%s%% used)", a, b, c, d);
-	add_line(&s->body, width, TA_NORMAL, "  throttled in balance_dirty_pages %s ms/s, %llu pauses",
-		 e, (unsigned long long)m->throttle_count);
+	top_fmt_num(d, sizeof(d), m->throttle_have ? (double)m->throttle_count : NAN, 0, 0);
+	add_line(&s->body, width, TA_NORMAL, "  throttled in balance_dirty_pages %s ms/s, %s pauses", e, d);
 	top_fmt_dur(a, sizeof(a), r.pending ? r.oldest_s * 1e9 : NAN);
 	add_line(&s->body, width, r.hung ? TA_HUNG : TA_NORMAL, "  pending %llu, oldest %s%s%s",
 		 (unsigned long long)r.pending, r.oldest_lb ? "at least " : "", a,

@@ -152,7 +152,8 @@ struct fwb_mount {
 	int64_t wb_inflight_pages;	/* gauge */
 	struct fwb_hist wb_lat;
 
-	/* balance_dirty_pages */
+	/* balance_dirty_pages; unknown (not 0) unless throttle_have: its source is in use */
+	bool throttle_have;
 	uint64_t throttle_count, throttle_ns;
 
 	/* pending requests (gauges) */

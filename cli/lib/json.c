@@ -119,8 +119,11 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 	json_num_or_null(f, "min_ratio", m->min_ratio, true);
 	json_num_or_null(f, "strict_limit", m->strict_limit, true);
 	json_num_or_null(f, "max_bytes", m->max_bytes, true);
-	fprintf(f, "\"throttle_count\":%llu,\"throttle_ms\":%.3f},",
-		(unsigned long long)m->throttle_count, m->throttle_ns / 1e6);
+	if (m->throttle_have)
+		fprintf(f, "\"throttle_count\":%llu,\"throttle_ms\":%.3f},",
+			(unsigned long long)m->throttle_count, m->throttle_ns / 1e6);
+	else
+		fputs("\"throttle_count\":null,\"throttle_ms\":null},", f);
 	fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,",
 		(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6);
 	json_num_or_null(f, "waiting", m->waiting, true);
@@ -163,10 +166,13 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s)
 {
 	fprintf(f, "{\"time\":%.3f,\"interval_s\":%.3f,", d->wall, interval_s);
-	fprintf(f, "\"vm\":{\"nr_dirty\":%lld,\"nr_writeback\":%lld,\"nr_writeback_temp\":%lld,"
-		"\"dirty_threshold\":%lld},",
-		(long long)d->vm.nr_dirty, (long long)d->vm.nr_writeback,
-		(long long)d->vm.nr_writeback_temp, (long long)d->vm.dirty_threshold);
+	/* nr_writeback_temp is gone from 6.16 on (FUSE no longer copies pages): null there */
+	fputs("\"vm\":{", f);
+	json_num_or_null(f, "nr_dirty", d->vm.nr_dirty, true);
+	json_num_or_null(f, "nr_writeback", d->vm.nr_writeback, true);
+	json_num_or_null(f, "nr_writeback_temp", d->vm.nr_writeback_temp, true);
+	json_num_or_null(f, "dirty_threshold", d->vm.dirty_threshold, false);
+	fputs("},", f);
 	fprintf(f, "\"drops\":{\"pending_full\":%llu,\"unmatched_end\":%llu,\"opstats_full\":%llu,"
 		"\"taskstats_full\":%llu,\"bdistats_full\":%llu,\"temp_requests_full\":%llu,"
 		"\"temp_unmatched_end\":%llu},\"mounts\":[",

@@ -470,6 +470,9 @@ struct per_mount {
 	uint32_t need;		/* FWB_KWB_* bits a source must feed (kernels before 6.16), 0: always */
 };
 
+/* in need: fed by the balance_dirty_pages program, left out where it is not in use */
+#define NEED_THROTTLE	0x80000000u
+
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
 #define WIDTH(fld) ((int)sizeof(((struct fwb_mount *)0)->fld))
 
@@ -512,10 +515,10 @@ static const struct per_mount per_mount[] = {
 	  FIELD(max_bytes), I64, WIDTH(max_bytes), 0 },
 	{ "fusewb_throttle_seconds_total", "counter",
 	  "Time writers spent paused in balance_dirty_pages on this bdi.",
-	  FIELD(throttle_ns), NS_AS_SECONDS, 8, 0 },
+	  FIELD(throttle_ns), NS_AS_SECONDS, 8, NEED_THROTTLE },
 	{ "fusewb_throttle_pauses_total", "counter",
 	  "balance_dirty_pages pauses on this bdi.",
-	  FIELD(throttle_count), U64, 8, 0 },
+	  FIELD(throttle_count), U64, 8, NEED_THROTTLE },
 	{ "fusewb_pending_requests", "gauge",
 	  "Requests sent to the daemon and not yet answered.",
 	  FIELD(pending_count), U64, 8, 0 },
@@ -589,7 +592,9 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 
 static bool known(const struct fwb_mount *m, const struct per_mount *p)
 {
-	if ((m->kwb_have & p->need) != p->need)
+	uint32_t have = m->kwb_have | (m->throttle_have ? NEED_THROTTLE : 0);
+
+	if ((have & p->need) != p->need)
 		return false;
 	if (p->kind == U64 || p->kind == NS_AS_SECONDS || p->kind == CLAMP0)
 		return true;

@@ -237,6 +237,11 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 	bool first = true;
 	int err;
 
+	/* a bdi without an entry was not throttled: 0 is then a fact, but only with the program attached */
+	if (!fwb_source_group_in_use(c->srcs, c->nsrcs, "throttle"))
+		return;
+	for (int i = 0; i < s->nmounts; i++)
+		s->mounts[i].throttle_have = true;
 	do {
 		struct fwb_mount *m;
 

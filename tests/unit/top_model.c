@@ -127,6 +127,9 @@ static void test_rows(void)
 	ms[0].kwb_have = FWB_KWB_TEMP;	/* a temp-page kernel's source; the others have none */
 	ms[0].tmp_inflight_pages = 512;
 	ms[1].tmp_inflight_pages = 99;	/* not fed by a source: must not show */
+	for (int i = 0; i < 3; i++)
+		ms[i].throttle_have = true;	/* ms[3]: the balance_dirty_pages program is not in use */
+	ms[1].throttle_ns = 250000000;
 
 	ok(!top_rows_build(&r, &d, 1.0, 10, NULL, NULL) && r.n == 4, "rows for every mount");
 	top_rows_sort(&r, by_mbs);
@@ -138,6 +141,9 @@ static void test_rows(void)
 	ok(r.v[1].p50_ms > 33 && r.v[1].p50_ms < 67.2, "p50 inside the 52 ms bucket (got %g)", r.v[1].p50_ms);
 	ok(fabs(r.v[1].lim_pct - 50) < 1e-9, "LIM%% = (dirty + writeback) / threshold (got %g)", r.v[1].lim_pct);
 	ok(isnan(r.v[3].p50_ms), "no WRITE ended: p50 unknown, not 0");
+	ok(fabs(r.v[1].thr_ms_s - 250) < 1e-9 && r.v[2].thr_ms_s == 0 && isnan(r.v[3].thr_ms_s),
+	   "THRms: throttled ms/s (%g), 0 when not throttled, unknown without the program (%g)",
+	   r.v[1].thr_ms_s, r.v[3].thr_ms_s);
 	ok(r.v[2].tmp == 512 && r.v[1].tmp == -1, "TMP: temp pages where a source feeds them (%lld), else unknown (%lld)",
 	   (long long)r.v[2].tmp, (long long)r.v[1].tmp);
 
