@@ -150,3 +150,7 @@ stat_stop() { kill "$STAT_PID" 2>/dev/null; wait "$STAT_PID" 2>/dev/null; return
 
 # q FILE MOUNTPOINT EXPR: evaluate EXPR over that mount's NDJSON records (tests/ndjson.py)
 q() { python3 "$ROOT/tests/ndjson.py" "$@"; }
+
+# The independent instruments (bpftrace oracle, fusectl, bdi, vmstat, testfs
+# accounting) and t_near: tests/oracle/oracle.sh
+. "$ROOT/tests/oracle/oracle.sh"

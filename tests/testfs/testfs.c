@@ -56,8 +56,12 @@ static struct {
 	int fail_write;
 	char *selfio_path;
 	uint64_t requests_served;
-	uint64_t writes;
-	uint64_t write_bytes;
+	uint64_t writes;		/* WRITEs answered with data written */
+	uint64_t write_bytes;		/* and the bytes they wrote */
+	uint64_t write_replies;		/* every WRITE answered, errors too */
+	uint64_t write_errors;
+	uint64_t write_service_ns_sum;	/* handler entry to reply, all WRITEs */
+	uint64_t write_service_ns_max;
 } st = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.resumed = PTHREAD_COND_INITIALIZER,
@@ -362,11 +366,39 @@ static void selfio(void)
 	free(path);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Count one WRITE answer: res is what the handler returns to libfuse. */
+static void count_write(uint64_t start_ns, int res)
+{
+	uint64_t ns = now_ns() - start_ns;
+
+	pthread_mutex_lock(&st.lock);
+	st.write_replies++;
+	if (res < 0) {
+		st.write_errors++;
+	} else {
+		st.writes++;
+		st.write_bytes += (uint64_t)res;
+	}
+	st.write_service_ns_sum += ns;
+	if (ns > st.write_service_ns_max)
+		st.write_service_ns_max = ns;
+	pthread_mutex_unlock(&st.lock);
+}
+
 static int tfs_write(const char *path, const char *buf, size_t size,
 		     off_t off, struct fuse_file_info *fi)
 {
+	uint64_t start_ns = now_ns();
 	ssize_t n;
-	int fail;
+	int fail, res;
 
 	(void)path;
 	gate(OP_WRITE);
@@ -374,24 +406,23 @@ static int tfs_write(const char *path, const char *buf, size_t size,
 	pthread_mutex_lock(&st.lock);
 	fail = st.fail_write;
 	pthread_mutex_unlock(&st.lock);
-	if (fail)
+	if (fail) {
+		count_write(start_ns, -EIO);
 		return -EIO;
+	}
 
 	n = pwrite((int)fi->fh, buf, size, off);
-	if (n < 0)
-		return -errno;
-	pthread_mutex_lock(&st.lock);
-	st.writes++;
-	st.write_bytes += (uint64_t)n;
-	pthread_mutex_unlock(&st.lock);
 	/*
 	 * After pwrite() so the backing mtime has moved: without the writeback
 	 * cache the kernel then sees changed attributes on the GETATTR this
 	 * stat() sends and invalidates the page cache, which waits for the
 	 * very folios this unanswered WRITE carries.
 	 */
-	selfio();
-	return (int)n;
+	res = n < 0 ? -errno : (int)n;
+	if (n >= 0)
+		selfio();
+	count_write(start_ns, res);
+	return res;
 }
 
 static int tfs_statfs(const char *path, struct statvfs *sv)
@@ -564,11 +595,17 @@ static int write_status(void)
 	snprintf(text + len, sizeof(text) - len,
 		 "stalled %d\nblocked %u\nfail_write %d\n"
 		 "writeback_cache %d\nrequests_served %llu\n"
-		 "writes %llu\nwrite_bytes %llu\n",
+		 "writes %llu\nwrite_bytes %llu\nwrite_replies %llu\n"
+		 "write_errors %llu\nwrite_service_ns_sum %llu\n"
+		 "write_service_ns_max %llu\n",
 		 st.stalled, st.blocked, st.fail_write, g.wbc_granted,
 		 (unsigned long long)st.requests_served,
 		 (unsigned long long)st.writes,
-		 (unsigned long long)st.write_bytes);
+		 (unsigned long long)st.write_bytes,
+		 (unsigned long long)st.write_replies,
+		 (unsigned long long)st.write_errors,
+		 (unsigned long long)st.write_service_ns_sum,
+		 (unsigned long long)st.write_service_ns_max);
 	pthread_mutex_unlock(&st.lock);
 	return write_file_atomic(g.status_path, text);
 }
