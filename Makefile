@@ -27,7 +27,7 @@ UNIT_SRCS   = $(wildcard tests/unit/*.c)
 UNIT_BINS   = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 # front ends may need more libraries; they add to this
 CMD_LIBS    = $(shell pkg-config --libs ncursesw libmicrohttpd 2>/dev/null || echo -lncursesw -lmicrohttpd) -lpthread
-TEST_BINS   =
+TEST_BINS   = $(OUT)/fakepeer
 
 .PHONY: FORCE all deps test unit bench install clean vmlinux demo
 all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
@@ -73,6 +73,10 @@ $(OUT)/fusewb: $(CMD_OBJS) $(OUT)/libfusewb.a
 
 $(OUT)/fusewbtop: $(OUT)/fusewb
 	ln -sf fusewb $@
+
+# poses as a fusewb of another build (tests/e2e/68-diagnose-peer-layout.t)
+$(OUT)/fakepeer: tests/tools/fakepeer.c | $(OUT)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
 
 $(OUT)/unit/%: tests/unit/%.c $(OUT)/libfusewb.a | $(OUT)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(OUT)/libfusewb.a $(LIBS)

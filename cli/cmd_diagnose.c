@@ -450,6 +450,10 @@ int cmd_diagnose(int argc, char **argv)
 		fprintf(stderr, "fusewb diagnose: note: /proc/kallsyms unreadable: stacks are shown as addresses\n");
 	srcs = source_names(c);
 	have_peer = !fwb_peer_open(c, &peer);
+	/* a running fusewb whose history is left unread is said, not silently ignored */
+	for (int i = 0; i < peer.nskipped; i++)
+		fprintf(stderr, "fusewb diagnose: note: not reading the history of %s (pid %d): %s\n",
+			peer.skipped[i].comm, (int)peer.skipped[i].pid, peer.skipped[i].why);
 	have_prev = !take_look(c, &prev);
 	rc = have_prev ? check_filters(&prev.s, &o) : 2;
 	if (!have_prev)

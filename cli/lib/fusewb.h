@@ -242,14 +242,24 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s);
 /*
  * Another fusewb process's collector, found through the maps it pinned
  * (fwb_opts.share): its counts, latencies and pending requests since it
- * started.  Mapped read-only; only a peer of the same build is taken.
+ * started.  Mapped read-only; only a peer of the same build is taken (the
+ * layout of its maps' values, from their BTF, must match ours).  The pins
+ * are under FUSEWB_PIN_DIR, default /sys/fs/bpf/fusewb.
  */
+#define FWB_PEER_SKIPS_MAX 8
+struct fwb_peer_skip {			/* a running fusewb whose history is not read, and why */
+	pid_t pid;
+	char comm[32];
+	char why[96];
+};
 struct fwb_peer {
 	pid_t pid;
 	unsigned long long start_ticks;	/* /proc/PID/stat field 22 */
 	char comm[32];			/* "fusewb export", "fusewbtop", ... */
 	const void *bss, *rows;		/* its .bss and op_stats, mapped */
 	size_t bss_len, rows_len;
+	struct fwb_peer_skip skipped[FWB_PEER_SKIPS_MAX];	/* also set when none is taken */
+	int nskipped;
 };
 /* The live peer with the most history; -ENOENT when there is none. */
 int fwb_peer_open(struct fwb_collector *c, struct fwb_peer *p);

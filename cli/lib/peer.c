@@ -7,7 +7,13 @@
  * something is already wrong, reads them: how the mount answered before, and
  * since when its stuck requests wait on kernels without fuse_req.create_time.
  * Pins of processes that are gone are removed by whoever finds them (a
- * SIGKILLed exporter cannot unpin).
+ * SIGKILLed exporter cannot unpin).  FUSEWB_PIN_DIR names another root (the
+ * tests use their own, so a fusewb running on the host is no peer of theirs).
+ *
+ * Only a peer whose maps have our layout is read: the kernel keeps each map's
+ * BTF, so the peer's value types are compared with ours (a signature over
+ * their kinds, sizes, offsets and names), not just the map sizes, which
+ * another build may share while its fields moved.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,11 +25,38 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "collector_priv.h"
 #include "fusewb.skel.h"
 
-#define PIN_ROOT	"/sys/fs/bpf/fusewb"
+#define PIN_ROOT_DEFAULT	"/sys/fs/bpf/fusewb"
+
+/* where the collectors' pin directories are: FUSEWB_PIN_DIR, or the default */
+static const char *pin_root(void)
+{
+	const char *e = getenv("FUSEWB_PIN_DIR");
+
+	return e && *e ? e : PIN_ROOT_DEFAULT;
+}
+
+/* mkdir -p, mode 0700: FUSEWB_PIN_DIR may name a directory under one not there yet */
+static int mkdirs(const char *path)
+{
+	char p[256];
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0700) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return mkdir(p, 0700) && errno != EEXIST ? -errno : 0;
+}
 
 /* field 22 of /proc/PID/stat: start time in clock ticks after boot; 0 if unknown */
 static unsigned long long start_ticks(pid_t pid)
@@ -69,7 +102,7 @@ static bool pins_alive(const char *name, pid_t *pidp, unsigned long long *ticksp
 
 static void sweep_dead_pins(void)
 {
-	DIR *d = opendir(PIN_ROOT);
+	DIR *d = opendir(pin_root());
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
@@ -79,7 +112,7 @@ static void sweep_dead_pins(void)
 
 		if (e->d_name[0] == '.' || pins_alive(e->d_name, &pid, &t))
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, e->d_name);
+		snprintf(dir, sizeof(dir), "%s/%s", pin_root(), e->d_name);
 		remove_pins(dir);
 	}
 	if (d)
@@ -88,18 +121,18 @@ static void sweep_dead_pins(void)
 
 void fwb_share_history(struct fwb_collector *c)
 {
-	char dir[96], p[128];
+	char dir[300], p[320];
 	bool by_us;
+	int err = 0;
 
-	if (!fwb_ensure_fs("bpf", "/sys/fs/bpf", c->opts.quiet, &by_us) ||
-	    (mkdir(PIN_ROOT, 0700) && errno != EEXIST)) {
+	if (!fwb_ensure_fs("bpf", "/sys/fs/bpf", c->opts.quiet, &by_us) || (err = mkdirs(pin_root()))) {
 		if (!c->opts.quiet)
 			fprintf(stderr, "fusewb: note: cannot pin maps under %s (%s): fusewb diagnose "
-				"will not see this collector's history\n", PIN_ROOT, strerror(errno));
+				"will not see this collector's history\n", pin_root(), strerror(err ? -err : errno));
 		return;
 	}
 	sweep_dead_pins();
-	snprintf(dir, sizeof(dir), "%s/%d-%llu", PIN_ROOT, (int)getpid(), start_ticks(getpid()));
+	snprintf(dir, sizeof(dir), "%s/%d-%llu", pin_root(), (int)getpid(), start_ticks(getpid()));
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return;
 	snprintf(p, sizeof(p), "%s/bss", dir);
@@ -122,27 +155,138 @@ void fwb_unshare_history(struct fwb_collector *c)
 	c->pin_dir = NULL;
 }
 
-/* map the pinned map at dir/name read-only, if it has the size ours has (the same build) */
-static void *map_pinned(const char *dir, const char *name, const struct bpf_map *ours, size_t *len)
+/* FNV-1a, 64 bits: over the canonical description of a type (layout_hash) */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-	struct bpf_map_info info = {0};
-	__u32 ilen = sizeof(info);
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t fnv_u32(uint64_t h, uint32_t v) { return fnv(h, &v, sizeof(v)); }
+static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
+
+/*
+ * What a reader of the raw bytes depends on: kind, size, names, member
+ * offsets and element counts, followed through members, arrays, typedefs and
+ * variables; pointers are not followed (their targets are not in the map).
+ */
+static uint64_t layout_hash(const struct btf *btf, uint32_t id, uint64_t h, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	int n;
+
+	if (!t || depth > 32)
+		return fnv_u32(h, ~0U);
+	n = btf_vlen(t);
+	h = fnv_u32(h, btf_kind(t));
+	h = fnv_str(h, btf__name_by_offset(btf, t->name_off));
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		h = fnv_u32(h, t->size);
+		return fnv_u32(h, *(const uint32_t *)(t + 1));
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return fnv_u32(h, t->size);
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+
+		return layout_hash(btf, a->type, fnv_u32(h, a->nelems), depth + 1);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *m = btf_members(t);
+
+		h = fnv_u32(fnv_u32(h, t->size), n);
+		for (int i = 0; i < n; i++, m++) {
+			h = fnv_str(h, btf__name_by_offset(btf, m->name_off));
+			h = layout_hash(btf, m->type, fnv_u32(h, m->offset), depth + 1);
+		}
+		return h;
+	}
+	case BTF_KIND_DATASEC: {
+		const struct btf_var_secinfo *v = btf_var_secinfos(t);
+
+		h = fnv_u32(fnv_u32(h, t->size), n);
+		for (int i = 0; i < n; i++, v++)
+			h = layout_hash(btf, v->type, fnv_u32(fnv_u32(h, v->offset), v->size), depth + 1);
+		return h;
+	}
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_VAR:
+		return layout_hash(btf, t->type, h, depth + 1);
+	default:		/* PTR, FWD, FUNC...: their name and kind are all the map holds of them */
+		return h;
+	}
+}
+
+/* The layout signature of a loaded map's value, from the BTF the kernel keeps with it; 0 without BTF. */
+static uint64_t map_layout(const struct bpf_map_info *info)
+{
+	struct btf *btf;
+	uint64_t h;
+
+	if (!info->btf_id || !info->btf_value_type_id)
+		return 0;
+	btf = btf__load_from_kernel_by_id(info->btf_id);
+	if (!btf)
+		return 0;
+	h = layout_hash(btf, info->btf_value_type_id, 0xcbf29ce484222325ULL, 0);
+	btf__free(btf);
+	return h ? h : 1;
+}
+
+static int map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 ilen = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &ilen);
+}
+
+/*
+ * Map the pinned map at dir/name read-only, if its value has our layout (the
+ * same build); else NULL, with why it was not taken.
+ */
+static void *map_pinned(const char *dir, const char *name, const struct bpf_map *ours, size_t *len,
+			const char **why)
+{
+	struct bpf_map_info info, mine;
+	uint64_t sig;
 	char p[320];
 	void *m;
 	int fd;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	fd = bpf_obj_get(p);
+	*why = "its maps cannot be opened";
 	if (fd < 0)
 		return NULL;
-	if (bpf_obj_get_info_by_fd(fd, &info, &ilen) || info.value_size != bpf_map__value_size(ours) ||
-	    info.max_entries != bpf_map__max_entries(ours)) {
+	if (map_info(fd, &info) || map_info(bpf_map__fd(ours), &mine)) {
+		close(fd);
+		return NULL;
+	}
+	sig = map_layout(&info);
+	*why = !sig ? "its maps carry no type information (BTF) to check their layout against" :
+	       info.value_size != mine.value_size || info.max_entries != mine.max_entries ?
+	       "another build of fusewb (its maps' sizes differ from this one's)" :
+	       sig != map_layout(&mine) ?
+	       "another build of fusewb (its maps' layout differs from this one's)" : NULL;
+	if (*why) {
 		close(fd);
 		return NULL;
 	}
 	*len = (size_t)info.value_size * info.max_entries;
 	m = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
+	*why = "its maps cannot be mapped";
 	return m == MAP_FAILED ? NULL : m;
 }
 
@@ -156,30 +300,62 @@ static void peer_unmap(struct fwb_peer *p)
 	p->rows = NULL;
 }
 
+/* "fusewb export", "fusewbtop": argv[0]'s base name and the command */
+static void peer_comm(pid_t pid, char *out, size_t len)
+{
+	char path[32], *s;
+
+	snprintf(out, len, "fusewb");
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((s = fwb_read_file(path, NULL))) {
+		const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+		const char *cmd = s + strlen(s) + 1;
+		bool with_cmd = !strcmp(base, "fusewb") && *cmd && *cmd != '-';	/* the multi-call binary */
+
+		snprintf(out, len, "%s%s%s", base, with_cmd ? " " : "", with_cmd ? cmd : "");
+		free(s);
+	}
+}
+
 /* The live peer that has run longest (the most history), other than c itself. */
 int fwb_peer_open(struct fwb_collector *c, struct fwb_peer *out)
 {
 	DIR *d;
 	struct dirent *e;
 	unsigned long long best = ~0ULL;
+	struct fwb_peer_skip skipped[FWB_PEER_SKIPS_MAX];
+	int nskipped = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!c->skel)
 		return -ENOENT;
 	sweep_dead_pins();
-	d = opendir(PIN_ROOT);
+	d = opendir(pin_root());
 	while (d && (e = readdir(d))) {
 		struct fwb_peer p = {0};
 		char dir[300];
+		const char *why = NULL;
 		unsigned long long t;
 		pid_t pid;
 
-		if (e->d_name[0] == '.' || !pins_alive(e->d_name, &pid, &t) || pid == getpid() || t >= best)
+		if (e->d_name[0] == '.' || !pins_alive(e->d_name, &pid, &t) || pid == getpid())
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", PIN_ROOT, e->d_name);
-		p.bss = map_pinned(dir, "bss", c->skel->maps.bss, &p.bss_len);
-		p.rows = map_pinned(dir, "op_stats", c->skel->maps.op_stats, &p.rows_len);
+		snprintf(dir, sizeof(dir), "%s/%s", pin_root(), e->d_name);
+		p.bss = map_pinned(dir, "bss", c->skel->maps.bss, &p.bss_len, &why);
+		if (p.bss)
+			p.rows = map_pinned(dir, "op_stats", c->skel->maps.op_stats, &p.rows_len, &why);
 		if (!p.bss || !p.rows) {
+			peer_unmap(&p);
+			if (nskipped < FWB_PEER_SKIPS_MAX) {
+				struct fwb_peer_skip *k = &skipped[nskipped++];
+
+				k->pid = pid;
+				peer_comm(pid, k->comm, sizeof(k->comm));
+				snprintf(k->why, sizeof(k->why), "%s", why);
+			}
+			continue;
+		}
+		if (t >= best) {
 			peer_unmap(&p);
 			continue;
 		}
@@ -191,23 +367,11 @@ int fwb_peer_open(struct fwb_collector *c, struct fwb_peer *out)
 	}
 	if (d)
 		closedir(d);
+	memcpy(out->skipped, skipped, sizeof(skipped));
+	out->nskipped = nskipped;
 	if (!out->bss)
 		return -ENOENT;
-	snprintf(out->comm, sizeof(out->comm), "fusewb");
-	{
-		char path[32], *s;
-
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)out->pid);
-		if ((s = fwb_read_file(path, NULL))) {
-			/* argv[0] then the command: "fusewb export" or "fusewbtop" */
-			const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-			const char *cmd = s + strlen(s) + 1;
-
-			snprintf(out->comm, sizeof(out->comm), "%s%s%s", base, *cmd && *cmd != '-' ? " " : "",
-				 *cmd && *cmd != '-' ? cmd : "");
-			free(s);
-		}
-	}
+	peer_comm(out->pid, out->comm, sizeof(out->comm));
 	return 0;
 }
 
