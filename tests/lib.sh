@@ -12,6 +12,9 @@ FUSEWB=$BUILD/fusewb
 TESTFS=$BUILD/testfs
 MMAPWRITE=$BUILD/mmapwrite
 T_TMP=$(mktemp -d /tmp/fusewb-test.XXXXXX)
+# every test's collectors pin their history in a directory of the test's own:
+# a fusewb already running on the machine is no peer of its diagnose
+export FUSEWB_PIN_DIR=/sys/fs/bpf/fusewb-test-${T_TMP##*.}
 T_N=0
 T_FAILED=0
 declare -A TFS_MNT TFS_CTL TFS_PID TFS_BACK
@@ -118,6 +121,7 @@ t_cleanup() {
 		kill -9 "$pid" 2>/dev/null
 	done
 	rm -rf "$T_TMP" 2>/dev/null
+	rm -rf "$FUSEWB_PIN_DIR" 2>/dev/null
 }
 
 t_done() {

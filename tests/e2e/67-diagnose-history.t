@@ -18,7 +18,7 @@ diagnose "$T_TMP/none.json" "$mnt"
 t_like "$(dq "$T_TMP/none.json" 'c["history"]')" "^None$" "no fusewb running: no history"
 
 export_start "$T_TMP/export.err" || { ok 1 "the exporter starts"; t_done; exit 1; }
-t_ok "the exporter pins its maps" bash -c "ls -d /sys/fs/bpf/fusewb/$EXP_PID-* >/dev/null"
+t_ok "the exporter pins its maps" bash -c "ls -d $FUSEWB_PIN_DIR/$EXP_PID-* >/dev/null"
 timeout 60 "$MMAPWRITE" --size 4 --verify "$mnt/warm" > /dev/null 2>&1
 ok $? "4 MiB written back with a 20 ms WRITE delay while the exporter runs"
 
@@ -52,5 +52,5 @@ wait_exit "$writer" 60
 t_cmp "$EXIT_RC" == 0 "after resume the writer completes and its data verifies"
 export_stop
 t_cmp $? == 0 "the exporter exits 0"
-t_ok "and removes its pins" bash -c "! ls -d /sys/fs/bpf/fusewb/$EXP_PID-* 2>/dev/null"
+t_ok "and removes its pins" bash -c "! ls -d $FUSEWB_PIN_DIR/$EXP_PID-* 2>/dev/null"
 t_done
