@@ -421,6 +421,29 @@ struct trace_event_raw_balance_dirty_pages___old {
 } __attribute__((preserve_access_index));
 
 /*
+ * The most dirty pages of an interval, with the bdi's limit at that event.
+ * The record has no wb_thresh, only wb_setpoint = setpoint * wb_thresh /
+ * (thresh + 1) (6.12 and 6.18 alike), and limit, which is thresh once the
+ * domain's limit has caught up with it (6.18: max(thresh, dirty_limit)):
+ * wb_setpoint * (limit + 1) / setpoint is then BdiDirtyThresh, within a
+ * page of rounding, and no lower than it while the limit lags a falling
+ * thresh (the percentage errs low, never high).
+ */
+static __always_inline void store_peak(struct fwb_bdi_stats *s, __u64 dirty, __u64 wb_setpoint,
+				       __u64 limit, __u64 setpoint)
+{
+	__u64 lim = 0;
+
+	if (setpoint)
+		lim = wb_setpoint * (limit + 1) / setpoint;
+	if (dirty > 0xffffffffULL)
+		dirty = 0xffffffffULL;
+	if (lim > 0xffffffffULL)
+		lim = 0xffffffffULL;
+	store_max(&s->peak, dirty << 32 | lim);
+}
+
+/*
  * The classic tracepoint, not tp_btf: its arguments changed between 6.12
  * and 6.18; of the format struct's fields only two were renamed.
  */
@@ -429,6 +452,7 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 {
 	struct fwb_bdi_key name = {};
 	struct fwb_bdi_stats *s, init = {};
+	__u64 limit, wb_dirty, wb_setpoint;
 	__u32 *conn;
 	long pause;
 
@@ -450,16 +474,43 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 		__sync_fetch_and_add(&s->throttle_ns, (__u64)pause * (1000000000ULL / hz));
 	s->last_ns = bpf_ktime_get_ns();
 	s->dirty = BPF_CORE_READ(ctx, dirty);
-	s->limit = BPF_CORE_READ(ctx, limit);
+	/* locals: another CPU may store its event's fields meanwhile */
+	limit = BPF_CORE_READ(ctx, limit);
 	if (bpf_core_field_exists(ctx->wb_dirty)) {
-		s->wb_dirty = BPF_CORE_READ(ctx, wb_dirty);
-		s->wb_setpoint = BPF_CORE_READ(ctx, wb_setpoint);
+		wb_dirty = BPF_CORE_READ(ctx, wb_dirty);
+		wb_setpoint = BPF_CORE_READ(ctx, wb_setpoint);
 	} else {
 		struct trace_event_raw_balance_dirty_pages___old *old = (void *)ctx;
 
-		s->wb_dirty = BPF_CORE_READ(old, bdi_dirty);
-		s->wb_setpoint = BPF_CORE_READ(old, bdi_setpoint);
+		wb_dirty = BPF_CORE_READ(old, bdi_dirty);
+		wb_setpoint = BPF_CORE_READ(old, bdi_setpoint);
 	}
+	s->limit = limit;
+	s->wb_dirty = wb_dirty;
+	s->wb_setpoint = wb_setpoint;
+	store_peak(s, wb_dirty, wb_setpoint, limit, BPF_CORE_READ(ctx, setpoint));
+	return 0;
+}
+
+/*
+ * The peaks are taken, not read: one BPF_PROG_RUN per snapshot (not per
+ * mount) exchanges every bdi's peak for 0.  The exchange is atomic against
+ * store_peak's compare-and-swap, so an event lands in exactly one interval;
+ * a read followed by a reset from user space would lose the events between
+ * the two.  A monotonic figure cannot serve: a maximum has no delta.
+ * Every entry's peak_taken is rewritten each time, so the batch read that
+ * follows sees only this interval's.
+ */
+static long take_peak(struct bpf_map *map, __u32 *conn, struct fwb_bdi_stats *s, void *ctx)
+{
+	s->peak_taken = __sync_lock_test_and_set(&s->peak, 0);
+	return 0;
+}
+
+SEC("syscall")
+int bdi_peaks_take(void *ctx)
+{
+	bpf_for_each_map_elem(&bdi_stats, take_peak, NULL, 0);
 	return 0;
 }
 

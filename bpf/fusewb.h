@@ -133,7 +133,17 @@ struct fwb_bdi_stats {
 	__u64 limit;
 	__u64 wb_dirty;		/* this bdi's dirty+writeback pages */
 	__u64 wb_setpoint;
+	/*
+	 * The event that saw the most dirty+writeback pages since user space
+	 * last took it: wb_dirty << 32 | this bdi's dirty limit at that event,
+	 * in pages (each clamped to 32 bits), so one compare-and-swap keeps the
+	 * pair together.  0: no event.  bdi_peaks_take moves it to peak_taken.
+	 */
+	__u64 peak;
+	__u64 peak_taken;
 };
+#define FWB_PEAK_DIRTY(p)	((p) >> 32)
+#define FWB_PEAK_LIMIT(p)	((p) & 0xffffffffULL)
 
 /* Drop and mismatch counters; in .bss, user space reads them directly. */
 struct fwb_drops {

@@ -12,7 +12,8 @@ static void help(void)
 	printf("Usage: fusewb stat [--json] [-i SECONDS] [-c COUNT] [--source KIND] [MOUNTPOINT|FSTYPE...]\n\n"
 	       "Every interval, one line per FUSE mount: writeback WRITEs/s, MB/s, errors,\n"
 	       "p50/p99/max writeback latency, pages in flight, dirty pages against the\n"
-	       "bdi's limit, time throttled in balance_dirty_pages, pending requests and\n"
+	       "bdi's limit (at the end of the interval, and PEAK: the most a throttled\n"
+	       "writer saw during it), time throttled in balance_dirty_pages, pending requests and\n"
 	       "the oldest one's age. Counters are deltas over the interval.\n"
 	       "Arguments select mounts by mount point or fs type (e.g. fuse.sshfs).\n"
 	       "Mount points are never touched: a hung daemon cannot hang fusewb.\n\n"
@@ -32,9 +33,9 @@ static void help(void)
 
 static void print_header(void)
 {
-	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %4s %7s %5s %8s\n",
+	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %4s %7s %5s %8s\n",
 	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "ERR", "p50ms", "p99ms", "maxms", "INFLT", "TMP",
-	       "DIRTY", "LIMIT", "MAXR", "THRms/s", "PEND", "OLDESTs");
+	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "MAXR", "THRms/s", "PEND", "OLDESTs");
 }
 
 /* v, or "-" when the kernel does not say (v < 0) */
@@ -66,19 +67,22 @@ static void print_text(const struct fwb_snapshot *d, double iv)
 	for (int i = 0; i < d->nmounts; i++) {
 		const struct fwb_mount *m = &d->mounts[i];
 		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
-		char dirty[24], lim[24], maxr[24], thr[24] = "-";
+		char dirty[24], lim[24], peak[24], pct[24] = "-", maxr[24], thr[24] = "-";
 
 		if (m->kwb_have & FWB_KWB_TEMP)
 			snprintf(tmp, sizeof(tmp), "%lld", (long long)(m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0));
 		if (m->throttle_have)
 			snprintf(thr, sizeof(thr), "%.1f", m->throttle_ns / iv / 1e6);
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8s %8s %4s %7s %5llu %8.1f\n",
+		/* the most dirty pages a throttled writer saw in the interval, against the limit then */
+		if (m->peak_dirty_pages >= 0 && m->peak_limit_pages > 0)
+			snprintf(pct, sizeof(pct), "%.1f", 100.0 * m->peak_dirty_pages / m->peak_limit_pages);
+		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8s %8s %8s %5s %4s %7s %5llu %8.1f\n",
 		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
 		       (unsigned long long)m->wb_errors,
 		       fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6, fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6,
 		       fwb_hist_max(&m->wb_lat) / 1e6, (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
 		       tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
-		       num(maxr, sizeof(maxr), m->max_ratio), thr, (unsigned long long)m->pending_count,
+		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, num(maxr, sizeof(maxr), m->max_ratio), thr, (unsigned long long)m->pending_count,
 		       m->pending_oldest_ns / 1e9);
 	}
 	if (!d->nmounts)

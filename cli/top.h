@@ -32,6 +32,7 @@ enum top_col {
 	COL_TMP,
 	COL_DIRTY,
 	COL_LIM,
+	COL_PEAK,
 	COL_RATIO,
 	COL_THR,
 	COL_PEND,
@@ -79,6 +80,7 @@ struct top_row {
 	double oldest_s;		/* age of the oldest pending request, 0 if none */
 	bool oldest_lb;			/* oldest_s is a lower bound (see struct top_stuck) */
 	double lim_pct;			/* (dirty + writeback) / bdi threshold, NAN unknown */
+	double peak_pct;		/* the most a throttle event saw in the interval, % of the limit then; NAN none */
 	int64_t inflight, dirty;	/* pages; -1 unknown */
 	int64_t tmp;			/* temp pages in flight; -1 where no source feeds it (or 6.16+) */
 	uint64_t pending, errors;

@@ -23,6 +23,7 @@ const struct top_coldef top_cols[COL_N] = {
 	[COL_TMP]    = { "TMP",         5, 8, false, true,  true,  "temp pages (the mount's share of NR_WRITEBACK_TEMP) whose WRITE is not done; - without temp pages (6.16+) or a source" },
 	[COL_DIRTY]  = { "DIRTY",       5, 2, false, true,  true,  "dirty pages of the mount's bdi" },
 	[COL_LIM]    = { "LIM%",        4, 2, false, true,  true,  "dirty+writeback pages as % of the bdi's dirty limit" },
+	[COL_PEAK]   = { "PEAK%",       5, 4, false, true,  true,  "most dirty+writeback pages a throttled writer saw in the interval, % of the bdi's limit at that moment; - when none was throttled" },
 	[COL_RATIO]  = { "RATIO",       5, 6, false, true,  true,  "bdi max_ratio %, S = strictlimit on" },
 	[COL_THR]    = { "THRms",       5, 3, false, true,  true,  "ms/s writers spent throttled in balance_dirty_pages" },
 	[COL_PEND]   = { "PEND",        4, 2, false, true,  true,  "requests not answered yet (fusectl waiting if it says more)" },
@@ -116,6 +117,8 @@ void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, doubl
 	if (m->bdi_thresh_pages > 0 && m->bdi_dirty_pages >= 0)
 		r->lim_pct = 100.0 * (m->bdi_dirty_pages + (m->bdi_writeback_pages > 0 ? m->bdi_writeback_pages : 0)) /
 			     m->bdi_thresh_pages;
+	r->peak_pct = m->peak_dirty_pages >= 0 && m->peak_limit_pages > 0 ?
+		      100.0 * m->peak_dirty_pages / m->peak_limit_pages : NAN;
 	r->pending = m->pending_count + untracked(m);
 	r->oldest_s = m->pending_count ? m->pending_oldest_ns / 1e9 : 0;
 	if (untracked(m) && stuck_s > r->oldest_s) {
@@ -178,6 +181,7 @@ static int cmp_col(const struct top_row *a, const struct top_row *b, enum top_co
 	case COL_DIRTY: return cmp_num(a->dirty, b->dirty);
 	case COL_TMP: return cmp_num(a->tmp, b->tmp);
 	case COL_LIM: return cmp_num(a->lim_pct, b->lim_pct);
+	case COL_PEAK: return cmp_num(a->peak_pct, b->peak_pct);
 	case COL_RATIO: return cmp_num(ratio_key(a->m), ratio_key(b->m));
 	case COL_THR: return cmp_num(a->thr_ms_s, b->thr_ms_s);
 	case COL_PEND: return cmp_num(a->pending, b->pending);

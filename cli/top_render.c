@@ -231,6 +231,7 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 	case COL_DIRTY: top_fmt_num(b, len, r->dirty, 0, fit); return;
 	case COL_TMP: top_fmt_num(b, len, r->tmp, 0, fit); return;
 	case COL_LIM: top_fmt_num(b, len, r->lim_pct, fit ? 0 : 1, fit); return;
+	case COL_PEAK: top_fmt_num(b, len, r->peak_pct, fit ? 0 : 1, fit); return;
 	case COL_RATIO:
 		if (m->max_ratio < 0)
 			snprintf(b, len, "-");
@@ -657,6 +658,14 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	top_fmt_num(e, sizeof(e), iv > 0 && m->throttle_have ? m->throttle_ns / 1e6 / iv : NAN, 1, 10);
 	add_line(&s->body, width, r.lim_pct >= 100 ? TA_WARN : TA_NORMAL,
 		 "  dirty %s pages  writeback %s pages  bdi limit %s pages (%s%% used)", a, b, c, d);
+	/* a gauge of the last interval whatever the view: "since start" has no peak of its own */
+	if (dm->peak_dirty_pages >= 0 && dm->peak_limit_pages > 0) {
+		top_fmt_num(d, sizeof(d), 100.0 * dm->peak_dirty_pages / dm->peak_limit_pages, 0, 0);
+		add_line(&s->body, width, TA_NORMAL, "  peak seen by throttled writers %lld pages of a %lld-page limit "
+			 "(%s%%, last interval)", (long long)dm->peak_dirty_pages, (long long)dm->peak_limit_pages, d);
+	} else {
+		add_line(&s->body, width, TA_DIM, "  peak seen by throttled writers: - (none throttled in the last interval)");
+	}
 	top_fmt_num(d, sizeof(d), m->throttle_have ? (double)m->throttle_count : NAN, 0, 0);
 	add_line(&s->body, width, TA_NORMAL, "  throttled in balance_dirty_pages %s ms/s, %s pauses", e, d);
 	top_fmt_dur(a, sizeof(a), r.pending ? r.oldest_s * 1e9 : NAN);

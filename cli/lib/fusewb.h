@@ -155,6 +155,12 @@ struct fwb_mount {
 	/* balance_dirty_pages; unknown (not 0) unless throttle_have: its source is in use */
 	bool throttle_have;
 	uint64_t throttle_count, throttle_ns;
+	/*
+	 * Gauges of the interval since the previous snapshot: the most
+	 * dirty+writeback pages a balance_dirty_pages event saw, and the bdi's
+	 * dirty limit at that event; -1 when no event fired (or no source).
+	 */
+	int64_t peak_dirty_pages, peak_limit_pages;
 
 	/* pending requests (gauges) */
 	uint64_t pending_count;

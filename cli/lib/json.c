@@ -115,6 +115,8 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 	json_num_or_null(f, "pages", m->bdi_dirty_pages, true);
 	json_num_or_null(f, "writeback_pages", m->bdi_writeback_pages, true);
 	json_num_or_null(f, "limit_pages", m->bdi_thresh_pages, true);
+	json_num_or_null(f, "peak_pages", m->peak_dirty_pages, true);
+	json_num_or_null(f, "peak_limit_pages", m->peak_limit_pages, true);
 	json_num_or_null(f, "max_ratio", m->max_ratio, true);
 	json_num_or_null(f, "min_ratio", m->min_ratio, true);
 	json_num_or_null(f, "strict_limit", m->strict_limit, true);

@@ -126,6 +126,7 @@ static void mount_init(struct fwb_mount *m)
 	m->max_ratio = m->min_ratio = m->strict_limit = -1;
 	m->max_bytes = -1;
 	m->bdi_dirty_pages = m->bdi_writeback_pages = m->bdi_thresh_pages = -1;
+	m->peak_dirty_pages = m->peak_limit_pages = -1;
 	m->waiting = m->max_background = m->congestion_threshold = -1;
 }
 

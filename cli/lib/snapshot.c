@@ -219,10 +219,14 @@ static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
 	}
 }
 
-static void take_bdi(struct fwb_mount *m, const struct fwb_bdi_stats *v)
+static void take_bdi(struct fwb_mount *m, const struct fwb_bdi_stats *v, bool peaks)
 {
 	m->throttle_count = v->throttle_count;
 	m->throttle_ns = v->throttle_ns;
+	if (peaks && v->peak_taken) {
+		m->peak_dirty_pages = FWB_PEAK_DIRTY(v->peak_taken);
+		m->peak_limit_pages = FWB_PEAK_LIMIT(v->peak_taken);
+	}
 }
 
 /*
@@ -234,7 +238,7 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 	int fd = bpf_map__fd(c->skel->maps.bdi_stats);
 	__u32 keys[64], batch, count;
 	struct fwb_bdi_stats vals[64];
-	bool first = true;
+	bool first = true, peaks;
 	int err;
 
 	/* a bdi without an entry was not throttled: 0 is then a fact, but only with the program attached */
@@ -242,6 +246,8 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		return;
 	for (int i = 0; i < s->nmounts; i++)
 		s->mounts[i].throttle_have = true;
+	/* this interval's peaks into peak_taken (see bdi_peaks_take); if that fails, none is shown */
+	peaks = !bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.bdi_peaks_take), NULL);
 	do {
 		struct fwb_mount *m;
 
@@ -252,7 +258,7 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		first = false;
 		for (__u32 i = 0; i < count; i++)
 			if ((m = fwb_snapshot_mount(s, keys[i])))
-				take_bdi(m, &vals[i]);
+				take_bdi(m, &vals[i], peaks);
 	} while (!err);
 	if (!err || errno == ENOENT)
 		return;
@@ -260,7 +266,7 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		struct fwb_bdi_stats v;
 
 		if (!bpf_map_lookup_elem(fd, &s->mounts[i].conn, &v))
-			take_bdi(&s->mounts[i], &v);
+			take_bdi(&s->mounts[i], &v, peaks);
 	}
 }
 

@@ -126,6 +126,8 @@ int main(void)
 	m[0].congestion_threshold = -1;
 	m[0].throttle_have = true;		/* m[1]: the throttle program is not attached */
 	m[0].throttle_ns = 2500000001ULL;
+	m[0].peak_dirty_pages = 90;
+	m[0].peak_limit_pages = 100;
 	m[0].pending_count = 2;
 	m[0].pending_oldest_ns = 61000000000ULL;
 	m[0].ndaemons = 1;
@@ -181,6 +183,10 @@ int main(void)
 	is_str(S("fusewb_throttle_seconds_total", ""), "2.500000001", "throttle seconds exact to the ns");
 	snprintf(key, sizeof(key), "fusewb_throttle_pauses_total{mountpoint=\"/mnt/\\\"q");
 	ok(!strstr(t, key), "no throttle series where the balance_dirty_pages program is not in use");
+	is_str(S("fusewb_bdi_dirty_peak_bytes", ""), "368640", "the throttle events' peak as bytes");
+	is_str(S("fusewb_bdi_dirty_peak_limit_bytes", ""), "409600", "the limit at the peak as bytes");
+	snprintf(key, sizeof(key), "fusewb_bdi_dirty_peak_bytes{mountpoint=\"/mnt/\\\"q");
+	ok(!strstr(t, key), "no peak without the balance_dirty_pages program");
 	is_str(S("fusewb_pending_requests", ""), "2", "pending requests");
 	is_str(S("fusewb_pending_oldest_age_seconds", ""), "61.000000000", "oldest pending age");
 	is_str(S("fusewb_daemon_processes", ""), "1", "daemon processes");

@@ -29,6 +29,8 @@ static struct fwb_mount mount(uint64_t writes, uint64_t bytes)
 	m.max_background = 12;
 	m.pending_count = 2;
 	m.pending_oldest_ns = 1500000000ULL;
+	m.peak_dirty_pages = writes == 25 ? 98 : -1;	/* a gauge: only cur's counts */
+	m.peak_limit_pages = writes == 25 ? 100 : -1;
 	return m;
 }
 
@@ -62,6 +64,7 @@ int main(void)
 		 "assert m[\"pending\"][\"oldest_ms\"]==1500; assert d[\"interval_s\"]==1; "
 		 "assert d[\"vm\"][\"nr_writeback_temp\"] is None, \"6.16+ has no nr_writeback_temp\"; "
 		 "assert d[\"vm\"][\"nr_dirty\"]==5; "
+		 "assert m[\"dirty\"][\"peak_pages\"]==98 and m[\"dirty\"][\"peak_limit_pages\"]==100; "
 		 "assert m[\"dirty\"][\"throttle_count\"] is None and m[\"dirty\"][\"throttle_ms\"] is None' '%s'",
 		 buf);
 	rc = system(cmd);

@@ -130,6 +130,11 @@ static void test_rows(void)
 	for (int i = 0; i < 3; i++)
 		ms[i].throttle_have = true;	/* ms[3]: the balance_dirty_pages program is not in use */
 	ms[1].throttle_ns = 250000000;
+	ms[1].peak_dirty_pages = 990;	/* a throttle event saw 99 % of the limit; the others saw none */
+	ms[1].peak_limit_pages = 1000;
+	for (int i = 0; i < 4; i++)
+		if (i != 1)
+			ms[i].peak_dirty_pages = ms[i].peak_limit_pages = -1;
 
 	ok(!top_rows_build(&r, &d, 1.0, 10, NULL, NULL) && r.n == 4, "rows for every mount");
 	top_rows_sort(&r, by_mbs);
@@ -141,6 +146,8 @@ static void test_rows(void)
 	ok(r.v[1].p50_ms > 33 && r.v[1].p50_ms < 67.2, "p50 inside the 52 ms bucket (got %g)", r.v[1].p50_ms);
 	ok(fabs(r.v[1].lim_pct - 50) < 1e-9, "LIM%% = (dirty + writeback) / threshold (got %g)", r.v[1].lim_pct);
 	ok(isnan(r.v[3].p50_ms), "no WRITE ended: p50 unknown, not 0");
+	ok(fabs(r.v[1].peak_pct - 99) < 1e-9 && isnan(r.v[2].peak_pct),
+	   "PEAK%%: the throttle events' peak against their limit (%g), unknown without one", r.v[1].peak_pct);
 	ok(fabs(r.v[1].thr_ms_s - 250) < 1e-9 && r.v[2].thr_ms_s == 0 && isnan(r.v[3].thr_ms_s),
 	   "THRms: throttled ms/s (%g), 0 when not throttled, unknown without the program (%g)",
 	   r.v[1].thr_ms_s, r.v[3].thr_ms_s);
