@@ -330,6 +330,23 @@ int fwb_arg_seconds(const char *prog, const char *name, const char *str, double 
 		    double *out);
 int fwb_arg_count(const char *prog, const char *name, const char *str, long min, long max, long *out);
 
+/* ---- log rate limit (ratelimit.c) ---- */
+struct fwb_ratelimit {
+	uint64_t window_ns;	/* set by the user */
+	unsigned burst;		/* messages shown per window */
+	uint64_t begin_ns;	/* the rest: state, zero to start */
+	unsigned shown;
+	uint64_t missed;
+};
+/*
+ * True when a message at now_ns may be shown.  *missed is the number held
+ * back in the window that just ended (non-zero once per window at most):
+ * say so before the message.
+ */
+bool fwb_ratelimit(struct fwb_ratelimit *r, uint64_t now_ns, uint64_t *missed);
+/* Messages held back in a window that has ended by now_ns, once (for a timer): 0 if none. */
+uint64_t fwb_ratelimit_expire(struct fwb_ratelimit *r, uint64_t now_ns);
+
 /* ---- process plumbing (util.c) ---- */
 extern volatile sig_atomic_t fwb_stop;
 void fwb_install_signals(void);
