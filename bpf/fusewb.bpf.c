@@ -61,6 +61,16 @@ __u32 key_by_addr;
 __s64 pending_cold_used;
 struct fwb_drops drops;
 struct fwb_clock clock;
+/*
+ * Seeding (diag_seed): set by user space for the walk that takes the
+ * requests already in the kernel's queues into the table at collector
+ * start.  pending_seeds says some were taken, so a completion that finds
+ * no entry looks under a seed's name too; pending_queued counts the seeds
+ * of requests that wait for a background slot, which read_clock checks.
+ */
+__u32 seed_mode;
+__u32 pending_seeds;
+__s32 pending_queued;
 
 /* rows of FWB_OPS_ROWS per connection slot; user space maps it (see fusewb.h) */
 struct {
@@ -161,6 +171,22 @@ static __always_inline struct fwb_pending *find(struct fwb_pending *a, struct fw
 	if (b->key == key)
 		return b;
 	return NULL;
+}
+
+/* The slot holding key: in the pair at hot, else in its cold pair (*in_cold). */
+static __always_inline struct fwb_pending *lookup(__u32 hot, __u64 key, bool *in_cold)
+{
+	struct fwb_pending *p = find(&pending_hot[hot & (FWB_PENDING_HOT - 1)],
+				     &pending_hot[(hot ^ 1) & (FWB_PENDING_HOT - 1)], key);
+	__u32 cold;
+
+	*in_cold = false;
+	if (p)
+		return p;
+	cold = cold_slot_of(key);
+	p = find(&pending[cold], &pending[cold ^ 1], key);
+	*in_cold = p != NULL;
+	return p;
 }
 
 static __always_inline bool is_writeback(const struct fuse_req *req)
@@ -322,11 +348,12 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 	__u32 conn = req->fm->fc->dev;
 	__u64 unique = req->in.h.unique;
 	__u64 key = key_of(conn, unique);
-	__u32 hot = hot_slot_of(conn, unique), cold;
+	__u32 hot = hot_slot_of(conn, unique);
 	struct fwb_pending *p;
 	struct fwb_op_stats *s;
 	__u64 start_ns, bytes = 0;
 	__u32 opcode, pages;
+	bool in_cold;
 	int err;
 
 	if (key_by_addr) {
@@ -334,25 +361,41 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 		hot = addr_slot_of(key);
 	}
 
-	p = find(&pending_hot[hot], &pending_hot[hot ^ 1], key);
-	if (!p) {
-		cold = cold_slot_of(key);
-		p = find(&pending[cold], &pending[cold ^ 1], key);
-		if (!p) {
-			__sync_fetch_and_add(&drops.unmatched_end, 1);
-			return 0;
+	p = lookup(hot, key, &in_cold);
+	if (!p && pending_seeds) {
+		/* sent before attach: a seed is named by unique, or if it was queued by address */
+		if (key_by_addr) {
+			key = key_of(conn, unique);
+			p = lookup(hot_slot_of(conn, unique), key, &in_cold);
 		}
-		__sync_fetch_and_add(&pending_cold_used, -1);
+		if (!p) {
+			key = req_addr(ctx) | FWB_KEY_QUEUED_BIT;
+			p = lookup(addr_slot_of(key), key, &in_cold);
+		}
+	}
+	if (!p) {
+		__sync_fetch_and_add(&drops.unmatched_end, 1);
+		return 0;
 	}
 	start_ns = p->start_ns;
 	opcode = p->opcode;
 	pages = p->pages;
+	/* a seed may be taken back by diag_seed or read_clock meanwhile: one of them empties it */
+	if ((opcode & FWB_PENDING_SEEDED) &&
+	    __sync_val_compare_and_swap(&p->key, key, FWB_KEY_BUSY) != key)
+		return 0;
 	p->opcode = 0;
 	p->key = 0;
+	if (in_cold)
+		__sync_fetch_and_add(&pending_cold_used, -1);
+	if (opcode & FWB_PENDING_QUEUED)
+		__sync_fetch_and_add(&pending_queued, -1);
 
 	err = req->out.h.error;
 	if (opcode & FWB_PENDING_WB)
-		opcode = (opcode & ~FWB_PENDING_WB) | FWB_OP_WRITEBACK;
+		opcode = (opcode & ~FWB_PENDING_FLAGS) | FWB_OP_WRITEBACK;
+	else
+		opcode &= ~FWB_PENDING_FLAGS;
 	if ((opcode & 0xffff) == 16 /* FUSE_WRITE */)
 		bytes = req->args->in_args[1].size;
 	s = op_entry(conn, opcode);
@@ -838,10 +881,85 @@ int BPF_KRETPROBE(kwb_kp_wait_ret)
 	return 0;
 }
 
+/* Has fuse_request_end begun on req?  It sets the bit first, with a full barrier. */
+static __always_inline bool req_finished(const struct fuse_req *req)
+{
+	return BPF_CORE_READ(req, flags) & (1ULL << bpf_core_enum_value(enum fuse_req_flag, FR_FINISHED));
+}
+
+/*
+ * Take a seed back out of the table, unless a completion emptied its slot
+ * first (both claim it with the same compare-and-swap to FWB_KEY_BUSY).
+ */
+static __always_inline bool unseed(struct fwb_pending *p, __u64 key, bool in_cold)
+{
+	struct fwb_op_stats *s;
+	__u32 opcode;
+
+	if (__sync_val_compare_and_swap(&p->key, key, FWB_KEY_BUSY) != key)
+		return false;
+	opcode = p->opcode;
+	if (opcode & FWB_PENDING_WB) {
+		s = op_entry(p->conn, 16 /* FUSE_WRITE */ | FWB_OP_WRITEBACK);
+		if (s)
+			__sync_fetch_and_add(&s->inflight_pages, -(__s64)p->pages);
+	}
+	if (in_cold)
+		__sync_fetch_and_add(&pending_cold_used, -1);
+	if (opcode & FWB_PENDING_QUEUED)
+		__sync_fetch_and_add(&pending_queued, -1);
+	p->opcode = 0;
+	p->key = 0;
+	return true;
+}
+
+/*
+ * A seed of a request that waited for a background slot is checked at each
+ * snapshot: once the request was sent (it has a unique; its send made a live
+ * entry) or ended without being sent (an abort), the seed goes.  Its key is
+ * its address, so the request is read directly (fault-safe; a freed request's
+ * memory may hold anything, which at worst keeps a seed until it is reused).
+ */
+static __always_inline void check_queued(struct fwb_pending *p, bool in_cold, __s32 *left)
+{
+	__u64 key = p->key, unique = 1, flags = 0;
+	struct fuse_req *req;
+
+	if (!(key & FWB_KEY_QUEUED_BIT) || key == FWB_KEY_BUSY || !(p->opcode & FWB_PENDING_QUEUED))
+		return;
+	req = (struct fuse_req *)(key & ~FWB_KEY_QUEUED_BIT);
+	bpf_probe_read_kernel(&unique, sizeof(unique), &req->in.h.unique);
+	bpf_probe_read_kernel(&flags, sizeof(flags), &req->flags);
+	if (unique || (flags & (1ULL << bpf_core_enum_value(enum fuse_req_flag, FR_FINISHED))))
+		unseed(p, key, in_cold);
+	else
+		(*left)++;
+}
+
+static long check_queued_hot(__u32 i, __s32 *left)
+{
+	check_queued(&pending_hot[i & (FWB_PENDING_HOT - 1)], false, left);
+	return 0;
+}
+
+static long check_queued_cold(__u32 i, __s32 *left)
+{
+	check_queued(&pending[i & (FWB_PENDING_SLOTS - 1)], true, left);
+	return 0;
+}
+
 /* Run by user space (BPF_PROG_RUN) at each snapshot: "now" in jiffies for the pending table. */
 SEC("syscall")
 int read_clock(void *ctx)
 {
+	__s32 left = 0;
+
+	if (pending_queued > 0) {
+		bpf_loop(FWB_PENDING_HOT, check_queued_hot, &left, 0);
+		if (pending_cold_used > 0)
+			bpf_loop(FWB_PENDING_SLOTS, check_queued_cold, &left, 0);
+		pending_queued = left;
+	}
 	clock.jiffies = bpf_jiffies64();
 	clock.mono_ns = bpf_ktime_get_ns();
 	return 0;
@@ -940,7 +1058,8 @@ struct {
  */
 enum diag_stage { DIAG_ST_PENDING, DIAG_ST_BG, DIAG_ST_IO, DIAG_ST_PROC, DIAG_ST_DONE };
 
-#define DIAG_MAX_STEPS	16384
+/* every entry is counted (up to FWB_DIAG_LIST_MAX a list); a cycle in a list torn under the walk ends here */
+#define DIAG_MAX_STEPS	(1 << 19)
 
 struct diag_walk {
 	__u64 fc;
@@ -957,6 +1076,8 @@ struct diag_walk {
 	__u32 n;		/* requests gathered */
 	__u32 truncated;
 	__u32 ndevs;
+	__u32 nwrites;
+	__u32 seed;		/* seed_mode at the walk: take the requests into the pending table */
 	__u32 seen[FWB_DIAGQ_NR];
 };
 
@@ -993,10 +1114,8 @@ __noinline int diag_gather(struct diag_walk *w, __u64 reqp, __u32 queue)
 	if (!w)
 		return 0;
 	n = w->n;
-	if (n >= FWB_DIAG_MAX_REQS) {
-		w->truncated = 1;
+	if (n >= FWB_DIAG_MAX_REQS)	/* counted, not listed: the conn record says how many */
 		return 0;
-	}
 	buf = bpf_map_lookup_elem(&diag_reqs, &zero);
 	if (!buf)
 		return 0;
@@ -1024,6 +1143,96 @@ __noinline int diag_gather(struct diag_walk *w, __u64 reqp, __u32 queue)
 	}
 	w->n = n + 1;
 	diag_watch_add(r->pid, 1, w->session);
+	return 0;
+}
+
+/*
+ * Take a request found in the kernel's queues into the pending table, with
+ * its real age (create_time, where the kernel has it), unless the collector
+ * tracks it already (sent after attach).  Races:
+ * - sent during the walk: its send program ran before the request was
+ *   queued, so its entry is there to be found and the seed is skipped;
+ * - ended during the walk: fuse_request_end sets FR_FINISHED (a full
+ *   barrier) before its tracepoint looks for an entry, and the seed is
+ *   published (a full barrier) before FR_FINISHED is read: either the
+ *   completion finds the seed, or the seed sees the request finished and
+ *   takes itself back; if both, the compare-and-swap to FWB_KEY_BUSY lets
+ *   one of them empty the slot.  A request freed and reused meanwhile has
+ *   another unique, and is taken back too.
+ * - waiting for a background slot: no unique yet, so named by address
+ *   (FWB_KEY_QUEUED_BIT); when it is sent, its send makes a live entry and
+ *   read_clock drops the seed.
+ */
+__noinline int diag_seed(struct diag_walk *w, __u64 reqp, __u32 queue)
+{
+	struct fuse_req *req = (struct fuse_req *)reqp;
+	bool queued = queue == FWB_DIAGQ_BACKGROUND, in_cold = false;
+	struct fwb_op_stats *s;
+	struct fuse_args *args;
+	struct fwb_pending *p;
+	__u64 unique, key, ctime = 0;
+	__u32 hot, cold, opcode, pages = 0, conn;
+
+	if (!w)
+		return 0;
+	conn = w->conn;
+	unique = BPF_CORE_READ(req, in.h.unique);
+	if (queued) {
+		key = reqp | FWB_KEY_QUEUED_BIT;
+		hot = addr_slot_of(key);
+	} else {
+		if (!unique)
+			return 0;
+		key = key_of(conn, unique);
+		hot = hot_slot_of(conn, unique);
+		if (key_by_addr && lookup(addr_slot_of(reqp), reqp, &in_cold))
+			return 0;
+	}
+	if (lookup(hot, key, &in_cold))
+		return 0;
+	in_cold = false;
+	p = claim(&pending_hot[hot], &pending_hot[hot ^ 1], FWB_KEY_BUSY);
+	if (!p) {
+		cold = cold_slot_of(key);
+		p = claim(&pending[cold], &pending[cold ^ 1], FWB_KEY_BUSY);
+		if (!p) {
+			__sync_fetch_and_add(&drops.pending_full, 1);
+			return 0;
+		}
+		in_cold = true;
+		__sync_fetch_and_add(&pending_cold_used, 1);
+	}
+	opcode = BPF_CORE_READ(req, in.h.opcode) & ~FWB_PENDING_FLAGS;
+	p->nodeid = BPF_CORE_READ(req, in.h.nodeid);
+	p->conn = conn;
+	p->pid = BPF_CORE_READ(req, in.h.pid);
+	p->start_ns = 0;	/* its send was not seen: counted, not timed */
+	args = BPF_CORE_READ(req, args);
+	if (opcode == 16 /* FUSE_WRITE */ && args && writepage_end_addr &&
+	    (__u64)BPF_CORE_READ(args, end) == writepage_end_addr) {
+		pages = (BPF_CORE_READ(args, in_args[1].size) + 4095) >> 12;
+		opcode |= FWB_PENDING_WB;
+		s = op_entry(conn, 16 | FWB_OP_WRITEBACK);
+		if (s)
+			__sync_fetch_and_add(&s->inflight_pages, pages);
+	}
+	p->pages = pages;
+	if (bpf_core_field_exists(req->create_time))
+		ctime = BPF_CORE_READ(req, create_time);
+	if (ctime) {
+		p->start_jiffies = ctime;
+	} else {
+		p->start_jiffies = bpf_jiffies64();
+		opcode |= FWB_PENDING_AGE_MIN;
+	}
+	p->opcode = opcode | FWB_PENDING_SEEDED | (queued ? FWB_PENDING_QUEUED : 0);
+	if (queued)
+		__sync_fetch_and_add(&pending_queued, 1);
+	pending_seeds = 1;
+	__sync_val_compare_and_swap(&p->key, FWB_KEY_BUSY, key);
+	if (!req_finished(req) && BPF_CORE_READ(req, in.h.unique) == unique)
+		return 0;
+	unseed(p, key, in_cold);
 	return 0;
 }
 
@@ -1086,6 +1295,10 @@ static long diag_step(__u32 i, struct diag_walk *w)
 	w->inlist++;
 	w->pos = (__u64)BPF_CORE_READ(pos, next);
 	/* list is fuse_req's first member */
+	if (BPF_CORE_READ((struct fuse_req *)pos, in.h.opcode) == 16 /* FUSE_WRITE */)
+		w->nwrites++;
+	if (w->seed)
+		diag_seed(w, (__u64)pos, q);
 	diag_gather(w, (__u64)pos, q);
 	return 0;
 }
@@ -1112,6 +1325,7 @@ static __always_inline void diag_walk_conn(struct seq_file *seq, struct fuse_con
 	w.fc = (__u64)fc;
 	w.conn = conn;
 	w.session = session;
+	w.seed = seed_mode;
 	w.stage = DIAG_ST_PENDING;
 	w.head = (__u64)&fc->iq.pending;
 	h = (struct list_head *)w.head;
@@ -1143,6 +1357,7 @@ static __always_inline void diag_walk_conn(struct seq_file *seq, struct fuse_con
 		out.nq[q] = w.seen[q];
 	out.truncated = w.truncated;
 	out.emitted = w.n > FWB_DIAG_MAX_REQS ? FWB_DIAG_MAX_REQS : w.n;
+	out.nwrites = w.nwrites;
 	out.jiffies = bpf_jiffies64();
 	bpf_seq_write(seq, &out, sizeof(out));
 }

@@ -94,6 +94,18 @@ struct fwb_pending {
 
 /* A key that is a kernel address (key_by_addr mode) has its top 16 bits set. */
 #define FWB_KEY_IS_ADDR(key)	(((key) >> 48) == 0xffff)
+/*
+ * A slot being filled in or emptied by a seed or its undo (never a real key:
+ * connection numbers are not 0).  Nobody else claims or finds it meanwhile.
+ */
+#define FWB_KEY_BUSY		1ULL
+/*
+ * A request that waits for a background slot has no unique yet: it is seeded
+ * under its address with bit 0 set (requests are 8-byte aligned), a name no
+ * send ever uses, so a seed and the live entry of the same request never
+ * share a key.
+ */
+#define FWB_KEY_QUEUED_BIT	1ULL
 
 /* jiffies and the monotonic clock read together, to age pending requests */
 struct fwb_clock {
@@ -101,6 +113,16 @@ struct fwb_clock {
 	__u64 mono_ns;
 };
 #define FWB_PENDING_WB		0x8000
+/*
+ * Seeded at collector start from the kernel's queues (diag_seed): the
+ * request was sent before the collector attached.  AGE_MIN: start_jiffies
+ * is when it was seeded, the kernel having no create_time, so its age is a
+ * lower bound.  QUEUED: it waited for a background slot, keyed by address.
+ */
+#define FWB_PENDING_SEEDED	0x4000
+#define FWB_PENDING_AGE_MIN	0x2000
+#define FWB_PENDING_QUEUED	0x0800	/* opcodes are below it, but CUSE_INIT (0x1000) */
+#define FWB_PENDING_FLAGS	(FWB_PENDING_WB | FWB_PENDING_SEEDED | FWB_PENDING_AGE_MIN | FWB_PENDING_QUEUED)
 
 enum fwb_task_kind {
 	FWB_TASK_DIRTY = 0,	/* folios dirtied on a FUSE mapping */
@@ -217,8 +239,8 @@ struct fwb_devfile {
  * and skip kinds it does not know.  One iterator object (a file, a task)
  * must fit the 32 KiB seq buffer, hence the cap on requests per walk.
  */
-#define FWB_DIAG_MAX_REQS	256	/* requests emitted per connection walk */
-#define FWB_DIAG_LIST_MAX	256	/* entries followed per kernel list */
+#define FWB_DIAG_MAX_REQS	256	/* requests emitted per connection walk; all are counted */
+#define FWB_DIAG_LIST_MAX	(1 << 17)	/* entries followed per kernel list: a bound, not a budget */
 #define FWB_DIAG_MAX_DEVS	8	/* cloned /dev/fuse fds walked per connection */
 #define FWB_DIAG_PQ_HASH	256	/* FUSE_PQ_HASH_SIZE: processing hash buckets */
 #define FWB_DIAG_STACK_DEPTH	24
@@ -268,8 +290,10 @@ struct fwb_diag_conn {
 	__u32 ndevs;		/* devices walked */
 	__u32 has_create_time;	/* the kernel's fuse_req has create_time */
 	__u32 nq[FWB_DIAGQ_NR];	/* entries seen per queue (may exceed what was emitted) */
-	__u32 truncated;	/* a list was longer than FWB_DIAG_LIST_MAX, or too many requests */
-	__u32 emitted;		/* REQ records that precede this record */
+	__u32 truncated;	/* not every entry was seen: a list past FWB_DIAG_LIST_MAX, or the step budget */
+	__u32 emitted;		/* REQ records that precede this record (at most FWB_DIAG_MAX_REQS) */
+	__u32 nwrites;		/* WRITEs among all entries seen, listed or not */
+	__u32 pad;
 	__u64 jiffies;		/* bpf_jiffies64() at the walk */
 };
 

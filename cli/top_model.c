@@ -121,6 +121,7 @@ void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, doubl
 		      100.0 * m->peak_dirty_pages / m->peak_limit_pages : NAN;
 	r->pending = m->pending_count + untracked(m);
 	r->oldest_s = m->pending_count ? m->pending_oldest_ns / 1e9 : 0;
+	r->oldest_lb = m->pending_count && m->pending_oldest_min;	/* seeded without create_time */
 	if (untracked(m) && stuck_s > r->oldest_s) {
 		r->oldest_s = stuck_s;
 		r->oldest_lb = true;

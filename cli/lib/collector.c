@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,6 +138,33 @@ static unsigned time_every_shift(void)
 	return shift;
 }
 
+/*
+ * Requests sent before the collector attached are in the kernel's queues,
+ * not in the pending table: a hang older than this process would read as
+ * nothing pending.  One walk of the queues (diag_files with seed_mode, see
+ * diag_seed in bpf/fusewb.bpf.c) takes them in, with their real age where
+ * the kernel has create_time.  It runs after attaching, so a request sent
+ * meanwhile is tracked by its send and skipped by the walk; one that ends
+ * meanwhile is not left behind (the BPF side explains how).
+ */
+static void seed_pending(struct fwb_collector *c)
+{
+	char buf[1 << 15];
+	int fd;
+
+	c->skel->bss->seed_mode = 1;
+	fd = fwb_collector_iter_fd(c, "diag_files");
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	} else if (!c->opts.quiet) {
+		fprintf(stderr, "fusewb: note: the diag_files iterator is not attached: requests sent before "
+			"start are not counted as pending\n");
+	}
+	c->skel->bss->seed_mode = 0;
+}
+
 int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, char *err, size_t errlen)
 {
 	struct fwb_collector *c = calloc(1, sizeof(*c));
@@ -198,6 +226,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fwb_errf(err, errlen, "cannot map the op_stats array: %s", strerror(r));
 	}
 	attach_all(c);
+	seed_pending(c);
 	if (c->opts.share)
 		fwb_share_history(c);
 	*out = c;

@@ -148,17 +148,29 @@ static int cmp_req_age(const void *a, const void *b)
 
 /*
  * A collector's age for request q: pending requests are named by unique, or
- * by their address where the kernel sends them before assigning one.
+ * by their address where the kernel sends them before assigning one.  A
+ * request the collector took from the kernel's queues at its start (seeded)
+ * was not seen sent: its age is the kernel's create_time, which this run
+ * reads itself, or a lower bound.  Ours are skipped; a peer's count where
+ * they say something this run's walk cannot.
  */
-static bool collector_age(const struct fwb_mount *m, const struct fwb_diag_req *q, uint64_t *age)
+static bool collector_age(const struct fwb_mount *m, const struct fwb_diag_req *q, bool peer,
+			  bool no_create_time, uint64_t *age, uint64_t *age_min)
 {
 	for (int j = 0; m && j < m->npending; j++) {
 		const struct fwb_pending_req *p = &m->pending[j];
 
-		if (p->addr ? p->addr == q->addr : p->unique == (uint32_t)q->unique) {
-			*age = p->age_ns;
-			return true;
+		if (!(p->addr ? p->addr == q->addr : p->unique == (uint32_t)q->unique))
+			continue;
+		if (p->seeded && (!peer || (!p->age_min && no_create_time)))
+			return false;
+		if (p->age_min) {
+			if (p->age_ns > *age_min)
+				*age_min = p->age_ns;
+			return false;
 		}
+		*age = p->age_ns;
+		return true;
 	}
 	return false;
 }
@@ -195,12 +207,12 @@ static void fill_requests(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 		if (ct && q->create_time && r->kc.jiffies >= q->create_time) {
 			o->age_source = FWB_AGE_CREATE_TIME;
 			o->age_ns = (r->kc.jiffies - q->create_time) * (1000000000ULL / in->hz);
-		} else if (collector_age(end, q, &o->age_ns)) {
+		} else if (collector_age(end, q, false, in->ignore_create_time, &o->age_ns, &o->age_min_ns)) {
 			o->age_source = FWB_AGE_COLLECTOR;
-		} else if (collector_age(hist, q, &o->age_ns)) {
+		} else if (collector_age(hist, q, true, in->ignore_create_time, &o->age_ns, &o->age_min_ns)) {
 			/* sent before this diagnose started: a longer-running fusewb saw it */
 			o->age_source = FWB_AGE_HISTORY;
-		} else if (o->persisted) {
+		} else if (o->persisted && window > o->age_min_ns) {
 			o->age_min_ns = window;
 		}
 		for (int j = 0; o->pid && j < last->ntasks; j++)

@@ -109,6 +109,9 @@ struct fwb_pending_req {
 	uint32_t pages;
 	uint64_t unique;		/* low 32 bits of the request's unique (0 where named by address) */
 	uint64_t addr;			/* the fuse_req's address where the kernel sends before assigning unique */
+	bool seeded;			/* found in the kernel's queues when the collector started */
+	bool age_min;			/* age_ns is a lower bound (seeded on a kernel without create_time) */
+	bool queued;			/* seeded while waiting for a background slot, not yet sent */
 };
 
 struct fwb_task {
@@ -165,6 +168,7 @@ struct fwb_mount {
 	/* pending requests (gauges) */
 	uint64_t pending_count;
 	uint64_t pending_oldest_ns;
+	bool pending_oldest_min;	/* some age is a lower bound, so the oldest may be older */
 	struct fwb_pending_req *pending;	/* oldest first */
 	int npending;
 

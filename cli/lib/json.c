@@ -126,8 +126,9 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			(unsigned long long)m->throttle_count, m->throttle_ns / 1e6);
 	else
 		fputs("\"throttle_count\":null,\"throttle_ms\":null},", f);
-	fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,",
-		(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6);
+	fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,\"oldest_lower_bound\":%s,",
+		(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6,
+		m->pending_oldest_min ? "true" : "false");
 	json_num_or_null(f, "waiting", m->waiting, true);
 	json_num_or_null(f, "max_background", m->max_background, true);
 	fputs("\"requests\":[", f);
@@ -136,8 +137,9 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 
 		fprintf(f, "%s{\"opcode\":", i ? "," : "");
 		fwb_json_str(f, fwb_opcode_name(p->opcode));
-		fprintf(f, ",\"age_ms\":%.3f,\"pid\":%u,\"nodeid\":%llu,\"pages\":%u}",
-			p->age_ns / 1e6, p->pid, (unsigned long long)p->nodeid, p->pages);
+		fprintf(f, ",\"age_ms\":%.3f,\"age_lower_bound\":%s,\"queued\":%s,\"pid\":%u,"
+			"\"nodeid\":%llu,\"pages\":%u}", p->age_ns / 1e6, p->age_min ? "true" : "false",
+			p->queued ? "true" : "false", p->pid, (unsigned long long)p->nodeid, p->pages);
 	}
 	fputs("]},\"ops\":[", f);
 	for (int i = 0; i < m->nops; i++) {

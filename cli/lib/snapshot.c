@@ -286,27 +286,33 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 		uint64_t age;
 
 		/* opcode is 0 while a send is still filling the slot in */
-		if (!p.key || !p.opcode || !(m = fwb_snapshot_mount(s, p.conn)))
+		if (!p.key || p.key == FWB_KEY_BUSY || !p.opcode || !(m = fwb_snapshot_mount(s, p.conn)))
 			continue;
-		/* left over from before the kernel showed which naming it needs */
-		if (FWB_KEY_IS_ADDR(p.key) != key_by_addr)
+		/* left over from before the kernel showed which naming it needs (seeds have their own) */
+		if (!(p.opcode & FWB_PENDING_SEEDED) && FWB_KEY_IS_ADDR(p.key) != key_by_addr)
 			continue;
 		age = (uint64_t)(uint32_t)(now_jiffies - p.start_jiffies) * ns_per_jiffy;
 		m->pending_count++;
 		if (age > m->pending_oldest_ns)
 			m->pending_oldest_ns = age;
+		if (p.opcode & FWB_PENDING_AGE_MIN)
+			m->pending_oldest_min = true;
 		if (m->npending < MAX_PENDING_LISTED * 4) {
 			struct fwb_pending_req *n = realloc(m->pending, sizeof(*n) * (m->npending + 1));
+			bool by_addr = FWB_KEY_IS_ADDR(p.key);
 
 			if (!n)
 				continue;
 			m->pending = n;
 			n[m->npending++] = (struct fwb_pending_req){
 				.age_ns = age, .nodeid = p.nodeid, .pid = p.pid, .pages = p.pages,
-				.opcode = p.opcode & FWB_PENDING_WB ?
-					  (p.opcode & ~FWB_PENDING_WB) | FWB_OP_WRITEBACK : p.opcode,
-				.unique = key_by_addr ? 0 : (uint32_t)p.key,
-				.addr = key_by_addr ? p.key : 0,
+				.opcode = (p.opcode & ~FWB_PENDING_FLAGS) |
+					  (p.opcode & FWB_PENDING_WB ? FWB_OP_WRITEBACK : 0),
+				.unique = by_addr ? 0 : (uint32_t)p.key,
+				.addr = by_addr ? p.key & ~FWB_KEY_QUEUED_BIT : 0,
+				.seeded = p.opcode & FWB_PENDING_SEEDED,
+				.age_min = p.opcode & FWB_PENDING_AGE_MIN,
+				.queued = p.opcode & FWB_PENDING_QUEUED,
 			};
 		}
 	}
