@@ -8,6 +8,14 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL    ?= bpftool
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/fusewb
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# systemd and systemd-sysusers look under /usr/local/lib too; Debian's
+# package installs with PREFIX=/usr and SYSTEMDUNITDIR=/lib/systemd/system
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # what --version and fusewb_build_info say: git describe, or the VERSION file
 VERSION    ?= $(shell sh scripts/version.sh)
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -100,11 +108,21 @@ bench: all
 demo: all
 	bash scripts/demo.sh
 
+MAN_PAGES   = $(wildcard doc/man/*.1)
+
 install: $(OUT)/fusewb
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/fusewb/dashboards
-	install -m 0755 $(OUT)/fusewb $(DESTDIR)$(PREFIX)/bin/fusewb
-	ln -sf fusewb $(DESTDIR)$(PREFIX)/bin/fusewbtop
-	cp -r dashboards/. $(DESTDIR)$(PREFIX)/share/fusewb/dashboards/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/dashboards $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(OUT)/fusewb $(DESTDIR)$(BINDIR)/fusewb
+	ln -sf fusewb $(DESTDIR)$(BINDIR)/fusewbtop
+	cp -r dashboards/. $(DESTDIR)$(DATADIR)/dashboards/
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	ln -sf fusewbtop.1 $(DESTDIR)$(MANDIR)/man1/fusewb-top.1
+	# the unit names the binary where this install puts it, not /usr/local/bin
+	sed 's|/usr/local/bin/fusewb|$(BINDIR)/fusewb|g' deploy/systemd/fusewb-export.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/fusewb-export.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/fusewb-export.service
+	install -m 0644 deploy/systemd/fusewb.sysusers $(DESTDIR)$(SYSUSERSDIR)/fusewb.conf
 
 clean:
 	rm -rf $(OUT)
