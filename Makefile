@@ -112,12 +112,14 @@ MAN_PAGES   = $(wildcard doc/man/*.1)
 
 install: $(OUT)/fusewb
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/dashboards $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(OUT)/fusewb $(DESTDIR)$(BINDIR)/fusewb
 	ln -sf fusewb $(DESTDIR)$(BINDIR)/fusewbtop
 	cp -r dashboards/. $(DESTDIR)$(DATADIR)/dashboards/
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 	ln -sf fusewbtop.1 $(DESTDIR)$(MANDIR)/man1/fusewb-top.1
+	install -m 0644 completion/fusewb.bash $(DESTDIR)$(BASHCOMPDIR)/fusewb
+	ln -sf fusewb $(DESTDIR)$(BASHCOMPDIR)/fusewbtop
 	# the unit names the binary where this install puts it, not /usr/local/bin
 	sed 's|/usr/local/bin/fusewb|$(BINDIR)/fusewb|g' deploy/systemd/fusewb-export.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/fusewb-export.service

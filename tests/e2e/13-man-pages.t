@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Every man page renders with man -l without a warning; fusewb and each of
 # its commands has one, and every option a --help lists is in its page;
-# make install puts pages, unit (naming the binary under PREFIX) and
-# sysusers file under PREFIX.
+# make install puts pages, completion, unit (naming the binary under
+# PREFIX) and sysusers file under PREFIX.
 . "$(dirname "$0")/../lib.sh"
 export LC_ALL=C.UTF-8 MANWIDTH=80
 MAN=$ROOT/doc/man
@@ -44,7 +44,8 @@ make -s -C "$ROOT" OUT="$BUILD" install DESTDIR="$dest" PREFIX=/opt/fwb >"$T_TMP
 ok $? "make install DESTDIR=... PREFIX=/opt/fwb"
 for f in bin/fusewb bin/fusewbtop share/man/man1/fusewb.1 share/man/man1/fusewbtop.1 \
 	 share/man/man1/fusewb-top.1 share/fusewb/dashboards/fusewb.json \
-	 lib/systemd/system/fusewb-export.service lib/sysusers.d/fusewb.conf; do
+	 lib/systemd/system/fusewb-export.service lib/sysusers.d/fusewb.conf \
+	 share/bash-completion/completions/fusewb share/bash-completion/completions/fusewbtop; do
 	t_ok "installed $f" test -e "$dest/opt/fwb/$f"
 done
 for page in "$dest"/opt/fwb/share/man/man1/*.1; do
