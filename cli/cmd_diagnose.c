@@ -37,12 +37,15 @@ static void help(void)
 	       "fusewb started is diagnosed too. Answers are counted during a short window.\n"
 	       "Mount points are never touched: a hung daemon cannot hang diagnose.\n\n"
 	       "  -w, --window SECONDS    look twice, this far apart, counting answers (default 1; 0: one look)\n"
-	       "      --hung-after SECONDS  no answer for this long is a hang (default 5)\n"
-	       "      --slow SECONDS      answers slower than this are slow (default 0.1)\n"
+	       "  -H, --hung SECONDS      no answer for this long is a hang (default 10, as top\n"
+	       "                          and stat; --hung-after is the same)\n"
+	       "      --slow SECONDS      answers with a p99 this long are slow (default 1)\n"
 	       "  -j, --json              one JSON object per report (doc/diagnose.md)\n"
 	       "  -v, --verbose           every thread and every kernel stack; details of healthy mounts\n"
-	       "      --watch[=SECONDS]   report again every SECONDS (default 2) until ^C\n"
-	       "  -c, --count N           with --watch: stop after N reports\n"
+	       "  -d, --delay SECONDS     report again every SECONDS until ^C (--watch[=SECONDS]\n"
+	       "                          is the same, default 2)\n"
+	       "  -n, --iterations N      stop after N reports, every 2 s unless -d says\n"
+	       "                          otherwise (-c, --count are the same)\n"
 	       "      --abort             abort the connections found hung (asks first; pending\n"
 	       "                          requests fail, the mount's dirty pages are lost)\n"
 	       "  -y, --yes               with --abort: do not ask\n"
@@ -303,12 +306,16 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 {
 	static const struct option opts[] = {
 		{ "window", required_argument, NULL, 'w' },
+		{ "hung", required_argument, NULL, 'H' },
 		{ "hung-after", required_argument, NULL, 'H' },
 		{ "slow", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		/* top's -d/-n; --watch[=S] and -c, --count as they were */
+		{ "delay", required_argument, NULL, 'd' },
 		{ "watch", optional_argument, NULL, 'W' },
-		{ "count", required_argument, NULL, 'c' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "abort", no_argument, NULL, 'A' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
@@ -323,7 +330,7 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 	o->count = -1;
 	o->limits.hung_ns = FWB_DIAG_HUNG_NS_DEFAULT;
 	o->limits.slow_ns = FWB_DIAG_SLOW_NS_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "w:jvc:yh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "w:H:jvd:n:c:yh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'w':
 			if (fwb_arg_seconds(P, "window", optarg, 0, 60, &o->window))
@@ -331,20 +338,23 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 			break;
 		case 'H':
 		case 'S':
-			if (fwb_arg_seconds(P, ch == 'H' ? "--hung-after" : "--slow", optarg,
+			if (fwb_arg_seconds(P, ch == 'H' ? "hung threshold" : "--slow", optarg,
 					    FWB_THRESHOLD_MIN_S, FWB_INTERVAL_MAX_S, &secs))
 				return 2;
 			*(ch == 'H' ? &o->limits.hung_ns : &o->limits.slow_ns) = secs * 1e9;
 			break;
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
+		case 'd':
 		case 'W':
 			o->watch = true;
-			if (optarg && fwb_arg_seconds(P, "--watch interval", optarg, FWB_INTERVAL_MIN_S,
+			if (optarg && fwb_arg_seconds(P, "interval", optarg, FWB_INTERVAL_MIN_S,
 						      FWB_INTERVAL_MAX_S, &o->interval))
 				return 2;
 			break;
+		case 'n':
 		case 'c':
+			o->watch = true;
 			if (fwb_arg_count(P, "count", optarg, 1, FWB_COUNT_MAX, &o->count))
 				return 2;
 			break;
@@ -356,10 +366,6 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 	}
 	if (o->yes && !o->abort) {
 		fprintf(stderr, "fusewb diagnose: --yes only makes sense with --abort\n");
-		return 2;
-	}
-	if (o->count > 0 && !o->watch) {
-		fprintf(stderr, "fusewb diagnose: --count only makes sense with --watch\n");
 		return 2;
 	}
 	if (o->watch && o->window > o->interval)

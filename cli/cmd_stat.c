@@ -9,7 +9,7 @@
 
 static void help(void)
 {
-	printf("Usage: fusewb stat [--json] [-i SECONDS] [-c COUNT] [--source KIND] [MOUNTPOINT|FSTYPE...]\n\n"
+	printf("Usage: fusewb stat [--json] [-d SECONDS] [-n COUNT] [--source KIND] [MOUNTPOINT|FSTYPE...]\n\n"
 	       "Every interval, one line per FUSE mount: writeback WRITEs/s, MB/s, errors,\n"
 	       "p50/p99/max writeback latency, pages in flight, dirty pages against the\n"
 	       "bdi's limit (at the end of the interval, and PEAK: the most a throttled\n"
@@ -17,8 +17,12 @@ static void help(void)
 	       "the oldest one's age. Counters are deltas over the interval.\n"
 	       "Arguments select mounts by mount point or fs type (e.g. fuse.sshfs).\n"
 	       "Mount points are never touched: a hung daemon cannot hang fusewb.\n\n"
-	       "  -i, --interval SECONDS  report interval (default 1; 0.1 to 86400)\n"
-	       "  -c, --count N           stop after N reports (default: until ^C)\n"
+	       "  -d, --delay SECONDS     report interval (default 1; 0.1 to 86400);\n"
+	       "                          -i, --interval are the same\n"
+	       "  -n, --iterations N      stop after N reports (default: until ^C);\n"
+	       "                          -c, --count are the same\n"
+	       "  -H, --hung SECONDS      flag HUNG? when the oldest pending request is\n"
+	       "                          older (default 10, as top and diagnose)\n"
 	       "  -j, --json              NDJSON, one object per interval (doc/json-schema.md)\n"
 	       "  -s, --source KIND       where a job has alternatives, use only KIND:\n"
 	       "                          tracepoint, fentry, kprobe or auto (default:\n"
@@ -26,16 +30,16 @@ static void help(void)
 	       "  -h, --help\n\n"
 	       "EXAMPLES:\n"
 	       "  fusewb stat                        # all FUSE mounts, every second\n"
-	       "  fusewb stat -i 5 /mnt/s3           # one mount, every 5 s\n"
+	       "  fusewb stat -d 5 /mnt/s3           # one mount, every 5 s\n"
 	       "  fusewb stat --source kprobe        # kprobe fallback even on a patched kernel\n"
-	       "  fusewb stat --json -c 10 fuse.sshfs | jq .mounts[].writeback\n");
+	       "  fusewb stat --json -n 10 fuse.sshfs | jq .mounts[].writeback\n");
 }
 
 static void print_header(void)
 {
-	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %4s %7s %5s %8s\n",
+	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %4s %7s %5s %8s %s\n",
 	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "ERR", "p50ms", "p99ms", "maxms", "INFLT", "TMP",
-	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "MAXR", "THRms/s", "PEND", "OLDESTs");
+	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "MAXR", "THRms/s", "PEND", "OLDESTs", "FLAG");
 }
 
 /* v, or "-" when the kernel does not say (v < 0) */
@@ -48,7 +52,7 @@ static const char *num(char *buf, size_t len, long long v)
 	return buf;
 }
 
-static void print_text(const struct fwb_snapshot *d, double iv)
+static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 {
 	char when[32], a[24], b[24], c[24];
 	time_t t = (time_t)d->wall;
@@ -76,14 +80,15 @@ static void print_text(const struct fwb_snapshot *d, double iv)
 		/* the most dirty pages a throttled writer saw in the interval, against the limit then */
 		if (m->peak_dirty_pages >= 0 && m->peak_limit_pages > 0)
 			snprintf(pct, sizeof(pct), "%.1f", 100.0 * m->peak_dirty_pages / m->peak_limit_pages);
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8s %8s %8s %5s %4s %7s %5llu %8.1f\n",
+		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8s %8s %8s %5s %4s %7s %5llu %8.1f %s\n",
 		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
 		       (unsigned long long)m->wb_errors,
 		       fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6, fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6,
 		       fwb_hist_max(&m->wb_lat) / 1e6, (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
 		       tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
 		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, num(maxr, sizeof(maxr), m->max_ratio), thr, (unsigned long long)m->pending_count,
-		       m->pending_oldest_ns / 1e9);
+		       m->pending_oldest_ns / 1e9,
+		       m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" : "-");
 	}
 	if (!d->nmounts)
 		printf("(no FUSE mounts)\n");
@@ -94,8 +99,12 @@ static void print_text(const struct fwb_snapshot *d, double iv)
 int cmd_stat(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'c' },
+		/* top's -d/-n, and the -i/-c stat always had */
+		{ "delay", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "hung", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "source", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
@@ -104,21 +113,28 @@ int cmd_stat(int argc, char **argv)
 	struct fwb_snapshot prev, cur, d;
 	struct fwb_collector *c;
 	struct fwb_opts o = { .share = true };
-	double interval = 1;
+	double interval = 1, hung_s = FWB_HUNG_DEFAULT_S;
 	long count = -1;
 	bool json = false;
 	char err[512];
 	int ch, rc = 0;
 
-	while ((ch = getopt_long(argc, argv, "i:c:js:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:i:n:c:H:js:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'd':
 		case 'i':
 			if (fwb_arg_seconds("fusewb stat", "interval", optarg, FWB_INTERVAL_MIN_S,
 					    FWB_INTERVAL_MAX_S, &interval))
 				return 2;
 			break;
+		case 'n':
 		case 'c':
 			if (fwb_arg_count("fusewb stat", "count", optarg, 1, FWB_COUNT_MAX, &count))
+				return 2;
+			break;
+		case 'H':
+			if (fwb_arg_seconds("fusewb stat", "hung threshold", optarg, FWB_THRESHOLD_MIN_S,
+					    FWB_INTERVAL_MAX_S, &hung_s))
 				return 2;
 			break;
 		case 'j': json = true; break;
@@ -163,7 +179,7 @@ int cmd_stat(int argc, char **argv)
 			if (json)
 				fwb_stat_json(stdout, &d, iv);
 			else
-				print_text(&d, iv);
+				print_text(&d, iv, hung_s);
 			fwb_snapshot_free(&d);
 		}
 		fwb_snapshot_free(&prev);

@@ -62,7 +62,7 @@ static void help(const char *prog)
 	       "Mount points are never touched: a hung daemon cannot freeze the monitor.\n"
 	       "'fusewbtop' and 'fusewb top' are the same program.\n\n"
 	       "  -d, --delay SECONDS   refresh interval (default 1; 0.1 to 86400)\n"
-	       "  -n, --iterations N    stop after N refreshes\n"
+	       "  -n, --iterations N    stop after N refreshes (-i, -c as in fusewb stat)\n"
 	       "  -b, --batch           plain text for a pipe, no terminal control codes\n"
 	       "                        (also used when stdout is not a terminal)\n"
 	       "      --detail          batch: each mount's detail view after the table\n"
@@ -530,6 +530,7 @@ int cmd_top(int argc, char **argv)
 		{ "delay", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'd' },
 		{ "iterations", required_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "batch", no_argument, NULL, 'b' },
 		{ "detail", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
@@ -547,15 +548,17 @@ int cmd_top(int argc, char **argv)
 	int ch, rc = 0;
 
 	t.prog = strcmp(basename(argv[0]), "fusewbtop") ? "fusewb top" : "fusewbtop";
-	while ((ch = getopt_long(argc, argv, "d:n:bjH:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:i:n:c:bjH:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
+		case 'i':
 			if (fwb_arg_seconds(t.prog, "interval", optarg, FWB_INTERVAL_MIN_S,
 					    FWB_INTERVAL_MAX_S, &t.interval))
 				return 2;
 			break;
 		case 'n':
-			if (fwb_arg_count(t.prog, "iteration count", optarg, 1, FWB_COUNT_MAX, &t.count))
+		case 'c':
+			if (fwb_arg_count(t.prog, "count", optarg, 1, FWB_COUNT_MAX, &t.count))
 				return 2;
 			break;
 		case 'b': batch = true; break;

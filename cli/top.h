@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "lib/fusewb.h"
 
-#define TOP_DEFAULT_HUNG_S	10.0
+#define TOP_DEFAULT_HUNG_S	FWB_HUNG_DEFAULT_S
 #define TOP_FILTER_MAX		128
 
 /* Columns of the mount table, in display order. */

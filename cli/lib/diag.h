@@ -127,12 +127,12 @@ struct fwb_diag_facts {
 };
 
 struct fwb_diag_limits {
-	uint64_t hung_ns;		/* no answer for this long is a hang (default 5 s) */
-	uint64_t slow_ns;		/* answers slower than this are slow (default 100 ms) */
+	uint64_t hung_ns;		/* no answer for this long is a hang (FWB_HUNG_DEFAULT_S) */
+	uint64_t slow_ns;		/* answers slower than this are slow (FWB_SLOW_DEFAULT_S) */
 };
 
-#define FWB_DIAG_HUNG_NS_DEFAULT	5000000000ULL
-#define FWB_DIAG_SLOW_NS_DEFAULT	100000000ULL
+#define FWB_DIAG_HUNG_NS_DEFAULT	((uint64_t)(FWB_HUNG_DEFAULT_S * 1e9))
+#define FWB_DIAG_SLOW_NS_DEFAULT	((uint64_t)(FWB_SLOW_DEFAULT_S * 1e9))
 
 struct fwb_diag_decision {
 	enum fwb_verdict verdict;

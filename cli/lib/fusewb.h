@@ -320,6 +320,19 @@ void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m);
 #define FWB_THRESHOLD_MIN_S	0.001
 #define FWB_COUNT_MAX		2147483647L	/* fits every counter it is kept in */
 /*
+ * One "possibly hung" for every front end: the oldest pending request is
+ * older than this (top/stat/diagnose --hung; FusewbDaemonPossiblyHung).
+ * Longer than any healthy round trip of a network file system, short
+ * enough that a user waiting on a frozen shell gets an answer.
+ */
+#define FWB_HUNG_DEFAULT_S	10.0
+/*
+ * Answers whose p99 reaches this are slow (diagnose --slow, the
+ * FusewbWritebackSlow alert): a healthy sshfs answers WRITEs in ~0.2 s, and
+ * a health check must not warn about it.
+ */
+#define FWB_SLOW_DEFAULT_S	1.0
+/*
  * A finite number of seconds in [min, max], nothing before or after it
  * ("nan", "inf", " 1", "1s" are refused): 0, or -1 with
  * "invalid NAME 'STR': expected seconds from MIN to MAX" in err.

@@ -26,11 +26,11 @@ CNT='expected a whole number from 1 to 2147483647'
 for v in nan inf -inf 1e-300 0 0.05 -1 1e999 " 1" 1s; do
 	bad 2 "^fusewb stat: invalid interval '$v': $IV\$" stat -i "$v" -c 1
 	bad 2 "^fusewb top: invalid interval '$v': $IV\$" top -b -d "$v" -n 1
-	bad 2 "^fusewb diagnose: invalid --watch interval '$v': $IV\$" diagnose --watch="$v" -c 1
+	bad 2 "^fusewb diagnose: invalid interval '$v': $IV\$" diagnose --watch="$v" -c 1
 done
 for v in nan inf 1e-300 0; do
 	bad 2 "^fusewb top: invalid hung threshold '$v': $TH\$" top -b -H "$v" -n 1
-	bad 2 "^fusewb diagnose: invalid --hung-after '$v': $TH\$" diagnose --hung-after "$v"
+	bad 2 "^fusewb diagnose: invalid hung threshold '$v': $TH\$" diagnose --hung-after "$v"
 	bad 2 "^fusewb diagnose: invalid --slow '$v': $TH\$" diagnose --slow "$v"
 done
 for v in nan inf -0.5 61; do
@@ -38,7 +38,7 @@ for v in nan inf -0.5 61; do
 done
 for v in 0 -3 99999999999999999999999 2147483648 1.5 nan; do
 	bad 2 "^fusewb stat: invalid count '$v': $CNT\$" stat -c "$v"
-	bad 2 "^fusewb top: invalid iteration count '$v': $CNT\$" top -b -n "$v"
+	bad 2 "^fusewb top: invalid count '$v': $CNT\$" top -b -n "$v"
 	bad 2 "^fusewb diagnose: invalid count '$v': $CNT\$" diagnose --watch -c "$v"
 done
 for v in 65536 -1 99999999999999999999 nan 80x ""; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# testfs merely slow (200 ms per WRITE) under a steady writer: verdict slow,
-# not hung, with the WRITE latency; the remedy is to wait; the data is intact.
+# testfs merely slow (200 ms per WRITE) under a steady writer: healthy by the
+# default --slow (1 s: a health check must not warn about a p99 like a
+# healthy sshfs's); with --slow 0.1 verdict slow, not hung, with the WRITE
+# latency; the remedy is to wait; the data is intact.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/60-diagnose-lib.sh"
 need_root
@@ -22,7 +24,12 @@ T_BG_PIDS+=($writer)
 sleep 1
 
 # a 2 s window sees several 200 ms answers even on a loaded machine
-diagnose "$T_TMP/d.json" --window 2 "$mnt"
+diagnose "$T_TMP/h.json" --window 2 "$mnt"
+t_cmp "$DIAG_RC" == 0 "default --slow: exit 0, a health check passes"
+t_like "$(dq "$T_TMP/h.json" 'c["verdict"]')" "^healthy$" "default --slow: healthy"
+t_cmp "$(dq "$T_TMP/h.json" 'c["answers"]["slowest"]["p99_us"]')" ">=" 150000 \
+	"though its answers take about 200 ms"
+diagnose "$T_TMP/d.json" --window 2 --slow 0.1 "$mnt"
 f=$T_TMP/d.json
 t_cmp "$DIAG_RC" == 1 "exit 1: slow is worth knowing"
 t_like "$(dq "$f" 'c["verdict"]')" "^slow$" "verdict: slow"

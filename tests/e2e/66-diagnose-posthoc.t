@@ -27,14 +27,14 @@ statter=$!
 T_BG_PIDS+=($statter)
 wait_for "the stat to reach the daemon" 20 waiting_ge "$conn" 1
 ok $? "a request is stuck before diagnose starts"
-sleep 6
+sleep 11
 since=$(date +%s.%N)
 
 diagnose "$T_TMP/d.json" "$mnt"
 f=$T_TMP/d.json
 ran=$(awk -v a="$since" -v b="$(date +%s.%N)" 'BEGIN { print (b - a) * 1000 }')
 t_cmp "$DIAG_RC" == 1 "exit 1"
-t_like "$(dq "$f" 'c["verdict"]')" "^not_answering$" "verdict: not answering (default --hung-after 5 s)"
+t_like "$(dq "$f" 'c["verdict"]')" "^not_answering$" "verdict: not answering (default --hung 10 s)"
 t_cmp "$(dq "$f" 'c["connection"]')" == "$conn" "the connection"
 t_cmp "$(dq "$f" 'c["daemons"][0]["pid"]')" == "$pid" "the daemon pid"
 t_cmp "$(dq "$f" 'c["requests"]["count"]')" == 1 "one stuck request"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# One convention for interval and count (top's -d/-n) in stat, top and
+# diagnose, with the older spellings (-i/-c, --watch=S) as aliases; one
+# "possibly hung" threshold (--hung, default 10 s) in stat, top, diagnose
+# and the alert rule, checked against a request whose age the test knows.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/60-diagnose-lib.sh"
+need_root
+
+testfs_mount fl || { ok 1 "mount testfs"; t_done; exit 1; }
+mnt=${TFS_MNT[fl]}
+conn=$(conn_of "$mnt")
+
+# reports REGEX-OF-A-REPORT-LINE CMD...: how many reports CMD printed, and how long it ran
+runs() {
+	local re=$1 t0 t1
+	shift
+	t0=$(date +%s.%N)
+	N=$(timeout 60 "$FUSEWB" "$@" 2>/dev/null | grep -c "$re")
+	t1=$(date +%s.%N)
+	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+}
+for spelling in "-d 0.4 -n 3" "--delay=0.4 --iterations=3" "-i 0.4 -c 3" "--interval 0.4 --count 3"; do
+	runs '^{"time"' stat --json $spelling "$mnt"
+	t_cmp "$N" == 3 "stat $spelling: 3 reports"
+	t_cmp "$SECS" ">=" 1.2 "stat $spelling: 0.4 s apart (ran $SECS s)"
+	runs '^{"time"' top --json $spelling "$mnt"
+	t_cmp "$N" == 3 "top $spelling: 3 reports"
+	t_cmp "$SECS" ">=" 1.2 "top $spelling: 0.4 s apart (ran $SECS s)"
+done
+for spelling in "-d 0.4 -n 3" "--delay 0.4 --iterations 3" "--watch=0.4 -c 3" "--watch=0.4 --count=3"; do
+	runs '^{"time"' diagnose --json $spelling "$mnt"
+	t_cmp "$N" == 3 "diagnose $spelling: 3 reports"
+	t_cmp "$SECS" ">=" 0.8 "diagnose $spelling: 0.4 s apart (ran $SECS s)"
+done
+runs '^{"time"' diagnose --json -n 2 -w 0.2 "$mnt"
+t_cmp "$N" == 2 "diagnose -n alone repeats"
+t_cmp "$SECS" ">=" 2 "every 2 s by default (ran $SECS s)"
+
+# --hung: the same name and default everywhere
+for c in stat top diagnose; do
+	t_like "$("$FUSEWB" $c --help | grep -A1 -- '--hung SECONDS' | tr -s ' \n' ' ')" "default 10[,;)]" \
+		"fusewb $c --help: --hung, default 10"
+done
+t_like "$(grep -A1 'alert: FusewbDaemonPossiblyHung' "$ROOT/dashboards/fusewb-rules.yml" | tail -1)" \
+	'fusewb_pending_oldest_age_seconds > 10$' "the alert's threshold is the same 10 s"
+
+# a request the daemon never answers, sent while stat and top watch (they
+# time only what they saw sent): at ~4 s it is HUNG? for --hung 2, not by default
+touch "${TFS_BACK[fl]}/f"
+# the daemon reads its control FIFO in a thread of its own: wait until the stall is on
+rm -f "${TFS_CTL[fl]}.status"
+testfs_ctl fl stall
+testfs_ctl fl status
+wait_for "the stall to be on" 10 grep -q '^stalled 1' "${TFS_CTL[fl]}.status"
+watchers=()
+for w in "stat:stat" "stat2:stat --hung 2" "top:top -b" "top2:top -b --hung 2"; do
+	timeout 60 "$FUSEWB" ${w#*:} -d 0.5 -n 14 "$mnt" > "$T_TMP/${w%%:*}" 2>&1 &
+	watchers+=($!)
+	T_BG_PIDS+=($!)
+done
+for w in stat stat2 top top2; do
+	wait_for "$w to report" 30 grep -q '^MOUNTPOINT' "$T_TMP/$w"
+done
+stat "$mnt/f" >/dev/null 2>&1 &
+T_BG_PIDS+=($!)
+wait_for "the stat to reach the daemon" 20 waiting_ge "$conn" 1
+ok $? "a request is stuck"
+for p in "${watchers[@]}"; do wait_exit "$p" 60; done
+flag() {	# flag FILE: the FLAG column of the mount's last line (stat cuts the mount point at 24)
+	awk -v mp="$mnt" -v short="${mnt:0:24}" '/^MOUNTPOINT/ { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$1 == mp || $1 == short { v = $c["FLAG"] } END { print v }' "$1"
+}
+t_like "$(flag "$T_TMP/stat")" '^-$' "stat: a ~4 s old request is not hung by default"
+t_like "$(flag "$T_TMP/stat2")" '^HUNG\?$' "stat --hung 2: HUNG?"
+t_like "$(flag "$T_TMP/top")" '^-$' "top: not hung by default"
+t_like "$(flag "$T_TMP/top2")" '^HUNG\?$' "top --hung 2: HUNG?"
+diagnose "$T_TMP/d.json" "$mnt"
+t_like "$(dq "$T_TMP/d.json" 'c["verdict"]')" '^slow$' "diagnose: slow, not hung, by default"
+diagnose "$T_TMP/h.json" --hung 2 "$mnt"
+t_like "$(dq "$T_TMP/h.json" 'c["verdict"]')" '^not_answering$' "diagnose --hung 2: hung"
+diagnose "$T_TMP/a.json" --hung-after 2 "$mnt"
+t_like "$(dq "$T_TMP/a.json" 'c["verdict"]')" '^not_answering$' "--hung-after is the same"
+testfs_ctl fl resume
+t_done
