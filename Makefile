@@ -37,7 +37,7 @@ UNIT_BINS   = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 CMD_LIBS    = $(shell pkg-config --libs ncursesw libmicrohttpd 2>/dev/null || echo -lncursesw -lmicrohttpd) -lpthread
 TEST_BINS   = $(OUT)/fakepeer
 
-.PHONY: FORCE all deps test unit bench install clean vmlinux demo
+.PHONY: FORCE all deps test unit bench install clean vmlinux demo deb-check
 all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 
 -include tests/testfs/Makefile.inc
@@ -101,6 +101,10 @@ unit: $(UNIT_BINS)
 
 test: all
 	bash tests/run
+
+# build, lint, install, run and purge the Debian package (root; changes the system)
+deb-check:
+	bash tests/run tests/pkg/deb.t
 
 bench: all
 	bash tests/bench/bench.sh
