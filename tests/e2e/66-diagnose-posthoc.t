@@ -62,7 +62,8 @@ FUSEWB_DIAG_NO_CREATE_TIME=1 timeout 30 "$FUSEWB" diagnose --json --watch=1 -c 3
 	> "$T_TMP/w.json" 2>/dev/null &
 watcher=$!
 T_BG_PIDS+=($watcher)
-sleep 0.7
+# its first report is out: the collector is attached and times what comes next
+wait_for "diagnose --watch's first report" 20 test -s "$T_TMP/w.json"
 stat "$mnt/sub/late" > /dev/null 2>&1 &
 T_BG_PIDS+=($!)
 wait_exit "$watcher" 30
