@@ -37,9 +37,10 @@ static void help(void)
 
 static void print_header(void)
 {
-	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %4s %7s %5s %8s %s\n",
-	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "ERR", "p50ms", "p99ms", "maxms", "INFLT", "TMP",
-	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "MAXR", "THRms/s", "PEND", "OLDESTs", "FLAG");
+	/* the column names of fusewbtop (doc/fusewbtop.md); units in the heading */
+	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %5s %7s %5s %8s %s\n",
+	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "WERR", "p50ms", "p99ms", "maxms", "INFL", "TMP",
+	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "RATIO", "THRms", "PEND", "OLDESTs", "FLAG");
 }
 
 /* v, or "-" when the kernel does not say (v < 0) */
@@ -71,7 +72,8 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 	for (int i = 0; i < d->nmounts; i++) {
 		const struct fwb_mount *m = &d->mounts[i];
 		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
-		char dirty[24], lim[24], peak[24], pct[24] = "-", maxr[24], thr[24] = "-";
+		char dirty[24], lim[24], peak[24], pct[24] = "-", maxr[24] = "-", thr[24] = "-";
+		char p50[24] = "-", p99[24] = "-", mx[24] = "-", oldest[24] = "-";
 
 		if (m->kwb_have & FWB_KWB_TEMP)
 			snprintf(tmp, sizeof(tmp), "%lld", (long long)(m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0));
@@ -80,15 +82,24 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		/* the most dirty pages a throttled writer saw in the interval, against the limit then */
 		if (m->peak_dirty_pages >= 0 && m->peak_limit_pages > 0)
 			snprintf(pct, sizeof(pct), "%.1f", 100.0 * m->peak_dirty_pages / m->peak_limit_pages);
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8.2f %8.2f %8.2f %6lld %6s %8s %8s %8s %5s %4s %7s %5llu %8.1f %s\n",
+		/* no WRITE ended, nothing pending: no latency or age to show, not 0 */
+		if (m->wb_lat.count) {
+			snprintf(p50, sizeof(p50), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6);
+			snprintf(p99, sizeof(p99), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6);
+			snprintf(mx, sizeof(mx), "%.2f", fwb_hist_max(&m->wb_lat) / 1e6);
+		}
+		if (m->pending_count)
+			snprintf(oldest, sizeof(oldest), "%.3f", m->pending_oldest_ns / 1e9);
+		/* as fusewbtop: max_ratio %, S when strictlimit is on */
+		if (m->max_ratio >= 0)
+			snprintf(maxr, sizeof(maxr), "%d%s", m->max_ratio, m->strict_limit > 0 ? "S" : "");
+		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8s %8s %8s %6lld %6s %8s %8s %8s %5s %5s %7s %5llu %8s %s\n",
 		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
-		       (unsigned long long)m->wb_errors,
-		       fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6, fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6,
-		       fwb_hist_max(&m->wb_lat) / 1e6, (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
+		       (unsigned long long)m->wb_errors, p50, p99, mx,
+		       (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
 		       tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
-		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, num(maxr, sizeof(maxr), m->max_ratio), thr, (unsigned long long)m->pending_count,
-		       m->pending_oldest_ns / 1e9,
-		       m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" : "-");
+		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, maxr, thr, (unsigned long long)m->pending_count,
+		       oldest, m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" : "-");
 	}
 	if (!d->nmounts)
 		printf("(no FUSE mounts)\n");

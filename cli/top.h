@@ -126,6 +126,10 @@ enum top_col top_sort_step(enum top_col c, int dir);
 void top_fmt_num(char *buf, size_t len, double v, int decimals, int fit);
 /* Duration for people: 850ns 12.3us 4.56ms 1.23s 12m 3.1h */
 void top_fmt_dur(char *buf, size_t len, double ns);
+/* An age (jiffy resolution): as a duration, "<1ms" below a millisecond */
+void top_fmt_age(char *buf, size_t len, double ns);
+/* A column's heading in a pipe, where it names the unit of its numbers */
+const char *top_batch_name(enum top_col c);
 /* Bytes for people: 512B 4.0K 12.3M 1.20G */
 void top_fmt_bytes(char *buf, size_t len, double bytes);
 /* Whitespace and control characters as \ooo, so pipe consumers can split on blanks. */

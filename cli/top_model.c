@@ -286,6 +286,28 @@ void top_fmt_dur(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.1fh", ns / 3600e9);
 }
 
+/*
+ * An age: request ages are counted in jiffies, so nothing below a
+ * millisecond is known; "<1ms", never "0ns".
+ */
+void top_fmt_age(char *buf, size_t len, double ns)
+{
+	if (!isnan(ns) && ns >= 0 && ns < 1e6)
+		snprintf(buf, len, "<1ms");
+	else
+		top_fmt_dur(buf, len, ns);
+}
+
+/*
+ * A pipe's heading names the unit of every number (doc/fusewbtop.md):
+ * OLDESTs in seconds, as fusewb stat prints it; the terminal's OLDEST
+ * carries its unit in each cell.
+ */
+const char *top_batch_name(enum top_col c)
+{
+	return c == COL_OLDEST ? "OLDESTs" : top_cols[c].name;
+}
+
 void top_fmt_bytes(char *buf, size_t len, double b)
 {
 	static const char units[] = "BKMGTP";

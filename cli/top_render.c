@@ -102,10 +102,11 @@ static void vm_line(struct top_lines *l, int width, const struct fwb_vmstat *vm)
 	{
 		char line[256];
 
-		snprintf(line, sizeof(line), "vm: nr_dirty %s  nr_writeback %s  nr_writeback_temp %s  "
+		/* bytes here, so not vmstat's nr_* names: those are page counts (as in a pipe) */
+		snprintf(line, sizeof(line), "vm: dirty %s  writeback %s  writeback_temp %s  "
 			 "dirty_thresh %s (bg %s)", a, b, c, t, bg);
 		if ((int)strlen(line) > width)
-			snprintf(line, sizeof(line), "vm: nr_dirty %s  nr_writeback %s  wb_temp %s  "
+			snprintf(line, sizeof(line), "vm: dirty %s  writeback %s  wb_temp %s  "
 				 "thresh %s bg %s", a, b, c, t, bg);
 		add_line(l, width, TA_NORMAL, "%s", line);
 	}
@@ -241,14 +242,14 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 	case COL_THR: top_fmt_num(b, len, r->thr_ms_s, 1, fit); return;
 	case COL_PEND: top_fmt_num(b, len, r->pending, 0, fit); return;
 	case COL_OLDEST:
-		if (!fit)
-			snprintf(b, len, "%.3f", r->oldest_s);
-		else if (!r->pending)
+		if (!r->pending)
 			snprintf(b, len, "-");
+		else if (!fit)
+			snprintf(b, len, "%.3f", r->oldest_s);	/* OLDESTs, as fusewb stat */
 		else if (r->oldest_lb)
 			snprintf(b, len, ">%.0fs", r->oldest_s);
 		else
-			top_fmt_dur(b, len, r->oldest_s * 1e9);
+			top_fmt_age(b, len, r->oldest_s * 1e9);
 		return;
 	case COL_ERR: top_fmt_num(b, len, r->errors, 0, fit); return;
 	case COL_FLAG: snprintf(b, len, "%s", r->hung ? "HUNG?" : fit ? "" : "-"); return;
@@ -324,7 +325,7 @@ static void table(struct top_screen *s, const struct top_view_in *in, int width)
 	if (!width) {
 		/* a pipe: every column as wide as its widest cell */
 		for (int c = 0; c < COL_N; c++) {
-			w[c] = strlen(top_cols[c].name);
+			w[c] = strlen(top_batch_name(c));
 			for (int i = 0; i < rows->n; i++) {
 				int n = strlen(c == COL_MOUNT ? cells[i].mount : cells[i].c[c]);
 
@@ -343,7 +344,8 @@ static void table(struct top_screen *s, const struct top_view_in *in, int width)
 
 			if (!shown[c])
 				continue;
-			start = put_cell(line, linelen, &off, top_cols[c].name, w[c], top_cols[c].left, first);
+			start = put_cell(line, linelen, &off, width ? top_cols[c].name : top_batch_name(c),
+					 w[c], top_cols[c].left, first);
 			first = false;
 			if (c == (int)in->sort.col) {
 				sort_start = start;
@@ -526,7 +528,7 @@ static void pending_table(struct top_lines *l, int width, const struct top_view_
 		const char *comm = in->comm_of ? in->comm_of(p->pid, in->comm_arg) : NULL;
 		char age[16], esc[80];
 
-		top_fmt_dur(age, sizeof(age), p->age_ns);
+		top_fmt_age(age, sizeof(age), p->age_ns);
 		top_escape(esc, sizeof(esc), comm ? comm : "?");
 		add_line(l, width, p->age_ns >= hung_s * 1e9 ? TA_HUNG : TA_NORMAL,
 			 "  %-18s %8s %8u %-16s %6u %llu", fwb_opcode_name(p->opcode), age, p->pid, esc,
@@ -668,7 +670,7 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	}
 	top_fmt_num(d, sizeof(d), m->throttle_have ? (double)m->throttle_count : NAN, 0, 0);
 	add_line(&s->body, width, TA_NORMAL, "  throttled in balance_dirty_pages %s ms/s, %s pauses", e, d);
-	top_fmt_dur(a, sizeof(a), r.pending ? r.oldest_s * 1e9 : NAN);
+	top_fmt_age(a, sizeof(a), r.pending ? r.oldest_s * 1e9 : NAN);
 	add_line(&s->body, width, r.hung ? TA_HUNG : TA_NORMAL, "  pending %llu, oldest %s%s%s",
 		 (unsigned long long)r.pending, r.oldest_lb ? "at least " : "", a,
 		 r.hung ? "  POSSIBLY HUNG: the daemon is not answering" : "");

@@ -38,6 +38,14 @@ runs '^{"time"' diagnose --json -n 2 -w 0.2 "$mnt"
 t_cmp "$N" == 2 "diagnose -n alone repeats"
 t_cmp "$SECS" ">=" 2 "every 2 s by default (ran $SECS s)"
 
+# one vocabulary: stat's headings are top's for the same columns
+sh=$(timeout 30 "$FUSEWB" stat -d 0.3 -n 1 "$mnt" | grep '^MOUNTPOINT')
+th=$(timeout 30 "$FUSEWB" top -b -d 0.3 -n 1 "$mnt" | grep '^MOUNTPOINT')
+for col in WR/s MB/s WERR p50ms p99ms INFL TMP DIRTY PEAK% RATIO THRms PEND OLDESTs FLAG; do
+	t_like " $sh | $th " " ${col//\//\\/} .*\| .* ${col//\//\\/} " "stat and top -b both head a column $col"
+done
+t_like "$(grep -cwE 'ERR|INFLT|MAXR|THRms/s' <<<"$sh")" '^0$' "stat has none of its old names"
+
 # --hung: the same name and default everywhere
 for c in stat top diagnose; do
 	t_like "$("$FUSEWB" $c --help | grep -A1 -- '--hung SECONDS' | tr -s ' \n' ' ')" "default 10[,;)]" \

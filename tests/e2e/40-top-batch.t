@@ -46,7 +46,7 @@ t_like "$(sed -n 3p "$out")" "^vm: nr_dirty=[0-9]+ nr_writeback=[0-9]+ nr_writeb
 	"global dirty state from /proc/vmstat"
 t_cmp "$(top_rows "$out" 2 | wc -l)" == 2 "mount point arguments select exactly two mounts"
 heading=$(grep -m1 '^MOUNTPOINT ' "$out")
-t_like "$heading" "^MOUNTPOINT +FSTYPE +DAEMON +WR/s +MB/s +p50ms +p99ms +INFL +TMP +DIRTY +LIM% +PEAK% +RATIO +THRms +PEND +OLDEST +WERR +FLAG$" \
+t_like "$heading" "^MOUNTPOINT +FSTYPE +DAEMON +WR/s +MB/s +p50ms +p99ms +INFL +TMP +DIRTY +LIM% +PEAK% +RATIO +THRms +PEND +OLDESTs +WERR +FLAG$" \
 	"batch shows every column"
 t_like "$(top_val "$out" last "$SLOW" DAEMON)" "^${TFS_PID[slow]}/testfs$" "daemon pid/comm of the slow mount"
 t_like "$(top_val "$out" last "$SLOW" RATIO)" "^[0-9]+S?$" "max_ratio (S = strictlimit)"

@@ -46,7 +46,7 @@ t_cmp "$p50" '>=' 33 "slow mount: p50 >= 33 ms (50 ms delay)"
 t_cmp "$p50" '<=' 90 "slow mount: p50 <= 90 ms (50 ms delay)"
 t_cmp "$(pane_val "$cap" 'fast/mnt$' p50ms)" '<' 30 "fast mount: p50 < 30 ms"
 t_like "$(sed -n 2p <<<"$cap")" '^sources: tp_btf fuse_request_\*' "sources line"
-t_like "$(sed -n 3p <<<"$cap")" '^vm: nr_dirty [0-9.]+[BKMG]' "vm line"
+t_like "$(sed -n 3p <<<"$cap")" '^vm: dirty [0-9.]+[BKMG]' "vm line, in bytes"
 t_like "$(tail -1 <<<"$cap")" '^q:quit' "key help in the footer"
 
 # sort: s moves to the next column
