@@ -129,7 +129,9 @@ t_like "$ds" "args export --web.listen-address=\\\$\(POD_IP\):9464 --user=65534"
 # the systemd unit
 unit=$P/systemd/fusewb-export.service
 sed "s|/usr/local/bin/fusewb|$FUSEWB|" "$unit" > "$T_TMP/fusewb-export.service"
-out=$(systemd-analyze verify "$T_TMP/fusewb-export.service" 2>&1)
+# its Documentation=man:fusewb-export(1), from this tree's pages (doc/man)
+mkdir -p "$T_TMP/man" && ln -s "$ROOT/doc/man" "$T_TMP/man/man1"
+out=$(MANPATH=$T_TMP/man systemd-analyze verify "$T_TMP/fusewb-export.service" 2>&1)
 ok $? "systemd-analyze verify accepts the unit"
 [ -z "$out" ] || diag "$out"
 for d in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=read-only PrivateDevices=yes \
