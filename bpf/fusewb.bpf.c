@@ -189,6 +189,28 @@ static __always_inline struct fwb_pending *lookup(__u32 hot, __u64 key, bool *in
 	return p;
 }
 
+/*
+ * Seeds are placed off the hot path, so they may look further for a free
+ * cold pair than a send does: up to FWB_SEED_PAIRS pairs from the key's
+ * own.  A thousand requests taken in at once would otherwise lose a few
+ * percent to full pairs.  Only lookups for a seed probe them: a completion's
+ * second try, and the seed's own checks.
+ */
+#define FWB_SEED_PAIRS	8
+
+static __always_inline struct fwb_pending *seed_lookup(__u32 hot, __u64 key, bool *in_cold)
+{
+	struct fwb_pending *p = lookup(hot, key, in_cold);
+	__u32 cold = cold_slot_of(key), c;
+
+	for (int i = 1; i < FWB_SEED_PAIRS && !p; i++) {
+		c = (cold + 2 * i) & (FWB_PENDING_SLOTS - 1);
+		p = find(&pending[c], &pending[c ^ 1], key);
+		*in_cold = p != NULL;
+	}
+	return p;
+}
+
 static __always_inline bool is_writeback(const struct fuse_req *req)
 {
 	struct fuse_args *args = req->args;
@@ -364,13 +386,11 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 	p = lookup(hot, key, &in_cold);
 	if (!p && pending_seeds) {
 		/* sent before attach: a seed is named by unique, or if it was queued by address */
-		if (key_by_addr) {
-			key = key_of(conn, unique);
-			p = lookup(hot_slot_of(conn, unique), key, &in_cold);
-		}
+		key = key_of(conn, unique);
+		p = seed_lookup(hot_slot_of(conn, unique), key, &in_cold);
 		if (!p) {
 			key = req_addr(ctx) | FWB_KEY_QUEUED_BIT;
-			p = lookup(addr_slot_of(key), key, &in_cold);
+			p = seed_lookup(addr_slot_of(key), key, &in_cold);
 		}
 	}
 	if (!p) {
@@ -1188,20 +1208,21 @@ __noinline int diag_seed(struct diag_walk *w, __u64 reqp, __u32 queue)
 		if (key_by_addr && lookup(addr_slot_of(reqp), reqp, &in_cold))
 			return 0;
 	}
-	if (lookup(hot, key, &in_cold))
+	if (seed_lookup(hot, key, &in_cold))
 		return 0;
 	in_cold = false;
 	p = claim(&pending_hot[hot], &pending_hot[hot ^ 1], FWB_KEY_BUSY);
-	if (!p) {
-		cold = cold_slot_of(key);
+	for (int i = 0; i < FWB_SEED_PAIRS && !p; i++) {
+		cold = (cold_slot_of(key) + 2 * i) & (FWB_PENDING_SLOTS - 1);
 		p = claim(&pending[cold], &pending[cold ^ 1], FWB_KEY_BUSY);
-		if (!p) {
-			__sync_fetch_and_add(&drops.pending_full, 1);
-			return 0;
-		}
 		in_cold = true;
-		__sync_fetch_and_add(&pending_cold_used, 1);
 	}
+	if (!p) {
+		__sync_fetch_and_add(&drops.pending_full, 1);
+		return 0;
+	}
+	if (in_cold)
+		__sync_fetch_and_add(&pending_cold_used, 1);
 	opcode = BPF_CORE_READ(req, in.h.opcode) & ~FWB_PENDING_FLAGS;
 	p->nodeid = BPF_CORE_READ(req, in.h.nodeid);
 	p->conn = conn;

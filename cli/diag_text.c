@@ -52,7 +52,12 @@ static void print_requests(FILE *f, const struct fwb_diag_report *r)
 	fprintf(f, "  requests in the kernel: %u (", x->nreqs);
 	for (int q = 0; q < FWB_DIAGQ_NR; q++)
 		fprintf(f, "%s%u %s", q ? ", " : "", x->nq[q], queue_text[q]);
-	fprintf(f, ")%s\n", r->truncated ? ", list truncated" : "");
+	fputc(')', f);
+	if (r->truncated)
+		fputs(", at least: a list was too long to walk", f);
+	if ((uint32_t)r->nreqs < x->nreqs)
+		fprintf(f, ", listing %d of %u", r->nreqs, x->nreqs);
+	fputc('\n', f);
 	if (!r->nreqs)
 		return;
 	fprintf(f, "    %-10s %-17s %-8s %-17s %-9s %-12s %s\n", "UNIQUE", "OPCODE", "NODEID", "QUEUE",
@@ -77,7 +82,8 @@ static void print_requests(FILE *f, const struct fwb_diag_report *r)
 			fwb_age_source_name(q->age_source), who);
 	}
 	if (r->nreqs > 20)
-		fprintf(f, "    ... %d more (--json lists them all)\n", r->nreqs - 20);
+		fprintf(f, "    ... %d more in --json%s\n", r->nreqs - 20,
+			(uint32_t)r->nreqs < x->nreqs ? " (the oldest it could list)" : "");
 }
 
 static void print_blocked(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_report *r,
@@ -222,9 +228,10 @@ static void print_report(FILE *f, const struct fwb_diag_set *set, const struct f
 	for (int i = 0; i < r->ndaemons; i++)
 		print_daemon(f, set, &r->daemons[i], verbose);
 	if (r->have_kernel)
-		fprintf(f, "  background: %u of %u slots in use (congestion at %u), %u queued, %s%s\n",
-			r->kc.num_background, r->kc.max_background, r->kc.congestion_threshold,
-			r->kc.nq[FWB_DIAGQ_BACKGROUND], r->kc.blocked ? "BLOCKED" : "not blocked",
+		/* num_background counts the queued requests too: active ones hold the slots */
+		fprintf(f, "  background: %u of %u slots active, %u queued for a slot (congestion at %u), %s%s\n",
+			r->kc.active_background, r->kc.max_background, r->kc.nq[FWB_DIAGQ_BACKGROUND],
+			r->kc.congestion_threshold, r->kc.blocked ? "BLOCKED" : "not blocked",
 			r->kc.connected ? "" : ", connection closed");
 	fprintf(f, "  page cache: %lld dirty, %lld under writeback, limit %lld pages (fusectl waiting %lld)\n",
 		(long long)r->m.bdi_dirty_pages, (long long)r->m.bdi_writeback_pages,

@@ -163,6 +163,10 @@ static void seed_pending(struct fwb_collector *c)
 			"start are not counted as pending\n");
 	}
 	c->skel->bss->seed_mode = 0;
+	if (getenv("FUSEWB_DEBUG"))
+		fprintf(stderr, "fusewb: seeded: pending_full %llu cold %lld queued %d\n",
+			(unsigned long long)c->skel->bss->drops.pending_full,
+			(long long)c->skel->bss->pending_cold_used, c->skel->bss->pending_queued);
 }
 
 int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, char *err, size_t errlen)

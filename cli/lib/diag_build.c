@@ -537,11 +537,13 @@ static void fill_remedies(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 		.fusectl = in->fusectl,
 	};
 
-	for (int i = 0; i < r->nreqs; i++)
-		c.nwrites += r->reqs[i].opcode == 16;
-	if (r->facts.nreqs > (uint32_t)r->nreqs)	/* some were not listed: count them all as requests */
-		c.nreqs = r->facts.nreqs;
-	if (!r->have_kernel && r->m.waiting > 0)	/* queues unreachable: fusectl still counts them */
+	/* the walk counts every request, listed or not; fusectl also counts those still being allocated */
+	if (r->have_kernel)
+		c.nwrites = r->kc.nwrites;
+	else
+		for (int i = 0; i < r->nreqs; i++)
+			c.nwrites += r->reqs[i].opcode == 16;
+	if (r->m.waiting > 0 && (uint64_t)r->m.waiting > c.nreqs)
 		c.nreqs = r->m.waiting;
 	if (!c.lat_p99_ns)
 		c.lat_p99_ns = r->facts.oldest_ns;
@@ -587,7 +589,8 @@ int fwb_diag_build(const struct fwb_diag_inputs *in, struct fwb_diag_set *set)
 		if (kc) {
 			r->have_kernel = true;
 			r->kc = *kc;
-			r->truncated = kc->truncated || kc->emitted < kc->nq[0] + kc->nq[1] + kc->nq[2] + kc->nq[3];
+			/* every entry is counted; only the listing stops at FWB_DIAG_MAX_REQS */
+			r->truncated = kc->truncated;
 		}
 		fill_requests(in, r, &end->mounts[i]);
 		fill_daemons(in, r);

@@ -127,8 +127,13 @@ static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_dia
 		}
 		fputs("]}", f);
 	}
-	fprintf(f, "],\"requests\":{\"count\":%u,\"listed\":%d,\"truncated\":%s,\"by_queue\":{",
+	fprintf(f, "],\"requests\":{\"count\":%u,\"listed\":%d,\"truncated\":%s,\"writes\":",
 		x->nreqs, r->nreqs, r->truncated ? "true" : "false");
+	if (r->have_kernel)
+		fprintf(f, "%u", r->kc.nwrites);
+	else
+		fputs("null", f);
+	fputs(",\"by_queue\":{", f);
 	for (int q = 0; q < FWB_DIAGQ_NR; q++)
 		fprintf(f, "%s\"%s\":%u", q ? "," : "", queue_names[q], x->nq[q]);
 	fputs("},\"oldest_ms\":", f);
