@@ -71,8 +71,8 @@ row=$(awk -v mp="$mnt" '/^MOUNTPOINT /{ for (i = 1; i <= NF; i++) idx[$i] = i; n
 col() { awk -v c="$1" '/^MOUNTPOINT /{ for (i = 1; i <= NF; i++) idx[$i] = i; next } $1 == mp { print $(idx[c]); exit }' mp="$mnt" "$T_TMP/top.out"; }
 t_like "$row" 'HUNG\?$' "top: the first frame flags the mount HUNG?"
 t_cmp "$(col PEND)" ">=" "$waiting" "top: PEND counts every waiting request"
-t_like "$(col OLDEST)" '^[0-9.]+s?$' "top: OLDEST is a measured age, not a lower bound"
-t_cmp "$(col OLDEST | tr -d s)" ">=" 2 "top: OLDEST at least the 2 s since all requests existed"
+t_like "$(col OLDESTs)" '^[0-9.]+s?$' "top: OLDEST is a measured age, not a lower bound"
+t_cmp "$(col OLDESTs | tr -d s)" ">=" 2 "top: OLDEST at least the 2 s since all requests existed"
 t_near "$(col INFL)" "$wb" "$tol" "$lag" "top: INFL vs debugfs BdiWriteback"
 
 # --- export: its first scrape ------------------------------------------------------
