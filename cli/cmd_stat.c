@@ -38,9 +38,9 @@ static void help(void)
 static void print_header(void)
 {
 	/* the column names of fusewbtop (doc/fusewbtop.md); units in the heading */
-	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %5s %7s %5s %8s %s\n",
+	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5s %8s %s\n",
 	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "WERR", "p50ms", "p99ms", "maxms", "INFL", "TMP",
-	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "RATIO", "THRms", "PEND", "OLDESTs", "FLAG");
+	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "RATIO", "BIND", "THRms", "PEND", "OLDESTs", "FLAG");
 }
 
 /* v, or "-" when the kernel does not say (v < 0) */
@@ -74,6 +74,7 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
 		char dirty[24], lim[24], peak[24], pct[24] = "-", maxr[24] = "-", thr[24] = "-";
 		char p50[24] = "-", p99[24] = "-", mx[24] = "-", oldest[24] = "-";
+		const char *bind = fwb_limit_by_str(m);	/* does the cap set LIMIT? */
 
 		if (m->kwb_have & FWB_KWB_TEMP)
 			snprintf(tmp, sizeof(tmp), "%lld", (long long)(m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0));
@@ -90,15 +91,17 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		}
 		if (m->pending_count)
 			snprintf(oldest, sizeof(oldest), "%.3f", m->pending_oldest_ns / 1e9);
-		/* as fusewbtop: max_ratio %, S when strictlimit is on */
-		if (m->max_ratio >= 0)
-			snprintf(maxr, sizeof(maxr), "%d%s", m->max_ratio, m->strict_limit > 0 ? "S" : "");
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8s %8s %8s %6lld %6s %8s %8s %8s %5s %5s %7s %5llu %8s %s\n",
+		/* as fusewbtop: the cap in % as precise as the kernel keeps it, S when strictlimit is on */
+		fwb_fmt_max_ratio(maxr, sizeof(maxr), m);
+		if (maxr[0] != '-' && m->strict_limit > 0)
+			strcat(maxr, "S");
+		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8s %8s %8s %6lld %6s %8s %8s %8s %5s %6s %5s %7s %5llu %8s %s\n",
 		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
 		       (unsigned long long)m->wb_errors, p50, p99, mx,
 		       (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
 		       tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
-		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, maxr, thr, (unsigned long long)m->pending_count,
+		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, maxr, bind ? bind : "-", thr,
+		       (unsigned long long)m->pending_count,
 		       oldest, m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" : "-");
 	}
 	if (!d->nmounts)

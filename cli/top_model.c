@@ -24,7 +24,7 @@ const struct top_coldef top_cols[COL_N] = {
 	[COL_DIRTY]  = { "DIRTY",       5, 2, false, true,  true,  "dirty pages of the mount's bdi" },
 	[COL_LIM]    = { "LIM%",        4, 2, false, true,  true,  "dirty+writeback pages as % of the bdi's dirty limit" },
 	[COL_PEAK]   = { "PEAK%",       5, 4, false, true,  true,  "most dirty+writeback pages a throttled writer saw in the interval, % of the bdi's limit at that moment; - when none was throttled" },
-	[COL_RATIO]  = { "RATIO",       5, 6, false, true,  true,  "bdi max_ratio %, S = strictlimit on" },
+	[COL_RATIO]  = { "RATIO",       6, 6, false, true,  true,  "bdi's dirty cap, % of the global threshold (max_ratio_fine: also a max_bytes setting), S = strictlimit on" },
 	[COL_THR]    = { "THRms",       5, 3, false, true,  true,  "ms/s writers spent throttled in balance_dirty_pages" },
 	[COL_PEND]   = { "PEND",        4, 2, false, true,  true,  "requests not answered yet (fusectl waiting if it says more)" },
 	[COL_OLDEST] = { "OLDEST",      6, 2, false, true,  true,  "age of the oldest pending request; >N: at least N (sent before start)" },
@@ -163,7 +163,10 @@ static int cmp_num(double a, double b)
 
 static double ratio_key(const struct fwb_mount *m)
 {
-	return m->max_ratio + (m->strict_limit > 0 ? 0.5 : 0);
+	double pct = m->max_ratio_fine >= 0 ? m->max_ratio_fine / 1e4 : m->max_ratio;
+
+	/* strictlimit sorts just above the same cap without it */
+	return pct < 0 ? NAN : pct + (m->strict_limit > 0 ? 1e-7 : 0);
 }
 
 static int cmp_col(const struct top_row *a, const struct top_row *b, enum top_col c)

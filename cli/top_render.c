@@ -234,10 +234,8 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 	case COL_LIM: top_fmt_num(b, len, r->lim_pct, fit ? 0 : 1, fit); return;
 	case COL_PEAK: top_fmt_num(b, len, r->peak_pct, fit ? 0 : 1, fit); return;
 	case COL_RATIO:
-		if (m->max_ratio < 0)
-			snprintf(b, len, "-");
-		else
-			snprintf(b, len, "%d%s", m->max_ratio, m->strict_limit > 0 ? "S" : "");
+		fwb_fmt_max_ratio(tmp, sizeof(tmp), m);
+		snprintf(b, len, "%s%s", tmp, tmp[0] != '-' && m->strict_limit > 0 ? "S" : "");
 		return;
 	case COL_THR: top_fmt_num(b, len, r->thr_ms_s, 1, fit); return;
 	case COL_PEND: top_fmt_num(b, len, r->pending, 0, fit); return;
@@ -627,11 +625,18 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 		add_line(&s->body, width, dm->ndaemons ? TA_NORMAL : TA_WARN, "daemon: %s",
 			 dm->ndaemons ? dl : "none holds /dev/fuse for this connection");
 	}
-	knob(a, sizeof(a), "max_ratio", dm->max_ratio, "%");
+	fwb_fmt_max_ratio(d, sizeof(d), dm);
+	knob(e, sizeof(e), "max_ratio_fine", dm->max_ratio_fine, "");
 	knob(b, sizeof(b), "min_ratio", dm->min_ratio, "%");
 	top_fmt_bytes(c, sizeof(c), dm->max_bytes < 0 ? NAN : dm->max_bytes);
-	add_line(&s->body, width, TA_NORMAL, "limits: %s  %s  strictlimit %s  max_bytes %s", a, b,
-		 dm->strict_limit < 0 ? "-" : dm->strict_limit ? "on" : "off", c);
+	add_line(&s->body, width, TA_NORMAL, "limits: max_ratio %s%s (%s)  max_bytes %s  %s  strictlimit %s", d,
+		 d[0] != '-' ? "%" : "", e, c, b, dm->strict_limit < 0 ? "-" : dm->strict_limit ? "on" : "off");
+	if (dm->cap_binds > 0)
+		add_line(&s->body, width, TA_NORMAL, "  bdi limit set by the cap: %lld pages of the global %lld",
+			 (long long)dm->cap_pages, (long long)dm->dirty_thresh_pages);
+	else if (dm->cap_binds == 0)
+		add_line(&s->body, width, TA_NORMAL, "  bdi limit set by its share of recent writeback: %lld pages, "
+			 "below the cap of %lld", (long long)dm->bdi_thresh_pages, (long long)dm->cap_pages);
 	knob(a, sizeof(a), "max_background", dm->max_background, "");
 	knob(b, sizeof(b), "congestion_threshold", dm->congestion_threshold, "");
 	knob(c, sizeof(c), "waiting", dm->waiting, "");

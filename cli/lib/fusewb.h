@@ -139,11 +139,25 @@ struct fwb_mount {
 	char source[128];
 	char bdi[40];			/* "0:53" */
 
-	/* bdi knobs from /sys/class/bdi/<bdi>/; -1 when the kernel lacks one */
+	/*
+	 * bdi knobs from /sys/class/bdi/<bdi>/; -1 when the kernel lacks one.
+	 * The kernel keeps one cap, max_ratio_fine (6.2+): parts per million of
+	 * the global dirty threshold.  max_ratio is it in whole percent (0 for
+	 * a cap under 1 %), max_bytes the same cap in bytes at the current
+	 * threshold (writing max_bytes stores a ratio).
+	 */
 	int max_ratio, min_ratio, strict_limit;
-	int64_t max_bytes;
+	int64_t max_bytes, max_ratio_fine;
 	/* /sys/kernel/debug/bdi/<bdi>/stats in pages; -1 unknown */
 	int64_t bdi_dirty_pages, bdi_writeback_pages, bdi_thresh_pages;
+	int64_t dirty_thresh_pages;	/* the global threshold of the same read (DirtyThresh) */
+	int64_t cap_pages;		/* the cap: dirty_thresh_pages x max_ratio(_fine); -1 unknown */
+	/*
+	 * What sets bdi_thresh_pages: 1 the cap (max_ratio_fine / max_bytes,
+	 * max_ratio before 6.2), 0 the bdi's share of recent writeback (with
+	 * min_ratio, or the kernel's floor for an idle bdi), below the cap; -1 unknown
+	 */
+	int cap_binds;
 	/* fusectl; -1 unknown */
 	int64_t waiting, max_background, congestion_threshold;
 
@@ -195,6 +209,15 @@ struct fwb_mount {
 #define FWB_KWB_LAT		0x2	/* kwb_writes, kwb_errors, kwb_lat */
 #define FWB_KWB_REDIRTY		0x4	/* redirty_*, and fwb_task.redirty_* */
 
+/*
+ * The cap in pages and what binds, from the knobs and bdi stats already in m
+ * (pure: unit-tested): fills cap_pages and cap_binds.
+ */
+void fwb_bdi_limit(struct fwb_mount *m);
+/* The cap in percent of the global threshold, as precise as the kernel keeps it: "0.089", "1", "-" */
+void fwb_fmt_max_ratio(char *buf, size_t len, const struct fwb_mount *m);
+/* What sets the bdi's threshold: "cap", "share", or NULL when unknown */
+const char *fwb_limit_by_str(const struct fwb_mount *m);
 /* Parse /proc/self/mountinfo text into FUSE mounts (pure: unit-tested). */
 int fwb_parse_mountinfo(const char *text, struct fwb_mount **mounts, int *n);
 /* Read mountinfo + sysfs + fusectl + debugfs for every FUSE connection. Never touches a mount point. */

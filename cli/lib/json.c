@@ -121,6 +121,14 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 	json_num_or_null(f, "min_ratio", m->min_ratio, true);
 	json_num_or_null(f, "strict_limit", m->strict_limit, true);
 	json_num_or_null(f, "max_bytes", m->max_bytes, true);
+	json_num_or_null(f, "max_ratio_fine", m->max_ratio_fine, true);
+	json_num_or_null(f, "cap_pages", m->cap_pages, true);
+	fputs("\"limit_by\":", f);
+	if (fwb_limit_by_str(m))
+		fwb_json_str(f, fwb_limit_by_str(m));
+	else
+		fputs("null", f);
+	fputc(',', f);
 	if (m->throttle_have)
 		fprintf(f, "\"throttle_count\":%llu,\"throttle_ms\":%.3f},",
 			(unsigned long long)m->throttle_count, m->throttle_ns / 1e6);

@@ -124,8 +124,10 @@ static void mount_init(struct fwb_mount *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->max_ratio = m->min_ratio = m->strict_limit = -1;
-	m->max_bytes = -1;
+	m->max_bytes = m->max_ratio_fine = -1;
 	m->bdi_dirty_pages = m->bdi_writeback_pages = m->bdi_thresh_pages = -1;
+	m->dirty_thresh_pages = m->cap_pages = -1;
+	m->cap_binds = -1;
 	m->peak_dirty_pages = m->peak_limit_pages = -1;
 	m->waiting = m->max_background = m->congestion_threshold = -1;
 }
@@ -213,12 +215,56 @@ static void parse_bdi_stats(struct fwb_mount *m, char *s)
 
 	/* cheap prefix tests: this runs for every mount on every refresh */
 	for (char *line = s; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (line[0] == 'D') {
+			stat_line(line, "DirtyThresh", &m->dirty_thresh_pages, page_kb);
+			continue;
+		}
 		if (line[0] != 'B')
 			continue;
 		if (!stat_line(line, "BdiWriteback", &m->bdi_writeback_pages, page_kb) &&
 		    !stat_line(line, "BdiReclaimable", &m->bdi_dirty_pages, page_kb))
 			stat_line(line, "BdiDirtyThresh", &m->bdi_thresh_pages, page_kb);
 	}
+}
+
+/*
+ * The kernel caps a bdi's threshold at thresh * max_ratio (__wb_calc_thresh:
+ * thresh * wb_max_ratio / (100 * BDI_RATIO_SCALE), max_ratio in ppm from
+ * 6.2; thresh * max_ratio / 100 before), below that it is the bdi's share
+ * of recent writeback (plus min_ratio, or a floor for an idle bdi).
+ * debugfs prints DirtyThresh and BdiDirtyThresh from the same thresh, so
+ * the cap computed here is the kernel's to the page: the cap binds when
+ * the threshold is within a page of it.  The knobs are read up to
+ * KNOB_TTL_NS before the stats; a cap changed since shows within that.
+ */
+void fwb_bdi_limit(struct fwb_mount *m)
+{
+	m->cap_pages = -1;
+	m->cap_binds = -1;
+	if (m->dirty_thresh_pages < 0)
+		return;
+	if (m->max_ratio_fine >= 0)
+		m->cap_pages = (int64_t)((__int128)m->dirty_thresh_pages * m->max_ratio_fine / 1000000);
+	else if (m->max_ratio >= 0)
+		m->cap_pages = m->dirty_thresh_pages * m->max_ratio / 100;
+	if (m->cap_pages < 0 || m->bdi_thresh_pages < 0)
+		return;
+	m->cap_binds = m->bdi_thresh_pages + 1 >= m->cap_pages;
+}
+
+void fwb_fmt_max_ratio(char *buf, size_t len, const struct fwb_mount *m)
+{
+	double pct = m->max_ratio_fine >= 0 ? m->max_ratio_fine / 1e4 : m->max_ratio;
+
+	if (pct < 0)
+		snprintf(buf, len, "-");
+	else	/* nudged up so that a ppm ending in 5 rounds up, as it reads in decimal */
+		snprintf(buf, len, pct >= 1 ? "%.3g" : "%.2g", pct * (1 + 1e-9));
+}
+
+const char *fwb_limit_by_str(const struct fwb_mount *m)
+{
+	return m->cap_binds > 0 ? "cap" : m->cap_binds == 0 ? "share" : NULL;
 }
 
 /*
@@ -273,7 +319,7 @@ struct knobs {
 	uint64_t read_ns;
 	int conn_dirfd, stats_fd;	/* fd + 1, 0 when not open */
 	int max_ratio, min_ratio, strict_limit;
-	int64_t max_bytes, max_background, congestion_threshold;
+	int64_t max_bytes, max_ratio_fine, max_background, congestion_threshold;
 };
 
 static struct knobs knob_cache[KNOB_CACHE];
@@ -286,6 +332,7 @@ static void read_knobs(struct knobs *k, const struct fwb_mount *m, const char *c
 	k->min_ratio = read_int("/sys/class/bdi/%s/min_ratio", m->bdi);
 	k->strict_limit = read_int("/sys/class/bdi/%s/strict_limit", m->bdi);
 	k->max_bytes = read_int("/sys/class/bdi/%s/max_bytes", m->bdi);
+	k->max_ratio_fine = read_int("/sys/class/bdi/%s/max_ratio_fine", m->bdi);
 	k->max_background = read_int("/sys/fs/fuse/connections/%s/max_background", conn);
 	k->congestion_threshold = read_int("/sys/fs/fuse/connections/%s/congestion_threshold", conn);
 }
@@ -357,12 +404,14 @@ static void read_sysfs(struct fwb_mount *m, uint64_t now)
 	m->min_ratio = k->min_ratio;
 	m->strict_limit = k->strict_limit;
 	m->max_bytes = k->max_bytes;
+	m->max_ratio_fine = k->max_ratio_fine;
 	m->max_background = k->max_background;
 	m->congestion_threshold = k->congestion_threshold;
 	m->waiting = read_waiting(k, conn);
 	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%s/stats", m->bdi);
 	if (read_cached(&k->stats_fd, path, buf, sizeof(buf)) > 0)
 		parse_bdi_stats(m, buf);
+	fwb_bdi_limit(m);
 	pthread_mutex_unlock(&knob_lock);
 }
 

@@ -102,13 +102,22 @@ static void __attribute__((format(printf, 2, 3))) o_fmt(struct out *o, const cha
 }
 
 /* A sysfs percentage as a fraction, exactly: 1 -> 0.01, 50 -> 0.5, 100 -> 1 (as %g prints them). */
-static void o_ratio(struct out *o, int64_t pct)
+/* v / 10^digits as an exact decimal without trailing zeros: (1, 2) "0.01", (885, 6) "0.000885" */
+static void o_fixed(struct out *o, int64_t v, int digits)
 {
-	char frac[3] = { '.', '0' + pct % 100 / 10, '0' + pct % 10 };
+	char frac[16];
+	int64_t scale = 1;
+	int n;
 
-	o_u64(o, pct / 100);
-	if (pct % 100)
-		o_mem(o, frac, pct % 10 ? 3 : 2);
+	for (int i = 0; i < digits; i++)
+		scale *= 10;
+	o_u64(o, v / scale);
+	if (!(v % scale))
+		return;
+	n = snprintf(frac, sizeof(frac), ".%0*lld", digits, (long long)(v % scale));
+	while (frac[n - 1] == '0')
+		n--;
+	o_mem(o, frac, n);
 }
 
 /* Nanoseconds as exact decimal seconds ("1.500000000"), no float rounding. */
@@ -460,7 +469,7 @@ static void hist_cached(struct out *o, struct fwb_prom_cache *c, uint64_t key, s
  * value means "unknown" and the sample is skipped, except CLAMP0: a gauge
  * summed over CPUs that can be transiently negative but is always known.
  */
-enum kind { U64, I64, CLAMP0, RATIO_PCT, PAGES_AS_BYTES, NS_AS_SECONDS };
+enum kind { U64, I64, CLAMP0, RATIO_PCT, CAP_RATIO, PAGES_AS_BYTES, NS_AS_SECONDS };
 
 struct per_mount {
 	const char *name, *type, *help;
@@ -508,8 +517,8 @@ static const struct per_mount per_mount[] = {
 	  "The bdi's dirty limit at that event (from its wb_setpoint, limit and setpoint).",
 	  FIELD(peak_limit_pages), PAGES_AS_BYTES, WIDTH(peak_limit_pages), NEED_THROTTLE },
 	{ "fusewb_bdi_max_ratio", "gauge",
-	  "The bdi's max_ratio as a fraction (sysfs percent / 100) of the global dirty limit.",
-	  FIELD(max_ratio), RATIO_PCT, WIDTH(max_ratio), 0 },
+	  "The bdi's dirty cap as a fraction of the global dirty limit (sysfs max_ratio_fine / 1e6; max_ratio / 100 before 6.2).",
+	  0, CAP_RATIO, 8, 0 },
 	{ "fusewb_bdi_min_ratio", "gauge",
 	  "The bdi's min_ratio as a fraction (sysfs percent / 100) of the global dirty limit.",
 	  FIELD(min_ratio), RATIO_PCT, WIDTH(min_ratio), 0 },
@@ -517,8 +526,14 @@ static const struct per_mount per_mount[] = {
 	  "1 when the bdi's strict_limit is set (its own dirty limit is enforced).",
 	  FIELD(strict_limit), I64, WIDTH(strict_limit), 0 },
 	{ "fusewb_bdi_max_bytes", "gauge",
-	  "The bdi's max_bytes dirty limit in sysfs.",
+	  "The bdi's max_bytes dirty limit in sysfs (the same cap as max_ratio, at the current global limit).",
 	  FIELD(max_bytes), I64, WIDTH(max_bytes), 0 },
+	{ "fusewb_bdi_dirty_cap_bytes", "gauge",
+	  "The bdi's dirty cap: the global dirty limit (debugfs DirtyThresh) times max_ratio.",
+	  FIELD(cap_pages), PAGES_AS_BYTES, WIDTH(cap_pages), 0 },
+	{ "fusewb_bdi_dirty_limit_capped", "gauge",
+	  "1 when the cap sets the bdi's dirty threshold, 0 when its share of recent writeback (below the cap) does.",
+	  FIELD(cap_binds), I64, WIDTH(cap_binds), 0 },
 	{ "fusewb_throttle_seconds_total", "counter",
 	  "Time writers spent paused in balance_dirty_pages on this bdi.",
 	  FIELD(throttle_ns), NS_AS_SECONDS, 8, NEED_THROTTLE },
@@ -568,6 +583,10 @@ static int64_t field_i64(const struct fwb_mount *m, const struct per_mount *p)
 {
 	const char *base = (const char *)m + p->off;
 
+	/* the cap in ppm: max_ratio_fine where the kernel has it (6.2+), else whole percents */
+	if (p->kind == CAP_RATIO)
+		return m->max_ratio_fine >= 0 ? m->max_ratio_fine : m->max_ratio >= 0 ? m->max_ratio * 10000LL : -1;
+
 	if (p->width == 4)
 		return *(const int *)base;
 	return *(const int64_t *)base;
@@ -589,7 +608,9 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 	if (p->kind == CLAMP0 && v < 0)
 		v = 0;
 	if (p->kind == RATIO_PCT)
-		o_ratio(o, v);
+		o_fixed(o, v, 2);
+	else if (p->kind == CAP_RATIO)
+		o_fixed(o, v, 6);
 	else if (p->kind == PAGES_AS_BYTES)
 		o_i64(o, v * page_size);
 	else

@@ -121,6 +121,9 @@ int main(void)
 	m[0].min_ratio = 0;
 	m[0].strict_limit = 1;
 	m[0].max_bytes = -1;
+	m[0].max_ratio_fine = -1;		/* a kernel before 6.2: the whole percent is all there is */
+	m[0].cap_pages = 50;
+	m[0].cap_binds = 1;
 	m[0].waiting = -1;
 	m[0].max_background = 12;
 	m[0].congestion_threshold = -1;
@@ -151,6 +154,8 @@ int main(void)
 	m[1].max_ratio = m[1].min_ratio = m[1].strict_limit = -1;
 	m[1].max_bytes = m[1].bdi_dirty_pages = m[1].bdi_writeback_pages = m[1].bdi_thresh_pages = -1;
 	m[1].waiting = m[1].max_background = m[1].congestion_threshold = -1;
+	m[1].max_ratio_fine = m[1].cap_pages = m[1].peak_dirty_pages = m[1].peak_limit_pages = -1;
+	m[1].cap_binds = -1;
 
 	t = render(&s, &c);
 
@@ -177,6 +182,8 @@ int main(void)
 	ok(!S("fusewb_connection_waiting_requests", ""), "unknown fusectl waiting left out");
 	ok(strstr(t, "# TYPE fusewb_bdi_writeback_bytes gauge\n") != NULL, "its family is still declared");
 	is_str(S("fusewb_bdi_max_ratio", ""), "0.01", "max_ratio 1% is 0.01");
+	is_str(S("fusewb_bdi_dirty_cap_bytes", ""), "204800", "the cap as bytes");
+	is_str(S("fusewb_bdi_dirty_limit_capped", ""), "1", "the cap binds");
 	is_str(S("fusewb_bdi_min_ratio", ""), "0", "min_ratio 0 is reported, it is known");
 	is_str(S("fusewb_bdi_strict_limit", ""), "1", "strict_limit");
 	is_str(S("fusewb_connection_max_background", ""), "12", "max_background");
@@ -256,6 +263,15 @@ int main(void)
 	is_str(esc, "", "NULL label is empty");
 	free(esc);
 	free(t);
+
+	/* a cap set through max_bytes (4 MiB of 4.7 GB): max_ratio reads 0, max_ratio_fine does not */
+	m[0].max_ratio = 0;
+	m[0].max_ratio_fine = 885;
+	t = render(&s, &c);
+	is_str(S("fusewb_bdi_max_ratio", ""), "0.000885", "the cap from max_ratio_fine (885 ppm), not 0");
+	free(t);
+	m[0].max_ratio = 1;
+	m[0].max_ratio_fine = -1;
 
 	/* --no-collect.requests */
 	c.no_requests = true;

@@ -18,12 +18,15 @@ static struct fwb_mount mount(uint64_t writes, uint64_t bytes)
 	m.wb_lat.count = writes;
 	m.wb_lat.max_ns = 6000000;
 	m.wb_inflight_pages = 3;
-	m.max_ratio = 1;
 	m.strict_limit = 1;
 	m.bdi_dirty_pages = -1;
 	m.bdi_writeback_pages = -1;
 	m.bdi_thresh_pages = 100;
-	m.max_bytes = -1;
+	m.max_bytes = 4190341;		/* 4 MiB set through max_bytes: max_ratio 0 */
+	m.max_ratio = 0;
+	m.max_ratio_fine = 885;
+	m.cap_pages = 100;
+	m.cap_binds = 1;
 	m.min_ratio = 0;
 	m.waiting = 2;
 	m.max_background = 12;
@@ -64,6 +67,9 @@ int main(void)
 		 "assert m[\"pending\"][\"oldest_ms\"]==1500; assert d[\"interval_s\"]==1; "
 		 "assert d[\"vm\"][\"nr_writeback_temp\"] is None, \"6.16+ has no nr_writeback_temp\"; "
 		 "assert d[\"vm\"][\"nr_dirty\"]==5; "
+		 "assert m[\"dirty\"][\"max_ratio\"]==0 and m[\"dirty\"][\"max_ratio_fine\"]==885; "
+		 "assert m[\"dirty\"][\"max_bytes\"]==4190341 and m[\"dirty\"][\"cap_pages\"]==100; "
+		 "assert m[\"dirty\"][\"limit_by\"]==\"cap\"; "
 		 "assert m[\"dirty\"][\"peak_pages\"]==98 and m[\"dirty\"][\"peak_limit_pages\"]==100; "
 		 "assert m[\"dirty\"][\"throttle_count\"] is None and m[\"dirty\"][\"throttle_ms\"] is None' '%s'",
 		 buf);

@@ -47,7 +47,10 @@ static struct fwb_mount mk(const char *mp, const char *fstype, uint32_t conn)
 	snprintf(m.bdi, sizeof(m.bdi), "0:%u", conn);
 	m.conn = conn;
 	m.max_ratio = 1;
+	m.max_ratio_fine = 10000;	/* 1 % in ppm */
 	m.strict_limit = 1;
+	m.cap_pages = m.dirty_thresh_pages = m.peak_dirty_pages = m.peak_limit_pages = -1;
+	m.cap_binds = -1;
 	m.bdi_dirty_pages = 0;
 	m.bdi_writeback_pages = 0;
 	m.bdi_thresh_pages = 1000;
@@ -264,6 +267,13 @@ static void test_screens(void)
 	ms[1].pending_count = 1;
 	ms[1].pending_oldest_ns = pend.age_ns;
 	ms[1].bdi_dirty_pages = 11000;
+	/* capped at 4 MiB through max_bytes: max_ratio reads 0, the kernel keeps 882 ppm */
+	ms[1].max_ratio = 0;
+	ms[1].max_ratio_fine = 882;
+	ms[1].dirty_thresh_pages = 1178847;
+	ms[1].cap_pages = 1039;
+	ms[1].bdi_thresh_pages = 1039;
+	ms[1].cap_binds = 1;
 	top_rows_build(&r, &d, 1, 10, NULL, NULL);
 	top_rows_sort(&r, in.sort);
 
@@ -312,11 +322,13 @@ static void test_screens(void)
 		ok(nf == COL_N && same, "pipe: every column, every row has %d fields (spaces escaped)", nf);
 		ok(strstr(s.body.v[2].text, "/srv/with\\040space/mnt") != NULL, "pipe: mount point escaped");
 		ok(strstr(s.body.v[0].text, " 12.500 ") != NULL, "pipe: OLDEST in plain seconds: %s", s.body.v[0].text);
+		ok(strstr(s.body.v[0].text, " 0.088S ") && strstr(s.body.v[1].text, " 1S "),
+		   "pipe: RATIO is max_ratio_fine in %% (0.088S, not 0S; 1S): %s", s.body.v[0].text);
 	}
 
 	top_render_detail(&s, &in, &ms[1], 80);
 	{
-		bool bar = false, pend_ok = false, fits = true;
+		bool bar = false, pend_ok = false, fits = true, cap = false, knobs = false;
 
 		for (int i = 0; i < s.body.n; i++) {
 			const char *t = s.body.v[i].text;
@@ -324,7 +336,11 @@ static void test_screens(void)
 			fits &= strlen(t) <= 80;
 			bar |= s.body.v[i].attr == TA_BAR && strstr(t, "33.6ms-67.1ms") && strstr(t, "####");
 			pend_ok |= strstr(t, "WRITE(writeback)") && strstr(t, "12.5s") && strstr(t, "kworker/u8:1");
+			knobs |= strstr(t, "max_ratio 0.088% (max_ratio_fine 882)") != NULL;
+			cap |= strstr(t, "limit set by the cap: 1039 pages of the global 1178847") != NULL;
 		}
+		ok(knobs, "detail: the precise max_ratio and max_ratio_fine");
+		ok(cap, "detail: the cap sets the limit");
 		ok(bar, "detail: latency histogram bar in the 52 ms bucket");
 		ok(pend_ok, "detail: pending request with age and the requesting task's name");
 		ok(fits, "detail: fits 80 columns");
