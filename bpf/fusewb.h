@@ -44,7 +44,12 @@ static inline __u32 fwb_ops_hash(__u32 conn)
 	return (conn * 2654435761U) >> 24 & (FWB_OPS_CONNS - 1);
 }
 #define FWB_MAX_TASKSTATS	8192	/* (connection, tgid, kind) triples */
-#define FWB_MAX_BDIS		256
+/*
+ * FUSE bdis the throttle program knows (fuse_bdis, bdi_stats): every
+ * connection on a host with a thousand mounts, and room for churn between
+ * two snapshots (gone ones are deleted).  72-byte values: 300 KB.
+ */
+#define FWB_MAX_BDIS		4096
 
 /*
  * Writeback WRITEs are accounted under their own pseudo-opcode so that one

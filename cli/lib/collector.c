@@ -252,6 +252,7 @@ void fwb_collector_close(struct fwb_collector *c)
 	free(c->srcs);
 	free(c->devfiles);
 	free(c->last_conns);
+	free(c->bdis_unsynced);
 	free(c->kwb_orphans);
 	free(c);
 }

@@ -35,6 +35,10 @@ struct fwb_collector {
 	uint32_t *last_conns;
 	int nlast_conns;
 	bool bdis_synced;		/* fuse_bdis holds the bdis of last_conns */
+	/* snapshot.c: connections whose bdi did not fit fuse_bdis (their throttling is unknown) */
+	uint32_t *bdis_unsynced;
+	int nbdis_unsynced;
+	uint64_t bdis_unsynced_total;	/* failed inserts, counted in drops.bdistats_full */
 	/* kwb.c: temp pages of requests user space found freed without completing, per connection */
 	struct fwb_conn_count *kwb_orphans;
 	int nkwb_orphans;

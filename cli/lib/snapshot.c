@@ -77,11 +77,30 @@ static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		}
 		prev = &k;
 	}
+	c->nbdis_unsynced = 0;
 	for (int i = 0; i < s->nmounts; i++) {
+		uint32_t *n;
+
 		memset(&k, 0, sizeof(k));
 		memcpy(k.name, s->mounts[i].bdi, sizeof(k.name) - 1);
-		bpf_map_update_elem(fd, &k, &s->mounts[i].conn, BPF_ANY);
+		if (!bpf_map_update_elem(fd, &k, &s->mounts[i].conn, BPF_ANY))
+			continue;
+		/* a full map: that mount's throttling is unknown, not 0 */
+		c->bdis_unsynced_total++;
+		n = realloc(c->bdis_unsynced, sizeof(*n) * (c->nbdis_unsynced + 1));
+		if (n) {
+			c->bdis_unsynced = n;
+			n[c->nbdis_unsynced++] = s->mounts[i].conn;
+		}
 	}
+}
+
+static bool bdi_unsynced(const struct fwb_collector *c, uint32_t conn)
+{
+	for (int i = 0; i < c->nbdis_unsynced; i++)
+		if (c->bdis_unsynced[i] == conn)
+			return true;
+	return false;
 }
 
 /* One row of the mapped op_stats array as a struct fwb_op of mount m. */
@@ -245,7 +264,7 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 	if (!fwb_source_group_in_use(c->srcs, c->nsrcs, "throttle"))
 		return;
 	for (int i = 0; i < s->nmounts; i++)
-		s->mounts[i].throttle_have = true;
+		s->mounts[i].throttle_have = !bdi_unsynced(c, s->mounts[i].conn);
 	/* this interval's peaks into peak_taken (see bdi_peaks_take); if that fails, none is shown */
 	peaks = !bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.bdi_peaks_take), NULL);
 	do {
@@ -259,6 +278,8 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		for (__u32 i = 0; i < count; i++)
 			if ((m = fwb_snapshot_mount(s, keys[i])))
 				take_bdi(m, &vals[i], peaks);
+			else if (!fwb_conn_was_seen(c, keys[i]))	/* gone for two snapshots */
+				bpf_map_delete_elem(fd, &keys[i]);
 	} while (!err);
 	if (!err || errno == ENOENT)
 		return;
@@ -411,6 +432,7 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	read_daemons(c, s);
 	remember_conns(c, s);
 	s->drops = c->skel->bss->drops;
+	s->drops.bdistats_full += c->bdis_unsynced_total;
 	return 0;
 }
 
