@@ -11,11 +11,11 @@ P=$ROOT/deploy
 
 out=$(promtool check rules "$D/fusewb-rules.yml" 2>&1)
 ok $? "promtool check rules"
-t_like "$out" "SUCCESS: 6 rules found" "six alerting rules"
+t_like "$out" "SUCCESS: 7 rules found" "seven alerting rules"
 out=$(cd "$D" && promtool test rules fusewb-rules.test.yml 2>&1)
 ok $? "promtool test rules (dashboards/fusewb-rules.test.yml)"
 [[ $out == *SUCCESS* ]] || diag "$out"
-for a in FusewbDaemonPossiblyHung FusewbWritebackSlow FusewbDirtyNearLimit FusewbWritebackErrors; do
+for a in FusewbDaemonPossiblyHung FusewbWritebackSlow FusewbDirtyNearLimit FusewbWritebackErrors FusewbExporterDown; do
 	t_cmp "$(grep -c "alertname: $a$" "$D/fusewb-rules.test.yml")" ">=" 2 "rule $a has firing and quiet test cases"
 done
 
@@ -69,7 +69,7 @@ t_like "$dash" "dsvar datasource prometheus" "datasource is a Prometheus datasou
 t_like "$dash" "hardcoded 0" "every panel and query uses \${datasource}"
 t_like "$dash" "noinstance 0" "every query is filtered by \$instance"
 t_like "$dash" "ids True" "panel ids are unique"
-t_like "$dash" "types heatmap timeseries" "heatmap and time series panels"
+t_like "$dash" "types heatmap stat timeseries" "heatmap, stat and time series panels"
 want=(
 	"heatmap.*fusewb_writeback_write_duration_seconds_bucket"
 	"histogram_quantile\(0.5, [^|]*fusewb_writeback_write_duration_seconds_bucket"
