@@ -9,13 +9,18 @@ need_root
 
 want=$(sh "$ROOT/scripts/version.sh")
 t_like "$want" '^[0-9]+\.[0-9]+\.[0-9]+' "scripts/version.sh gives a version ($want)"
-# a build of this tree; edits or a commit since the build add or drop ".dirty"
-re=${want%.dirty}
-re=${re//+/\\+}'(\.dirty)?'
+# a build of this tree: VERSION, and the commit it was built from if git said
+# (a commit since the build changes the hash: it need only be in this history)
+base=$(cat "$ROOT/VERSION")
+re="${base//./\\.}(\\+g([0-9a-f]+)(\\.dirty)?)?"
 t_like "$("$FUSEWB" --version)" "^fusewb $re$" "fusewb --version"
 t_like "$("$BUILD/fusewbtop" --version)" "^fusewbtop $re$" "fusewbtop --version"
 t_like "$("$FUSEWB" top -V)" "^fusewb $re$" "fusewb top -V"
 got=$("$FUSEWB" --version | awk '{print $2}')
+if [[ $got =~ \+g([0-9a-f]+) ]]; then
+	t_ok "built from commit ${BASH_REMATCH[1]} of this repository" \
+		git -C "$ROOT" rev-parse --verify -q "${BASH_REMATCH[1]}^{commit}"
+fi
 t_like "$("$FUSEWB" --help)" "--version" "fusewb --help lists --version"
 t_like "$("$BUILD/fusewbtop" --help)" "--version" "fusewbtop --help lists --version"
 

@@ -76,16 +76,32 @@ T_BG_PIDS+=($!)
 wait_for "the stat to reach the daemon" 20 waiting_ge "$conn" 1
 ok $? "a request is stuck"
 for p in "${watchers[@]}"; do wait_exit "$p" 60; done
-flag() {	# flag FILE: the FLAG column of the mount's last line (stat cuts the mount point at 24)
-	awk -v mp="$mnt" -v short="${mnt:0:24}" '/^MOUNTPOINT/ { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$1 == mp || $1 == short { v = $c["FLAG"] } END { print v }' "$1"
+# check FILE THRESHOLD: every frame of the mount flags HUNG? exactly when its
+# OLDESTs reaches THRESHOLD; prints "frames flagged unflagged wrong"
+check() {	# (stat cuts the mount point at 24 characters)
+	awk -v mp="$mnt" -v short="${mnt:0:24}" -v th="$2" '
+		/^MOUNTPOINT/ { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$1 == mp || $1 == short {
+			n++; age = $c["OLDESTs"]; f = $c["FLAG"]
+			if (age != "-" && age + 0 >= th) { hung++; if (f != "HUNG?") bad++ }
+			else { fine++; if (f == "HUNG?") bad++ }
+		} END { printf "%d %d %d %d\n", n, hung, fine, bad }' "$1"
 }
-t_like "$(flag "$T_TMP/stat")" '^-$' "stat: a ~4 s old request is not hung by default"
-t_like "$(flag "$T_TMP/stat2")" '^HUNG\?$' "stat --hung 2: HUNG?"
-t_like "$(flag "$T_TMP/top")" '^-$' "top: not hung by default"
-t_like "$(flag "$T_TMP/top2")" '^HUNG\?$' "top --hung 2: HUNG?"
+for w in stat top; do
+	read -r n hung fine bad < <(check "$T_TMP/$w" 10)
+	t_cmp "$bad" == 0 "$w: HUNG? exactly from 10 s on, by default ($n frames, $hung at 10 s or more)"
+	t_cmp "$fine" ">" 0 "$w: frames below 10 s are not flagged"
+	read -r n hung fine bad < <(check "$T_TMP/${w}2" 2)
+	t_cmp "$bad" == 0 "$w --hung 2: HUNG? exactly from 2 s on ($n frames)"
+	t_cmp "$hung" ">" 0 "$w --hung 2: some frame saw the request past 2 s, flagged"
+done
 diagnose "$T_TMP/d.json" "$mnt"
-t_like "$(dq "$T_TMP/d.json" 'c["verdict"]')" '^slow$' "diagnose: slow, not hung, by default"
+# the request's age decides, whatever the machine's load made it by now
+age=$(dq "$T_TMP/d.json" 'max(r["age_ms"] for r in c["requests"]["list"])')
+want=$(awk -v a="$age" 'BEGIN { print (a >= 10000 ? "not_answering" : "slow") }')
+t_like "$(dq "$T_TMP/d.json" 'c["verdict"]')" "^$want$" "diagnose by default: $want at $age ms (hung from 10 s)"
+diagnose "$T_TMP/s.json" --hung 600 "$mnt"
+t_like "$(dq "$T_TMP/s.json" 'c["verdict"]')" '^slow$' "diagnose --hung 600: slow, not hung"
 diagnose "$T_TMP/h.json" --hung 2 "$mnt"
 t_like "$(dq "$T_TMP/h.json" 'c["verdict"]')" '^not_answering$' "diagnose --hung 2: hung"
 diagnose "$T_TMP/a.json" --hung-after 2 "$mnt"
