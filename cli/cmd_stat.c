@@ -89,8 +89,10 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 			snprintf(p99, sizeof(p99), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6);
 			snprintf(mx, sizeof(mx), "%.2f", fwb_hist_max(&m->wb_lat) / 1e6);
 		}
+		/* >: at least that old (taken in at start on a kernel without create_time), as fusewbtop */
 		if (m->pending_count)
-			snprintf(oldest, sizeof(oldest), "%.3f", m->pending_oldest_ns / 1e9);
+			snprintf(oldest, sizeof(oldest), "%s%.3f", m->pending_oldest_min ? ">" : "",
+				 m->pending_oldest_ns / 1e9);
 		/* as fusewbtop: the cap in % as precise as the kernel keeps it, S when strictlimit is on */
 		fwb_fmt_max_ratio(maxr, sizeof(maxr), m);
 		if (maxr[0] != '-' && m->strict_limit > 0)

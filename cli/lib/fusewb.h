@@ -182,7 +182,7 @@ struct fwb_mount {
 	/* pending requests (gauges) */
 	uint64_t pending_count;
 	uint64_t pending_oldest_ns;
-	bool pending_oldest_min;	/* some age is a lower bound, so the oldest may be older */
+	int pending_oldest_min;		/* 1: some age is a lower bound, so the oldest may be older */
 	struct fwb_pending_req *pending;	/* oldest first */
 	int npending;
 

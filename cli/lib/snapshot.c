@@ -317,7 +317,7 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 		if (age > m->pending_oldest_ns)
 			m->pending_oldest_ns = age;
 		if (p.opcode & FWB_PENDING_AGE_MIN)
-			m->pending_oldest_min = true;
+			m->pending_oldest_min = 1;
 		if (m->npending < MAX_PENDING_LISTED * 4) {
 			struct fwb_pending_req *n = realloc(m->pending, sizeof(*n) * (m->npending + 1));
 			bool by_addr = FWB_KEY_IS_ADDR(p.key);

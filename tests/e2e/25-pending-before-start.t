@@ -86,6 +86,8 @@ t_cmp "$(mval "$T_TMP/s1" fusewb_pending_oldest_age_seconds "$RE")" ">=" \
 	"$(awk -v a="$t_scrape" -v b="$t_made" 'BEGIN { print a - b - 0.01 }')" "export: the oldest request's real age"
 t_near "$(mval "$T_TMP/s1" fusewb_writeback_inflight_pages "$RE")" "$wb" "$tol" "$lag" \
 	"export: pages in flight vs debugfs BdiWriteback"
+t_cmp "$(mval "$T_TMP/s1" fusewb_pending_oldest_age_lower_bound "$RE")" == 0 \
+	"export: the age is the kernel's (create_time), not a lower bound"
 export_stop
 
 # --- resume: the requests taken in at start complete --------------------------------
