@@ -44,8 +44,9 @@ static void help(void)
 	       "  -s, --source KIND          where a job has alternatives, use only KIND\n"
 	       "                             (tracepoint, fentry, kprobe, auto; as fusewb stat)\n"
 	       "  --user NAME                after loading BPF, run as NAME (or a numeric uid)\n"
-	       "                             with no capabilities; debugfs and fusectl values\n"
-	       "                             the user may not read are then left out\n"
+	       "                             with no capabilities; debugfs is still read, the\n"
+	       "                             fusectl values of other users' mounts are left out\n"
+	       "                             (fusewb_source_info says lost)\n"
 	       "  -h, --help\n\n"
 	       "EXAMPLES:\n"
 	       "  fusewb export                                 # http://127.0.0.1:9464/metrics\n"
@@ -149,6 +150,15 @@ int cmd_export(int argc, char **argv)
 		close(fd);
 		return 1;
 	}
+	/*
+	 * debugfs stays readable through the bdi directory opened as root
+	 * (mounts.c); fusectl cannot: each connection's directory is its
+	 * owner's alone (0500), and keeping CAP_DAC_READ_SEARCH for three
+	 * gauges would let the server read every file on the host.
+	 */
+	if (user && geteuid())
+		fwb_collector_source_lost(e.c, "fusectl", "after --user: a mount's fusectl files are "
+					  "its owner's only (mode 0400) and no capability is kept");
 	fwb_install_signals();
 	e.ctx.cache = fwb_prom_cache_new();	/* NULL only costs speed */
 	h = export_http_start(fd, path, render, &e, err, sizeof(err));

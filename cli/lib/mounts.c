@@ -271,15 +271,16 @@ const char *fwb_limit_by_str(const struct fwb_mount *m)
  * pread at offset 0 runs a sysfs or seq_file attribute's show() again: one
  * syscall a refresh instead of open, read and close.  A descriptor whose file
  * went away with its mount fails, and is opened again once.  Files opened
- * non-seekable (fusectl's) are read whole each time: *fdp is then -1.
+ * non-seekable are read whole each time: *fdp is then -1.  path is relative
+ * to dirfd (AT_FDCWD or a kept directory).
  */
-static ssize_t read_cached(int *fdp, const char *path, char *buf, size_t len)
+static ssize_t read_cached(int *fdp, int dirfd, const char *path, char *buf, size_t len)
 {
 	for (int attempt = 0; attempt < 2 && *fdp >= 0; attempt++) {
 		ssize_t n;
 
 		if (*fdp == 0) {
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 
 			if (fd < 0)
 				return -1;
@@ -294,17 +295,28 @@ static ssize_t read_cached(int *fdp, const char *path, char *buf, size_t len)
 		*fdp = errno == ESPIPE ? -1 : 0;
 	}
 	if (*fdp < 0) {
-		char *s = fwb_read_file(path, NULL);
-		size_t n;
+		int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
 
-		if (!s)
+		if (fd < 0)
 			return -1;
-		n = snprintf(buf, len, "%s", s);
-		free(s);
+		n = read(fd, buf, len - 1);
+		close(fd);
+		if (n < 0)
+			return -1;
+		buf[n] = 0;
 		return n;
 	}
 	return -1;
 }
+
+/*
+ * debugfs's root is root's alone (0700), its bdi directory and stats files
+ * are not (0755, 0444): with this directory opened while privileged,
+ * `fusewb export --user` keeps reading every bdi's stats, also those of
+ * mounts made later, holding no capability.  -1: use the path.
+ */
+static int bdi_dirfd = -1;
 
 /*
  * Knobs an administrator changes by hand are re-read every KNOB_TTL_NS; the
@@ -408,8 +420,8 @@ static void read_sysfs(struct fwb_mount *m, uint64_t now)
 	m->max_background = k->max_background;
 	m->congestion_threshold = k->congestion_threshold;
 	m->waiting = read_waiting(k, conn);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%s/stats", m->bdi);
-	if (read_cached(&k->stats_fd, path, buf, sizeof(buf)) > 0)
+	snprintf(path, sizeof(path), "%s%s/stats", bdi_dirfd < 0 ? "/sys/kernel/debug/bdi/" : "", m->bdi);
+	if (read_cached(&k->stats_fd, bdi_dirfd < 0 ? AT_FDCWD : bdi_dirfd, path, buf, sizeof(buf)) > 0)
 		parse_bdi_stats(m, buf);
 	fwb_bdi_limit(m);
 	pthread_mutex_unlock(&knob_lock);
@@ -549,6 +561,8 @@ void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet)
 	ki->fusectl = fwb_ensure_fs("fusectl", "/sys/fs/fuse/connections", quiet, &ki->fusectl_mounted_by_us);
 	/* per-bdi dirty and threshold figures live only in debugfs */
 	ki->debugfs = fwb_ensure_fs("debugfs", "/sys/kernel/debug", quiet, &ki->debugfs_mounted_by_us);
+	if (ki->debugfs && bdi_dirfd < 0)
+		bdi_dirfd = open("/sys/kernel/debug/bdi", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* classic tracepoints are attached by their tracefs id */
 	ki->tracefs = fwb_ensure_fs("tracefs", "/sys/kernel/tracing", quiet, &ki->tracefs_mounted_by_us);
 }

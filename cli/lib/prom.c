@@ -781,6 +781,7 @@ static const char *state_label(enum fwb_source_state st)
 	case FWB_SRC_IN_USE: return "in_use";
 	case FWB_SRC_AVAILABLE: return "available";
 	case FWB_SRC_FAILED: return "failed";
+	case FWB_SRC_LOST: return "lost";
 	default: return "unavailable";
 	}
 }
@@ -803,13 +804,15 @@ static void write_self(struct out *o, const struct fwb_snapshot *s, const struct
 		o_fmt(o, "fusewb_collector_drops_total{reason=\"%s\"} %llu\n", drops[i].reason,
 		      (unsigned long long)*(const __u64 *)((const char *)&s->drops + drops[i].off));
 	family(o, "fusewb_source_info", "gauge",
-	       "Always 1: a data source of the collector and its state (in_use, available, failed, unavailable).");
+	       "Always 1: a data source of the collector, its state (in_use, available, failed, unavailable, lost) and why it is not in use.");
 	for (int i = 0; i < c->nsrcs; i++) {
 		o_str(o, "fusewb_source_info{group=\"");
 		o_label(o, c->srcs[i].group);
 		o_str(o, "\",source=\"");
 		o_label(o, c->srcs[i].name);
-		o_fmt(o, "\",state=\"%s\"} 1\n", state_label(c->srcs[i].state));
+		o_fmt(o, "\",state=\"%s\",reason=\"", state_label(c->srcs[i].state));
+		o_label(o, c->srcs[i].state == FWB_SRC_IN_USE ? "" : c->srcs[i].reason);
+		o_str(o, "\"} 1\n");
 	}
 	/* node_exporter's convention: the version as a label of a constant 1 */
 	family(o, "fusewb_build_info", "gauge", "Always 1: the version of the fusewb exporter serving.");

@@ -111,6 +111,7 @@ const char *fwb_source_state_str(enum fwb_source_state s)
 	case FWB_SRC_IN_USE: return "in use";
 	case FWB_SRC_AVAILABLE: return "available";
 	case FWB_SRC_FAILED: return "failed";
+	case FWB_SRC_LOST: return "lost";
 	default: return "unavailable";
 	}
 }

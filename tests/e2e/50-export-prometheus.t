@@ -72,23 +72,7 @@ grep -v ' ok $' "$T_TMP/rules.txt" | while read -r l; do diag "$l"; done
 
 # --- every dashboard and rule expression against the real server ------------
 scrape > "$T_TMP/live"
-"$PY" - "$DASH" "$RULES" > "$T_TMP/exprs" <<'EOF'
-import json, sys, yaml
-d = json.load(open(sys.argv[1]))
-def panels(ps):
-    for p in ps:
-        yield p
-        yield from panels(p.get("panels", []))
-for p in panels(d["panels"]):
-    for t in p.get("targets", []):
-        print("dashboard\t" + p["title"] + "\t" + " ".join(t["expr"].split()))
-for v in d["templating"]["list"]:
-    if v.get("type") == "query":
-        print("variable\t" + v["name"] + "\t" + v["definition"])
-for g in yaml.safe_load(open(sys.argv[2]))["groups"]:
-    for r in g["rules"]:
-        print("rule\t" + r["alert"] + "\t" + " ".join(r["expr"].split()))
-EOF
+dash_rule_exprs "$DASH" "$RULES" > "$T_TMP/exprs"
 t_cmp "$(wc -l < "$T_TMP/exprs")" ">=" 20 "expressions collected from the dashboard and rules"
 nbad=0 nq=0
 while IFS=$'\t' read -r kind name expr; do
@@ -110,11 +94,7 @@ while IFS=$'\t' read -r kind name expr; do
 	for m in $(grep -o 'fusewb_[a-z_]*' <<<"$expr" | sort -u); do
 		# the kernel writeback view has samples only on temp-page kernels
 		# (the guest tests scrape them there); here it must be declared
-		if [[ $m =~ ^fusewb_(writeback_temp|kernel_writeback|redirty)_ ]] &&
-		   grep -q "^# TYPE ${m%_bucket} " "$T_TMP/live"; then
-			continue
-		fi
-		if ! grep -q "^$m[{ ]" "$T_TMP/live"; then
+		if ! metric_served "$T_TMP/live" "$m"; then
 			nbad=$((nbad + 1))
 			diag "$kind '$name' names $m, which the exporter does not emit"
 		fi

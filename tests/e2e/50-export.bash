@@ -6,10 +6,19 @@
 # export_start LOG [OPTIONS...]: start the exporter on a kernel-chosen loopback
 # port; sets EXP_PID, EXP_PORT and EXP_URL (its base URL).  Fails after 30 s.
 export_start() {
+	local log=$1
+	shift
+	export_start_cmd "$log" "$FUSEWB" export --web.listen-address=127.0.0.1:0 "$@"
+}
+
+# export_start_cmd LOG COMMAND...: as export_start, for a command line of
+# one's own (a wrapper such as setpriv, the deployment's flags); it must
+# listen on 127.0.0.1
+export_start_cmd() {
 	local log=$1 i
 	shift
 	EXP_PID= EXP_PORT= EXP_URL=
-	"$FUSEWB" export --web.listen-address=127.0.0.1:0 "$@" 2> "$log" &
+	"$@" 2> "$log" &
 	EXP_PID=$!
 	T_BG_PIDS+=("$EXP_PID")
 	for i in $(seq 300); do
@@ -140,4 +149,36 @@ counters_monotonic() {
 			if ((series in old) && $NF + 0 < old[series] + 0) { print series, old[series], "->", $NF; bad = 1 }
 		}
 		END { exit bad }' "$1" "$2"
+}
+
+# dash_rule_exprs DASHBOARD RULES: KIND<TAB>NAME<TAB>EXPR for every panel
+# target, query variable and alert rule (python3-yaml)
+dash_rule_exprs() {
+	/usr/bin/python3 - "$1" "$2" <<'EOF'
+import json, sys, yaml
+d = json.load(open(sys.argv[1]))
+def panels(ps):
+    for p in ps:
+        yield p
+        yield from panels(p.get("panels", []))
+for p in panels(d["panels"]):
+    for t in p.get("targets", []):
+        print("dashboard\t" + p["title"] + "\t" + " ".join(t["expr"].split()))
+for v in d["templating"]["list"]:
+    if v.get("type") == "query":
+        print("variable\t" + v["name"] + "\t" + v["definition"])
+for g in yaml.safe_load(open(sys.argv[2]))["groups"]:
+    for r in g["rules"]:
+        print("rule\t" + r["alert"] + "\t" + " ".join(r["expr"].split()))
+EOF
+}
+
+# metric_served SCRAPE NAME: NAME has samples in SCRAPE, or belongs to the
+# kernel writeback view (temp pages, kernel-timed WRITEs, re-dirty waits:
+# patched 6.12 only), is declared, and none of its sources is in use there
+metric_served() {
+	grep -q "^$2[{ ]" "$1" && return 0
+	[[ $2 =~ ^fusewb_(writeback_temp|kernel_writeback|redirty)_ ]] || return 1
+	grep -q "^# TYPE ${2%_bucket} " "$1" || return 1
+	! grep -Eq '^fusewb_source_info\{group="(temp-alloc|temp-end|redirty)".*state="in_use"' "$1"
 }

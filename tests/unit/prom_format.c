@@ -83,7 +83,10 @@ int main(void)
 {
 	struct fwb_source srcs[] = {
 		{ .group = "requests", .name = "tp_btf:fuse_request_send", .state = FWB_SRC_IN_USE },
-		{ .group = "bdi-state", .name = "debugfs:bdi/stats", .state = FWB_SRC_UNAVAILABLE },
+		{ .group = "bdi-state", .name = "debugfs:bdi/stats", .state = FWB_SRC_UNAVAILABLE,
+		  .reason = "/sys/kernel/debug/bdi: No such file or directory" },
+		{ .group = "fusectl", .name = "fusectl:connections", .state = FWB_SRC_LOST,
+		  .reason = "after --user: \"0400\" files" },
 	};
 	struct fwb_op ops[2] = {
 		{ .opcode = 3, .count = 4, .errors = 1, .lat = { .slots = { [14] = 4 }, .sum_ns = 80000 } },
@@ -91,7 +94,7 @@ int main(void)
 	};
 	struct fwb_mount m[2];
 	struct fwb_snapshot s = { .mounts = m, .nmounts = 2 };
-	struct fwb_prom_ctx c = { .srcs = srcs, .nsrcs = 2, .page_size = 4096, .daemons_known = true,
+	struct fwb_prom_ctx c = { .srcs = srcs, .nsrcs = 3, .page_size = 4096, .daemons_known = true,
 				  .collect_seconds = 0.00125, .scrapes = 7 };
 	const char *L = "{mountpoint=\"/mnt/a\",fstype=\"fuse.x\",connection=\"42\"";
 	char key[512], *t, *esc;
@@ -232,10 +235,14 @@ int main(void)
 	is_str(sample(t, "fusewb_vm_dirty_bytes"), "40960", "global dirty bytes");
 	ok(!sample(t, "fusewb_vm_writeback_bytes"), "unknown vm value left out");
 	is_str(sample(t, "fusewb_collector_drops_total{reason=\"pending_full\"}"), "3", "drops by reason");
-	is_str(sample(t, "fusewb_source_info{group=\"requests\",source=\"tp_btf:fuse_request_send\",state=\"in_use\"}"),
-	       "1", "source info in use");
-	is_str(sample(t, "fusewb_source_info{group=\"bdi-state\",source=\"debugfs:bdi/stats\",state=\"unavailable\"}"),
-	       "1", "source info unavailable");
+	is_str(sample(t, "fusewb_source_info{group=\"requests\",source=\"tp_btf:fuse_request_send\",state=\"in_use\",reason=\"\"}"),
+	       "1", "source info in use, no reason");
+	is_str(sample(t, "fusewb_source_info{group=\"bdi-state\",source=\"debugfs:bdi/stats\",state=\"unavailable\","
+		      "reason=\"/sys/kernel/debug/bdi: No such file or directory\"}"),
+	       "1", "source info unavailable, with the reason");
+	is_str(sample(t, "fusewb_source_info{group=\"fusectl\",source=\"fusectl:connections\",state=\"lost\","
+		      "reason=\"after --user: \\\"0400\\\" files\"}"),
+	       "1", "source info lost, the reason escaped");
 	is_str(sample(t, "fusewb_exporter_scrapes_total"), "7", "scrapes counter");
 	snprintf(key, sizeof(key), "fusewb_build_info{version=\"%s\"}", fwb_version());
 	is_str(sample(t, key), "1", "build info carries this build's version");
