@@ -186,10 +186,16 @@ static int build(struct fwb_collector *c, const struct diag_opts *o, struct look
 	};
 
 	select_mounts(&last->s, o);
-	if (fwb_diag_build(&in, set))
+	if (fwb_diag_build(&in, set)) {
 		err = -ENOMEM;
-	else
+	} else {
 		fwb_diag_sort(set);
+		/* asked about some mounts: tasks tied to none of them are not theirs */
+		if (o->nfilters && set->nloose) {
+			set->nloose_hidden = set->nloose;
+			set->nloose = 0;
+		}
+	}
 	if (have_hist)
 		fwb_snapshot_free(&hist);
 	return err;

@@ -277,6 +277,10 @@ void diag_print_text(FILE *f, const struct fwb_diag_set *set, bool verbose)
 		print_blocked(f, set, NULL, set->loose, set->nloose, verbose);
 		fputc('\n', f);
 	}
+	if (set->nloose_hidden)
+		fprintf(f, "(%d task%s in FUSE waits tied to no connection left out: run without "
+			"arguments to list %s)\n", set->nloose_hidden, set->nloose_hidden == 1 ? "" : "s",
+			set->nloose_hidden == 1 ? "it" : "them");
 	if (!set->n)
 		fputs("no FUSE mounts\n", f);
 	fflush(f);

@@ -266,6 +266,7 @@ struct fwb_diag_set {
 	/* tasks blocked in FUSE code that could not be tied to a connection */
 	struct fwb_diag_blocked *loose;
 	int nloose;
+	int nloose_hidden;		/* such tasks left out: the user named mounts */
 	const struct fwb_ksyms *ksyms;	/* for printing stacks; may be NULL */
 };
 

@@ -214,6 +214,6 @@ void fwb_diag_json(FILE *f, const struct fwb_diag_set *set, const char *const *s
 			fputc(',', f);
 		blocked(f, set, NULL, &set->loose[i]);
 	}
-	fputs("]}\n", f);
+	fprintf(f, "],\"unattributed_left_out\":%d}\n", set->nloose_hidden);
 	fflush(f);
 }

@@ -128,17 +128,26 @@ void fwb_diag_decide(const struct fwb_diag_facts *f, const struct fwb_diag_limit
 
 			snprintf(tail, sizeof(tail), "; no answer for %s%s", sure, a);
 			decide_blocked(f, d, tail);
-		} else if (f->nq[FWB_DIAGQ_PENDING] && !f->idle_readers) {
+		} else if (f->nq[FWB_DIAGQ_PENDING] && !f->idle_readers &&
+			   !f->nq[FWB_DIAGQ_PROCESSING] && !f->nq[FWB_DIAGQ_IO]) {
+			/* nothing read: the daemon does not read (what it read it would owe) */
 			d->verdict = FWB_V_NOT_READING;
 			WHY("%u request%s wait unread for %s%s and no daemon thread reads /dev/fuse "
 			    "(%d thread%s: %d running, %d sleeping elsewhere)",
 			    f->nq[FWB_DIAGQ_PENDING], f->nq[FWB_DIAGQ_PENDING] == 1 ? "" : "s", sure, a,
 			    f->threads, f->threads == 1 ? "" : "s", f->running, f->busy);
 		} else {
+			unsigned int held = f->nq[FWB_DIAGQ_PROCESSING] + f->nq[FWB_DIAGQ_IO];
+			unsigned int unread = f->nq[FWB_DIAGQ_PENDING];
+			char more[96] = "";
+
+			/* the threads are stuck in what they read: the unread ones only queue behind */
+			if (unread)
+				snprintf(more, sizeof(more), "; %u more wait unread behind %s", unread,
+					 held == 1 ? "it" : "them");
 			d->verdict = FWB_V_NOT_ANSWERING;
 			WHY("the daemon holds %u request%s it read and answered none in %s; the oldest "
-			    "waits %s%s", f->nq[FWB_DIAGQ_PROCESSING] + f->nq[FWB_DIAGQ_IO],
-			    f->nq[FWB_DIAGQ_PROCESSING] + f->nq[FWB_DIAGQ_IO] == 1 ? "" : "s", w, sure, a);
+			    "waits %s%s%s", held, held == 1 ? "" : "s", w, sure, a, more);
 		}
 		return;
 	}

@@ -111,6 +111,20 @@ int main(void)
 	f.nreqs = f.nq[FWB_DIAGQ_PENDING] = 2;
 	f.oldest_ns = 30 * S;
 	ok(verdict(&f, &d) == FWB_V_NOT_READING, "unread requests and no reader: not reading");
+	ok(has(d.why, "2 requests wait unread"), "says they wait unread (%s)", d.why);
+
+	/* every thread stuck in a request it read; the rest queue unread behind it */
+	f = base();
+	f.idle_readers = 0;
+	f.busy = 1;
+	f.nreqs = 4;
+	f.nq[FWB_DIAGQ_PROCESSING] = 1;
+	f.nq[FWB_DIAGQ_PENDING] = 3;
+	f.oldest_ns = 30 * S;
+	ok(verdict(&f, &d) == FWB_V_NOT_ANSWERING,
+	   "read and unanswered with unread ones behind: not answering, not 'not reading'");
+	ok(has(d.why, "1 request it read") && has(d.why, "3 more wait unread"),
+	   "read, not answered, and how many wait unread behind it (%s)", d.why);
 
 	/* the daemon is blocked in the kernel elsewhere */
 	f = base();
