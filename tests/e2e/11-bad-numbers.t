@@ -30,6 +30,7 @@ for v in nan inf -inf 1e-300 0 0.05 -1 1e999 " 1" 1s; do
 done
 for v in nan inf 1e-300 0; do
 	bad 2 "^fusewb top: invalid hung threshold '$v': $TH\$" top -b -H "$v" -n 1
+	bad 2 "^fusewb stat: invalid hung threshold '$v': $TH\$" stat -H "$v" -n 1
 	bad 2 "^fusewb diagnose: invalid hung threshold '$v': $TH\$" diagnose --hung-after "$v"
 	bad 2 "^fusewb diagnose: invalid --slow '$v': $TH\$" diagnose --slow "$v"
 done
