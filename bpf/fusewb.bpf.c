@@ -12,7 +12,6 @@
 
 /* Set by user space before load. */
 const volatile __u64 writepage_end_addr = 0;	/* &fuse_writepage_end, from kallsyms */
-const volatile __u32 hz = 250;			/* CONFIG_HZ, for balance_dirty_pages pauses */
 /*
  * Writeback WRITEs are always timed.  Other requests are timed one in
  * 2^sample_shift per CPU, and always when the CPU timed none yet in this
@@ -531,10 +530,16 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 		if (!s)
 			return 0;
 	}
+	/*
+	 * The record's pause is in milliseconds already (the kernel stores
+	 * pause * 1000 / HZ).  A call that does not sleep records
+	 * min(pause, 0): only pause > 0 is a pause.
+	 */
 	pause = BPF_CORE_READ(ctx, pause);
-	__sync_fetch_and_add(&s->throttle_count, 1);
-	if (pause > 0 && hz)
-		__sync_fetch_and_add(&s->throttle_ns, (__u64)pause * (1000000000ULL / hz));
+	if (pause > 0) {
+		__sync_fetch_and_add(&s->throttle_count, 1);
+		__sync_fetch_and_add(&s->throttle_ns, (__u64)pause * 1000000ULL);
+	}
 	s->last_ns = bpf_ktime_get_ns();
 	s->dirty = BPF_CORE_READ(ctx, dirty);
 	/* locals: another CPU may store its event's fields meanwhile */

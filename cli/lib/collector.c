@@ -209,8 +209,6 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fwb_errf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 	}
 	c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
-	if (c->ki.hz)
-		c->skel->rodata->hz = c->ki.hz;
 	c->skel->rodata->sample_shift = time_every_shift();
 	set_autoload(c);
 	r = fusewb_bpf__load(c->skel);
