@@ -456,13 +456,39 @@ static __always_inline void count_task(__u32 conn, __u32 kind)
 		__sync_fetch_and_add(&drops.taskstats_full, 1);
 }
 
+/*
+ * Connections whose bdi name is in fuse_bdis, by connection number: the
+ * first folio dirtied on a FUSE mount names its bdi to the throttle program,
+ * so its pauses count from the first one however rarely user space reads
+ * (the exporter reads only when scraped).  Dirtying always comes before
+ * balance_dirty_pages.  One load a dirtied folio once learned; user space
+ * clears the slot when it drops a gone mount's name.
+ */
+__u32 bdi_learned[FWB_MAX_BDIS];
+_Static_assert(!(FWB_MAX_BDIS & (FWB_MAX_BDIS - 1)), "bdi_learned is indexed by a mask");
+
+static __always_inline void learn_bdi(struct address_space *mapping, __u32 conn)
+{
+	__u32 i = conn & (FWB_MAX_BDIS - 1);
+	struct fwb_bdi_key k = {};
+
+	if (bdi_learned[i] == conn)
+		return;
+	bdi_learned[i] = conn;
+	bpf_probe_read_kernel_str(k.name, sizeof(k.name), mapping->host->i_sb->s_bdi->dev_name);
+	if (bpf_map_update_elem(&fuse_bdis, &k, &conn, BPF_ANY))
+		__sync_fetch_and_add(&drops.bdistats_full, 1);
+}
+
 SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(writeback_dirty_folio, struct folio *folio, struct address_space *mapping)
 {
 	__u32 conn = fuse_conn_of(mapping);
 
-	if (conn)
+	if (conn) {
+		learn_bdi(mapping, conn);
 		count_task(conn, FWB_TASK_DIRTY);
+	}
 	return 0;
 }
 

@@ -59,6 +59,7 @@ static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.fuse_bdis);
 	struct fwb_bdi_key k, next, *prev = NULL;
+	uint32_t conn;
 
 	/* two syscalls a mount otherwise, on every refresh, for a set that rarely changes */
 	if (c->bdis_synced && same_conns(c, s))
@@ -71,7 +72,10 @@ static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		for (int i = 0; i < s->nmounts; i++)
 			keep |= !strncmp(s->mounts[i].bdi, next.name, sizeof(next.name));
 		k = next;
-		if (!keep && !bpf_map_delete_elem(fd, &k)) {
+		if (!keep && !bpf_map_lookup_elem(fd, &k, &conn) && !bpf_map_delete_elem(fd, &k)) {
+			/* the BPF side names the bdi again if the connection number is reused */
+			if (c->skel->bss->bdi_learned[conn & (FWB_MAX_BDIS - 1)] == conn)
+				c->skel->bss->bdi_learned[conn & (FWB_MAX_BDIS - 1)] = 0;
 			prev = NULL;
 			continue;
 		}
