@@ -462,7 +462,7 @@ static __always_inline void count_task(__u32 conn, __u32 kind)
  * so its pauses count from the first one however rarely user space reads
  * (the exporter reads only when scraped).  Dirtying always comes before
  * balance_dirty_pages.  One load a dirtied folio once learned; user space
- * clears the slot when it drops a gone mount's name.
+ * drops gone mounts' names and clears their slots.
  */
 __u32 bdi_learned[FWB_MAX_BDIS];
 _Static_assert(!(FWB_MAX_BDIS & (FWB_MAX_BDIS - 1)), "bdi_learned is indexed by a mask");
@@ -474,10 +474,12 @@ static __always_inline void learn_bdi(struct address_space *mapping, __u32 conn)
 
 	if (bdi_learned[i] == conn)
 		return;
-	bdi_learned[i] = conn;
 	bpf_probe_read_kernel_str(k.name, sizeof(k.name), mapping->host->i_sb->s_bdi->dev_name);
+	/* a full map is tried again by the next folio: a gone mount's name may have left */
 	if (bpf_map_update_elem(&fuse_bdis, &k, &conn, BPF_ANY))
 		__sync_fetch_and_add(&drops.bdistats_full, 1);
+	else
+		bdi_learned[i] = conn;
 }
 
 SEC("tp_btf/writeback_dirty_folio")

@@ -43,7 +43,6 @@ static void remember_conns(struct fwb_collector *c, const struct fwb_snapshot *s
 		n[i] = s->mounts[i].conn;
 }
 
-/* Tell the throttle program which bdis are FUSE ones; drop names of gone mounts. */
 /* Same connections, in the same order, as the previous snapshot? */
 static bool same_conns(const struct fwb_collector *c, const struct fwb_snapshot *s)
 {
@@ -55,10 +54,18 @@ static bool same_conns(const struct fwb_collector *c, const struct fwb_snapshot 
 	return true;
 }
 
+/*
+ * Name every mount's bdi to the throttle program (fuse_bdis) and drop the
+ * names of gone mounts, when the set of mounts changed.  The BPF side also
+ * names a bdi at the first folio dirtied on it, so pauses before a front
+ * end's first snapshot, or of a mount newer than its last, count too.
+ */
 static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.fuse_bdis);
-	struct fwb_bdi_key k, next, *prev = NULL;
+	struct fwb_bdi_key k, *gone = NULL;
+	int ngone = 0, cap = 0;
+	bool first = true;
 	uint32_t conn;
 
 	/* two syscalls a mount otherwise, on every refresh, for a set that rarely changes */
@@ -66,21 +73,32 @@ static void sync_fuse_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		return;
 	c->bdis_synced = true;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
+	/* collect first: a delete during the walk would restart it, quadratic in gone mounts */
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &k)) {
 		bool keep = false;
 
-		for (int i = 0; i < s->nmounts; i++)
-			keep |= !strncmp(s->mounts[i].bdi, next.name, sizeof(next.name));
-		k = next;
-		if (!keep && !bpf_map_lookup_elem(fd, &k, &conn) && !bpf_map_delete_elem(fd, &k)) {
-			/* the BPF side names the bdi again if the connection number is reused */
-			if (c->skel->bss->bdi_learned[conn & (FWB_MAX_BDIS - 1)] == conn)
-				c->skel->bss->bdi_learned[conn & (FWB_MAX_BDIS - 1)] = 0;
-			prev = NULL;
+		first = false;
+		for (int i = 0; i < s->nmounts && !keep; i++)
+			keep = !strncmp(s->mounts[i].bdi, k.name, sizeof(k.name));
+		if (keep)
 			continue;
+		if (ngone == cap) {
+			struct fwb_bdi_key *g = realloc(gone, (cap = cap ? 2 * cap : 16) * sizeof(*g));
+
+			if (!g)
+				break;
+			gone = g;
 		}
-		prev = &k;
+		gone[ngone++] = k;
 	}
+	for (int i = 0; i < ngone; i++) {
+		if (bpf_map_lookup_elem(fd, &gone[i], &conn) || bpf_map_delete_elem(fd, &gone[i]))
+			continue;
+		/* the BPF side names the bdi again if the connection number is reused */
+		if (c->skel->bss->bdi_learned[conn & (FWB_MAX_BDIS - 1)] == conn)
+			c->skel->bss->bdi_learned[conn & (FWB_MAX_BDIS - 1)] = 0;
+	}
+	free(gone);
 	c->nbdis_unsynced = 0;
 	for (int i = 0; i < s->nmounts; i++) {
 		uint32_t *n;
