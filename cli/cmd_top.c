@@ -240,7 +240,7 @@ static void footer(const struct top *t, char *buf, size_t len, enum top_attr *a)
 	} else if (t->view == VIEW_DETAIL)
 		snprintf(buf, len, "Esc:back j/k:scroll c:interval/since start p:pause d:delay h:help q:quit");
 	else if (t->view == VIEW_HELP)
-		snprintf(buf, len, "any key: back");
+		snprintf(buf, len, "j/k PgUp/PgDn g/G:scroll q:quit other keys:back");
 	else
 		snprintf(buf, len, "q:quit j/k:select Enter:detail s/</>:sort /:filter p:pause d:delay h:help");
 }
@@ -334,7 +334,8 @@ static void move_sel(struct top *t, int to)
 static void key(struct top *t, struct top_screen *s, int ch)
 {
 	int page = top_term_body_rows(s);
-	bool detail = t->view == VIEW_DETAIL;
+	/* the detail view and the help screen scroll; the list moves its selection */
+	bool detail = t->view == VIEW_DETAIL || t->view == VIEW_HELP;
 
 	if (page < 1)
 		page = 1;
@@ -342,7 +343,9 @@ static void key(struct top *t, struct top_screen *s, int ch)
 		prompt_key(t, ch);
 		return;
 	}
-	if (t->view == VIEW_HELP && ch != KEY_RESIZE) {
+	if (t->view == VIEW_HELP && !strchr("kjgGqQ ", ch > 0 && ch < 128 ? ch : 1) && ch != KEY_RESIZE &&
+	    ch != KEY_UP && ch != KEY_DOWN && ch != KEY_PPAGE && ch != KEY_NPAGE && ch != KEY_HOME &&
+	    ch != KEY_END) {
 		t->view = t->back_view;
 		return;
 	}

@@ -199,6 +199,8 @@ void top_render_help(struct top_screen *s, const struct top_view_in *in, int wid
 void top_screen_free(struct top_screen *s);
 /* Which columns fit in width, and their widths (pure: unit-tested). */
 void top_layout(const struct top_rows *rows, int width, bool shown[COL_N], int widths[COL_N]);
+/* "TMP, FSTYPE, ...": the columns in the order a narrowing terminal drops them */
+void top_drop_order(char *buf, size_t len);
 
 /* ---- top_term.c ---- */
 /* Take over the terminal (ncurses); -1 if it cannot be used. */

@@ -24,11 +24,11 @@ const struct top_coldef top_cols[COL_N] = {
 	[COL_DIRTY]  = { "DIRTY",       5, 2, false, true,  true,  "dirty pages of the mount's bdi" },
 	[COL_LIM]    = { "LIM%",        4, 2, false, true,  true,  "dirty+writeback pages as % of the bdi's dirty limit" },
 	[COL_PEAK]   = { "PEAK%",       5, 4, false, true,  true,  "most dirty+writeback pages a throttled writer saw in the interval, % of the bdi's limit at that moment; - when none was throttled" },
-	[COL_RATIO]  = { "RATIO",       6, 6, false, true,  true,  "bdi's dirty cap, % of the global threshold (max_ratio_fine: also a max_bytes setting), S = strictlimit on" },
+	[COL_RATIO]  = { "RATIO",       6, 7, false, true,  true,  "bdi's dirty cap, % of the global threshold (max_ratio_fine: also a max_bytes setting), S = strictlimit on" },
 	[COL_THR]    = { "THRms",       5, 3, false, true,  true,  "ms/s writers spent throttled in balance_dirty_pages" },
 	[COL_PEND]   = { "PEND",        4, 2, false, true,  true,  "requests not answered yet (fusectl waiting if it says more)" },
 	[COL_OLDEST] = { "OLDEST",      6, 2, false, true,  true,  "age of the oldest pending request; >N: at least N (sent before start)" },
-	[COL_ERR]    = { "WERR",        4, 7, false, true,  true,  "writeback WRITEs that ended with an error" },
+	[COL_ERR]    = { "WERR",        4, 6, false, true,  true,  "writeback WRITEs that ended with an error" },
 	[COL_FLAG]   = { "FLAG",        5, 0, true,  false, false, "HUNG?: oldest pending request older than the threshold" },
 };
 

@@ -255,6 +255,22 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 	}
 }
 
+/*
+ * The order top_layout gives up columns as the terminal narrows: it adds
+ * them by prio, then table order, while they fit, so the last added is the
+ * first to go.  The help screen and doc/fusewbtop.md print this list.
+ */
+void top_drop_order(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int p = 9; p >= 1; p--)
+		for (int c = COL_N - 1; c >= 0; c--)
+			if (top_cols[c].prio == p && c != COL_MOUNT && c != COL_FLAG && off < len)
+				off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", top_cols[c].name);
+}
+
 void top_layout(const struct top_rows *rows, int width, bool shown[COL_N], int widths[COL_N])
 {
 	int need = strlen(top_cols[COL_MOUNT].name), used = 0, mount_min;
@@ -276,12 +292,22 @@ void top_layout(const struct top_rows *rows, int width, bool shown[COL_N], int w
 	/* the HUNG? marker stays on the tiniest terminal, at the mount point's expense */
 	shown[COL_FLAG] = true;
 	used = widths[COL_FLAG] + 1;
+	/*
+	 * In a strict order (top_drop_order's, reversed): the first column that
+	 * does not fit ends the row, so no narrower column after it slips in
+	 * and the documented drop order is what happens.  The rest of the
+	 * width goes to the mount point.
+	 */
 	for (int p = 0; p <= 9; p++)
-		for (int c = 0; c < COL_N; c++)
-			if (!shown[c] && top_cols[c].prio == p && mount_min + used + widths[c] + 1 <= width) {
-				shown[c] = true;
-				used += widths[c] + 1;
-			}
+		for (int c = 0; c < COL_N; c++) {
+			if (shown[c] || top_cols[c].prio != p)
+				continue;
+			if (mount_min + used + widths[c] + 1 > width)
+				goto full;
+			shown[c] = true;
+			used += widths[c] + 1;
+		}
+full:
 	widths[COL_MOUNT] = width - used;
 	if (widths[COL_MOUNT] < 4)
 		widths[COL_MOUNT] = 4;
@@ -705,6 +731,32 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	s->focus = -1;
 }
 
+/* "  NAME       text" with the text wrapped under itself to width (0: one line) */
+static void add_wrapped(struct top_lines *l, int width, const char *name, const char *text)
+{
+	const int indent = 13;
+	int room = width > indent + 20 ? width - indent : 0;
+	const char *p = text;
+	bool first = true;
+
+	while (*p) {
+		int n = strlen(p);
+
+		if (room && n > room) {
+			n = room;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (!n)
+				n = room;	/* one word longer than the line: cut it */
+		}
+		add_line(l, width, TA_NORMAL, "  %-10s %.*s", first ? name : "", n, p);
+		first = false;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 void top_render_help(struct top_screen *s, const struct top_view_in *in, int width)
 {
 	static const char *const keys[] = {
@@ -719,17 +771,21 @@ void top_render_help(struct top_screen *s, const struct top_view_in *in, int wid
 		"c            detail view: this interval / since start",
 		"h ?          this help",
 	};
-	char ht[16];
+	char ht[16], order[256];
 
 	screen_init(s);
 	shared_header(s, in, width);
-	add_line(&s->head, width, TA_TITLE, "Help (any key returns)");
+	add_line(&s->head, width, TA_TITLE, "Help (j/k, PgUp/PgDn, g/G scroll; any other key returns)");
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		add_line(&s->body, width, TA_NORMAL, "  %s", keys[i]);
 	blank(&s->body);
-	add_line(&s->body, width, TA_TITLE, "Columns (narrow terminals drop the last ones first)");
+	add_line(&s->body, width, TA_TITLE, "Columns");
 	for (int c = 0; c < COL_N; c++)
-		add_line(&s->body, width, TA_NORMAL, "  %-10s %s", top_cols[c].name, top_cols[c].help);
+		add_wrapped(&s->body, width, top_cols[c].name, top_cols[c].help);
+	top_drop_order(order, sizeof(order));
+	add_wrapped(&s->body, width, "", "A narrow terminal drops columns in this order (MOUNTPOINT is cut "
+		    "and FLAG always stays):");
+	add_wrapped(&s->body, width, "", order);
 	blank(&s->body);
 	top_fmt_num(ht, sizeof(ht), in->hung_s, 1, 0);
 	add_line(&s->body, width, TA_NORMAL, "A mount whose oldest pending request is older than %s s is", ht);

@@ -96,8 +96,23 @@ tm send-keys -t top / C-u Enter
 
 # help, pause, interval
 tm send-keys -t top h
-tm_wait top 'Help \(any key returns\)' 3 >/dev/null
+cap=$(tm_wait top 'Help \(j/k, PgUp/PgDn, g/G scroll' 3)
 ok $? "h: help"
+t_like "$(grep -c 'Data sources in use' <<<"$cap")" '^0$' "at 80x24 its first page does not reach the data sources"
+# at 80x24 the help is longer than the screen: it scrolls, everything is reachable
+seen=$cap
+for i in $(seq 12); do
+	tm send-keys -t top NPage
+	sleep 0.3
+	seen+=$'\n'$(tm_cap top)
+done
+for want in 'INFL +pages under writeback' 'FLAG +HUNG\?' 'drops columns in this order' 'Data sources in use' \
+	    'fuse_request'; do
+	t_like "$seen" "$want" "help scrolls down to /$want/"
+done
+t_like "$(tm_cap top)" 'Help \(j/k' "paging keeps the help screen"
+tm send-keys -t top g
+t_like "$(tm_wait top $'Help[^\n]*\n  q +quit' 3)" '  q +quit' "g: back to the top of the help"
 tm send-keys -t top x
 tm_wait top $'\nMOUNTPOINT ' 3 >/dev/null
 ok $? "any key leaves help"

@@ -290,6 +290,36 @@ static void test_screens(void)
 	top_layout(&r, 24, shown, w);
 	ok(shown[COL_FLAG] && shown[COL_MOUNT], "24 columns: mount point and FLAG are still there");
 
+	/* narrowing one column at a time drops columns exactly in top_drop_order's order */
+	{
+		char order[256], got[256] = "", doc[512] = "", line[512];
+		bool was[COL_N], prefix = true;
+		FILE *f;
+
+		top_drop_order(order, sizeof(order));
+		top_layout(&r, 400, was, w);
+		for (int width = 399; width >= 20; width--) {
+			top_layout(&r, width, shown, w);
+			for (int c = 0; c < COL_N; c++) {
+				if (was[c] && !shown[c])
+					snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+						 got[0] ? ", " : "", top_cols[c].name);
+				prefix &= !(!was[c] && shown[c]);	/* a dropped column never comes back */
+				was[c] = shown[c];
+			}
+		}
+		ok(prefix, "narrowing never brings a dropped column back");
+		ok(!strncmp(order, got, strlen(got)) && strlen(got) > 20,
+		   "columns go in the documented order: %s", got);
+		f = fopen("doc/fusewbtop.md", "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "drop order: ", 12))
+				snprintf(doc, sizeof(doc), "%.*s", (int)strcspn(line + 12, "\n"), line + 12);
+		if (f)
+			fclose(f);
+		is_str(doc, order, "doc/fusewbtop.md lists the drop order the layout follows");
+	}
+
 	top_render_list(&s, &in, 80);
 	for (int i = 0; i < s.head.n; i++)
 		if ((int)strlen(s.head.v[i].text) > longest)
@@ -347,6 +377,24 @@ static void test_screens(void)
 	}
 	top_render_help(&s, &in, 80);
 	ok(s.body.n > 10, "help renders");
+	{
+		char all[8192] = "", *p;
+		bool fits = true, sources = false;
+
+		/* every word of every column's help is on some line: wrapped, not cut */
+		for (int i = 0; i < s.body.n; i++) {
+			fits &= strlen(s.body.v[i].text) <= 80;
+			sources |= !strcmp(s.body.v[i].text, "Data sources in use");
+			p = s.body.v[i].text + strspn(s.body.v[i].text, " ");
+			if (!strncmp(s.body.v[i].text, "  ", 2) && strlen(s.body.v[i].text) > 13)
+				p = s.body.v[i].text + 13;
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s ", p);
+		}
+		ok(fits, "help: every line fits 80 columns");
+		ok(strstr(all, top_cols[COL_TMP].help) != NULL, "help: TMP's whole text, wrapped");
+		ok(sources, "help: the data sources are listed (the screen scrolls to them)");
+		ok(s.body.n > 24, "help: longer than a 24-line terminal (%d lines): it must scroll", s.body.n);
+	}
 	top_screen_free(&s);
 	top_rows_free(&r);
 }
