@@ -256,6 +256,7 @@ enum fwb_diag_kind {
 	FWB_DIAG_REQ,		/* a request in one of the connection's queues */
 	FWB_DIAG_FILE,		/* a process has a file open on a FUSE mount */
 	FWB_DIAG_TASK,		/* a blocked, stopped, daemon or requesting thread */
+	FWB_DIAG_EP,		/* a socket or pipe of a daemon or of a process it talks to */
 };
 
 enum fwb_diag_queue {
@@ -339,7 +340,68 @@ struct fwb_diag_task {
 	__s32 nframes;
 	__u64 offcpu_ns;	/* since the task last got a CPU; 0 unknown */
 	char comm[16];
+	__u64 addr;		/* the task_struct: what wait queue entries point to */
 	__u64 stack[FWB_DIAG_STACK_DEPTH];
+};
+
+/*
+ * ---- diagnose: the other end of a daemon's sockets and pipes (diag_peers) ----
+ *
+ * Starting from the daemons, every socket and pipe of a process on the
+ * path is reported, and the processes holding the other end join the path
+ * (up to FWB_DIAG_MAX_HOPS away).  User space joins the ends: a unix
+ * socket's peer is the sock another process holds, a pipe's other end the
+ * same pipe opened the other way, a TCP socket's peer the socket with the
+ * swapped 4-tuple in the same network namespace; a TCP socket nobody here
+ * holds the other end of goes to a remote peer.  The tasks sleeping on the
+ * end's wait queue say exactly which thread waits on which end.
+ */
+#define FWB_DIAG_MAX_HOPS	3
+#define FWB_DIAG_EP_WAITERS	4
+
+enum fwb_ep_kind {
+	FWB_EP_UNIX = 1,	/* unix socket (stream, dgram, seqpacket) */
+	FWB_EP_PIPE_R,		/* read end of a pipe or FIFO */
+	FWB_EP_PIPE_W,		/* write end */
+	FWB_EP_TCP,
+	FWB_EP_UDP,
+	FWB_EP_OTHER,		/* another socket family or protocol */
+};
+
+struct fwb_diag_waiter {
+	__u64 func;		/* wait_queue_entry.func: tells what private is */
+	__u64 private;		/* the task, or for pollwake its poll_wqueues */
+	__u64 poll_task;	/* poll_wqueues.polling_task, read as if private were one */
+};
+
+struct fwb_diag_ep {
+	struct fwb_diag_hdr h;
+	__u32 tgid;
+	__u32 fd;
+	__u32 kind;		/* enum fwb_ep_kind */
+	__u32 hop;		/* 0: a daemon's own */
+	__u64 id;		/* this end: the sock or the pipe */
+	__u64 peer;		/* unix: the peer's sock; pipe: the pipe; else 0 */
+	__u64 net;		/* network namespace (TCP, UDP) */
+	__u32 family;
+	__u32 state;		/* sk_state (TCP_ESTABLISHED is 1) */
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u8 saddr[16];		/* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	__u32 rcvq;		/* bytes not yet read (TCP), skbs (unix), buffers in use (pipe) */
+	__u32 sndq;		/* bytes sent and not acknowledged (TCP), queued bytes (unix) */
+	__u32 sndbuf;
+	__u32 packets_out;	/* TCP: segments in flight */
+	__u32 retrans_out;	/* TCP: of which retransmitted */
+	__u32 total_retrans;	/* TCP: over the connection's life */
+	__u32 retransmits;	/* TCP: icsk_retransmits, the current backoff streak */
+	__u32 rcv_tstamp;	/* TCP: jiffies (low 32 bits) of the last ACK received */
+	__u32 lsndtime;		/* TCP: jiffies of the last data sent */
+	__u32 now;		/* jiffies (low 32 bits) at the read */
+	__u32 nwaiters;		/* entries seen on the wait queue (may exceed the ones listed) */
+	__u32 pad;
+	struct fwb_diag_waiter w[FWB_DIAG_EP_WAITERS];
 };
 
 #endif /* FUSEWB_H */

@@ -47,7 +47,9 @@ static void help(void)
 	       "  -n, --iterations N      stop after N reports, every 2 s unless -d says\n"
 	       "                          otherwise (-c, --count are the same)\n"
 	       "      --abort             abort the connections found hung (asks first; pending\n"
-	       "                          requests fail, the mount's dirty pages are lost)\n"
+	       "                          requests fail, the mount's dirty pages are lost); never\n"
+	       "                          a stall behind the daemon (stopped transport, network,\n"
+	       "                          blocked helper), which waiting or resuming releases\n"
 	       "  -y, --yes               with --abort: do not ask\n"
 	       "  -h, --help\n\n"
 	       "Exit status: 0 every connection healthy, 1 something is wrong, 2 could not run.\n\n"
@@ -234,9 +236,17 @@ static bool confirm(const struct fwb_diag_report *r)
 	return yes;
 }
 
-/* Only where the remedy is the abort: a stopped daemon wants SIGCONT, a closed connection nothing. */
+/*
+ * Only where the remedy is the abort: a stopped daemon wants SIGCONT, a
+ * closed connection nothing, and a stall behind the daemon (a stopped
+ * transport, the network, a blocked helper) is released without loss by
+ * fixing what it waits for: its abort is a last resort for a person to take.
+ */
 static bool wants_abort(const struct fwb_diag_report *r)
 {
+	if (r->d.verdict == FWB_V_STOPPED_TRANSPORT || r->d.verdict == FWB_V_NETWORK ||
+	    r->d.verdict == FWB_V_HELPER_BLOCKED)
+		return false;
 	for (int i = 0; i < r->nremedies; i++)
 		if (strstr(r->remedies[i].cmd, "/abort"))
 			return true;

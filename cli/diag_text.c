@@ -39,6 +39,7 @@ static const char *wait_text(enum fwb_wait w)
 	case FWB_WAIT_THROTTLE: return "dirty throttling";
 	case FWB_WAIT_LOCK: return "a lock";
 	case FWB_WAIT_FUSE: return "FUSE";
+	case FWB_WAIT_IO: return "socket/pipe I/O";
 	case FWB_WAIT_OTHER: return "-";
 	default: return "-";
 	}
@@ -163,6 +164,57 @@ static void print_daemon(FILE *f, const struct fwb_diag_set *set, const struct f
 	free(done);
 }
 
+static const char *hop_state_text(char st)
+{
+	switch (st) {
+	case 'T': return "STOPPED";
+	case 't': return "STOPPED by tracer";
+	case 'D': return "BLOCKED";
+	case 'R': return "running";
+	case 'S': return "alive, sleeping";
+	default: return "state unknown";
+	}
+}
+
+/* Where the daemon's I/O waits lead: the processes at the other end, and remote TCP peers. */
+static void print_transport(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_transport *t,
+			    bool verbose)
+{
+	char a[32], b[32];
+
+	if (!t->read || (!t->io_waiters && t->nprocs <= 1 && !t->nremotes))
+		return;
+	fprintf(f, "  transport: %d daemon thread%s wait%s on sockets or pipes (thread %u in %s)%s\n",
+		t->io_waiters, t->io_waiters == 1 ? "" : "s", t->io_waiters == 1 ? "s" : "", t->io_tid,
+		t->io_where, t->heuristic ? "; some links guessed from stacks (epoll)" : "");
+	for (int i = 1; i < t->nprocs; i++) {
+		const struct fwb_diag_hop *h = &t->procs[i];
+
+		fprintf(f, "    %*s%s[%u]  %s, over %s from pid %u%s\n", 2 * (h->hop - 1), "", h->comm, h->tgid,
+			hop_state_text(h->state), h->via, h->from, h->exact ? "" : " (guessed)");
+		if (h->tid) {
+			fprintf(f, "    %*s  thread %u in %s, off CPU %s\n", 2 * (h->hop - 1), "", h->tid, h->where,
+				dur(a, sizeof(a), h->offcpu_ns));
+			print_stack(f, set->ksyms, h->stack, h->nframes, "                ");
+		}
+	}
+	for (int i = 0; i < t->nremotes; i++) {
+		const struct fwb_diag_remote *o = &t->remotes[i];
+
+		fprintf(f, "    remote %s (from %s[%u], %s): %u bytes unacknowledged, %u retransmit%s, last ACK ",
+			o->peer, o->comm, o->tgid, o->local, o->unacked, o->retransmits,
+			o->retransmits == 1 ? "" : "s");
+		if (o->since_ack_ns >= 0)
+			fprintf(f, "%s ago", fwb_fmt_duration(a, sizeof(a), o->since_ack_ns));
+		else
+			fputs("-", f);
+		if (o->since_send_ns >= 0)
+			fprintf(f, ", last send %s ago", fwb_fmt_duration(b, sizeof(b), o->since_send_ns));
+		fputc('\n', f);
+	}
+	(void)verbose;
+}
+
 /* What a longer-running fusewb (export, top, stat) saw before this run. */
 static void print_history(FILE *f, const struct fwb_diag_history *h)
 {
@@ -227,6 +279,7 @@ static void print_report(FILE *f, const struct fwb_diag_set *set, const struct f
 	}
 	for (int i = 0; i < r->ndaemons; i++)
 		print_daemon(f, set, &r->daemons[i], verbose);
+	print_transport(f, set, &r->tr, verbose);
 	if (r->have_kernel)
 		/* num_background counts the queued requests too: active ones hold the slots */
 		fprintf(f, "  background: %u of %u slots active, %u queued for a slot (congestion at %u), %s%s\n",

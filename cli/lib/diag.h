@@ -7,6 +7,7 @@
  *   raw state   fwb_diag_read()            diag_read.c   (two passes: start and end of a window)
  *   symbols     fwb_ksyms_*                diag_ksym.c
  *   stacks      fwb_diag_classify_stack()  diag_stack.c  (pure)
+ *   transport   fwb_diag_transport()       diag_path.c   (pure: the daemon's sockets and pipes, one hop on)
  *   verdict     fwb_diag_decide()          diag_verdict.c (pure)
  *   remedies    fwb_diag_remedies()        diag_verdict.c (pure)
  *   reports     fwb_diag_build()           diag_build.c
@@ -29,6 +30,9 @@ struct fwb_diag_raw {
 	int nfiles;
 	struct fwb_diag_task *tasks;
 	int ntasks;
+	struct fwb_diag_ep *eps;	/* sockets and pipes on the daemons' paths */
+	int neps;
+	bool peers_read;		/* diag_peers ran */
 	uint64_t mono_ns;		/* when it was read */
 	int skipped;			/* records of unknown kind or bad size */
 };
@@ -57,6 +61,7 @@ enum fwb_wait {
 	FWB_WAIT_THROTTLE,	/* dirty throttling in balance_dirty_pages */
 	FWB_WAIT_LOCK,		/* a lock, inside FUSE code or a path walk */
 	FWB_WAIT_FUSE,		/* elsewhere in FUSE code */
+	FWB_WAIT_IO,		/* on a socket or a pipe (read, write, poll) */
 	FWB_WAIT_OTHER,		/* outside FUSE */
 };
 
@@ -67,7 +72,7 @@ const char *fwb_wait_name(enum fwb_wait w);
  * waits (the first one outside the scheduler), -1 when none.
  */
 enum fwb_wait fwb_diag_classify_stack(const char *const *syms, int n, int *where);
-/* Is this wait about FUSE (anything but NONE, OTHER)? */
+/* Is this wait about FUSE (anything but NONE, IO, OTHER)? */
 bool fwb_wait_is_fuse(enum fwb_wait w);
 
 /* ---- the verdict (diag_verdict.c, pure) ---- */
@@ -82,6 +87,9 @@ enum fwb_verdict {
 	FWB_V_BLOCKED_ELSEWHERE,/* a daemon thread is blocked in the kernel outside this mount */
 	FWB_V_GONE,		/* no process holds the device */
 	FWB_V_ABORTED,		/* the connection was aborted; the mount only returns errors */
+	FWB_V_STOPPED_TRANSPORT,/* a process the daemon talks to (its ssh, its server) is stopped */
+	FWB_V_NETWORK,		/* the daemon waits on a TCP peer that acknowledges nothing */
+	FWB_V_HELPER_BLOCKED,	/* a process the daemon talks to is itself blocked in the kernel */
 	FWB_V_NR,
 };
 
@@ -124,6 +132,30 @@ struct fwb_diag_facts {
 	int64_t waiting;		/* fusectl's count of waiting requests, -1 unknown */
 	uint32_t num_background, max_background;
 	bool bg_blocked;		/* fc->blocked */
+
+	/* the daemon's transport (fwb_diag_transport) */
+	int io_waiters;			/* daemon threads waiting on a socket or pipe */
+	uint32_t io_tid;		/* one of them */
+	char io_where[64];
+	uint32_t daemon_pid;		/* whose transport */
+	char daemon_comm[16];
+	uint32_t tr_pid;		/* a process on it that is stopped (tr_stopped) or blocked */
+	bool tr_stopped;
+	uint32_t tr_tracer;		/* its tracer, when traced */
+	uint32_t tr_tid;		/* its blocked thread */
+	char tr_comm[16];
+	int tr_hop;			/* 1: the daemon talks to it directly */
+	char tr_via[128];		/* how the last hop reached it ("a unix socket") */
+	char tr_chain[192];		/* "sshfs[10] -> ssh[12] -> sshd[20]" */
+	char tr_where[64];
+	uint64_t tr_offcpu_ns;
+	bool net_stall;			/* a remote TCP peer acknowledged nothing for FWB_DIAG_NET_NS */
+	char net_peer[64];		/* "10.0.0.2:22" */
+	char net_addr[48];		/* "10.0.0.2" */
+	uint32_t net_unacked, net_retransmits;
+	uint64_t net_since_ack_ns;
+	uint32_t net_pid;		/* the process holding the socket */
+	char net_comm[16];
 };
 
 struct fwb_diag_limits {
@@ -133,10 +165,12 @@ struct fwb_diag_limits {
 
 #define FWB_DIAG_HUNG_NS_DEFAULT	((uint64_t)(FWB_HUNG_DEFAULT_S * 1e9))
 #define FWB_DIAG_SLOW_NS_DEFAULT	((uint64_t)(FWB_SLOW_DEFAULT_S * 1e9))
+/* Unacknowledged data this old, after retransmits, is a network stall (TCP's first RTO is 1 s) */
+#define FWB_DIAG_NET_NS			1000000000ULL
 
 struct fwb_diag_decision {
 	enum fwb_verdict verdict;
-	char why[320];			/* one sentence, for people */
+	char why[768];			/* one sentence, for people */
 };
 
 void fwb_diag_decide(const struct fwb_diag_facts *f, const struct fwb_diag_limits *l,
@@ -151,9 +185,16 @@ struct fwb_remedy_ctx {
 	uint32_t daemon_pid;		/* first daemon, 0 when gone */
 	uint32_t nreqs, nwrites;	/* requests that would fail, WRITEs among them */
 	int64_t dirty_pages, writeback_pages;	/* of the bdi, -1 unknown */
-	uint64_t lat_p99_ns;
+	uint64_t lat_p99_ns;		/* of the answers in the window */
+	uint64_t completed, window_ns;	/* answers in the window, and its length */
+	uint64_t oldest_ns, hung_ns;	/* the oldest request, and when it would be a hang */
 	uint32_t max_background;
 	bool fusectl;			/* /sys/fs/fuse/connections is there */
+	/* transport verdicts, and the alive daemon waiting on I/O */
+	int io_waiters;
+	uint32_t tr_pid, tr_tracer;
+	char tr_comm[16];
+	char net_peer[64], net_addr[48];
 };
 
 #define FWB_MAX_REMEDIES 4
@@ -221,6 +262,71 @@ struct fwb_diag_blocked {
 	uint64_t stack[FWB_DIAG_STACK_DEPTH];
 };
 
+/* ---- the daemon's transport (diag_path.c, pure) ---- */
+#define FWB_DIAG_PATH_MAX	16
+#define FWB_DIAG_REMOTE_MAX	8
+
+/* A process on the daemon's path: the daemon itself (hop 0), those it talks to, ... */
+struct fwb_diag_hop {
+	uint32_t tgid;
+	uint32_t from;			/* the process it was reached from (0 for the daemon) */
+	char comm[16];
+	int hop;
+	uint32_t from_fd, fd;		/* the two ends' fds */
+	char via[128];			/* "unix socket", "pipe", "TCP 127.0.0.1:40112 -> 127.0.0.1:22" */
+	bool exact;			/* a thread of `from` sleeps on that end; else its stack suggests it */
+	char state;			/* T: every thread stopped, t: traced, D: a thread blocked, S, R; ?: unseen */
+	uint32_t tracer;
+	uint32_t tid;			/* its blocked thread */
+	enum fwb_wait wait;
+	char where[64];
+	uint64_t offcpu_ns;
+	int nframes;
+	uint64_t stack[FWB_DIAG_STACK_DEPTH];
+};
+
+/* A TCP connection on the path whose other end no process here holds. */
+struct fwb_diag_remote {
+	uint32_t tgid, fd;
+	char comm[16];
+	int hop;
+	bool exact;
+	char local[64], peer[64];	/* "10.0.0.1:40112", "10.0.0.2:22" ("[::1]:22") */
+	char addr[48];			/* the peer's address alone */
+	uint32_t state;			/* TCP state (1 established) */
+	uint32_t unacked, rcvq, packets_out, retrans_out, retransmits, total_retrans;
+	int64_t since_ack_ns, since_send_ns;	/* -1 unknown (no HZ) */
+};
+
+struct fwb_diag_transport {
+	bool read;			/* diag_peers ran */
+	int io_waiters;			/* daemon threads waiting on a socket or pipe */
+	uint32_t io_tid;
+	char io_where[64];
+	bool heuristic;			/* a link was taken from a stack, not from a wait queue */
+	struct fwb_diag_hop procs[FWB_DIAG_PATH_MAX];	/* [0]: the daemon */
+	int nprocs;
+	struct fwb_diag_remote remotes[FWB_DIAG_REMOTE_MAX];
+	int nremotes;
+};
+
+/*
+ * Follow daemon `tgid`'s waits: the ends its threads sleep on (else, when
+ * a thread's stack is in a socket or pipe wait, all its ends), the
+ * processes at their other ends, theirs in turn up to FWB_DIAG_MAX_HOPS;
+ * TCP connections nobody here holds the other end of are remote.
+ */
+void fwb_diag_transport(const struct fwb_diag_raw *raw, const struct fwb_ksyms *k, uint32_t tgid,
+			unsigned hz, const struct fwb_diag_limits *l, struct fwb_diag_transport *out);
+/* The facts a verdict needs from it. */
+void fwb_diag_transport_facts(const struct fwb_diag_transport *t, struct fwb_diag_facts *f);
+
+/* ps's letter for a task's __state and exit_state */
+char fwb_diag_state_letter(uint32_t state, uint32_t exit_state);
+/* What a task waits for, and "folio_wait_writeback < fuse_do_getattr" */
+enum fwb_wait fwb_diag_classify_task(const struct fwb_ksyms *k, const struct fwb_diag_task *t,
+				     char *where, size_t len);
+
 /* What another fusewb process's collector saw of the connection since it started. */
 struct fwb_diag_history {
 	bool have;
@@ -251,6 +357,7 @@ struct fwb_diag_report {
 	uint32_t slowest_op;		/* opcode with the highest p99 during the window */
 	uint64_t slowest_count;		/* its completions */
 	struct fwb_hist slowest_lat;
+	struct fwb_diag_transport tr;
 	struct fwb_diag_facts facts;
 	struct fwb_diag_decision d;
 	struct fwb_remedy remedies[FWB_MAX_REMEDIES];

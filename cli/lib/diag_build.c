@@ -22,7 +22,7 @@ const char *fwb_age_source_name(enum fwb_age_source s)
 }
 
 /* ps's letter for task->__state | exit_state (the kernel's task_state_index) */
-static char state_letter(uint32_t state, uint32_t exit_state)
+char fwb_diag_state_letter(uint32_t state, uint32_t exit_state)
 {
 	static const char letters[] = "RSDTtXZP";
 	uint32_t s = (state | exit_state) & 0x7f;
@@ -50,7 +50,7 @@ static void names_of(const struct fwb_ksyms *k, const __u64 *stack, int n, struc
 }
 
 /* "folio_wait_writeback < fuse_do_getattr": the wait, and the FUSE function that led there */
-static enum fwb_wait classify(const struct fwb_ksyms *k, const struct fwb_diag_task *t, char *where, size_t len)
+enum fwb_wait fwb_diag_classify_task(const struct fwb_ksyms *k, const struct fwb_diag_task *t, char *where, size_t len)
 {
 	struct stack_names sn;
 	enum fwb_wait w;
@@ -269,11 +269,11 @@ static void fill_daemons(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 			memset(th, 0, sizeof(*th));
 			th->tid = t->pid;
 			memcpy(th->comm, t->comm, sizeof(th->comm));
-			th->state = state_letter(t->state, t->exit_state);
+			th->state = fwb_diag_state_letter(t->state, t->exit_state);
 			th->offcpu_ns = t->offcpu_ns;
 			th->nframes = t->nframes > FWB_DIAG_STACK_DEPTH ? FWB_DIAG_STACK_DEPTH : t->nframes;
 			memcpy(th->stack, t->stack, sizeof(th->stack));
-			th->wait = classify(in->ksyms, t, th->where, sizeof(th->where));
+			th->wait = fwb_diag_classify_task(in->ksyms, t, th->where, sizeof(th->where));
 			if (t->ptrace && t->tracer)
 				d->tracer = t->tracer;
 			/* whose mount it waits on: its request's, a path it walks, else its own */
@@ -327,6 +327,17 @@ static void fill_daemons(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 		}
 	}
 	f->ndaemons = r->ndaemons;
+	/* the transport of the first daemon that is not stopped (a stopped one is its own verdict) */
+	for (int i = 0; i < r->ndaemons; i++) {
+		bool all_stopped = r->daemons[i].nthreads > 0;
+
+		for (int j = 0; j < r->daemons[i].nthreads; j++)
+			all_stopped &= r->daemons[i].threads[j].state == 'T' || r->daemons[i].threads[j].state == 't';
+		if (!all_stopped) {
+			fwb_diag_transport(last, in->ksyms, r->daemons[i].tgid, in->hz, &in->limits, &r->tr);
+			break;
+		}
+	}
 }
 
 static int nfiles_on(const struct fwb_diag_raw *r, uint32_t tgid, uint32_t conn)
@@ -370,7 +381,7 @@ static bool add_blocked(struct fwb_diag_blocked **arr, int *n, const struct fwb_
 	b->pid = t->pid;
 	b->tgid = t->tgid;
 	memcpy(b->comm, t->comm, sizeof(b->comm));
-	b->state = state_letter(t->state, t->exit_state);
+	b->state = fwb_diag_state_letter(t->state, t->exit_state);
 	b->wait = w;
 	snprintf(b->where, sizeof(b->where), "%s", where);
 	b->offcpu_ns = t->offcpu_ns;
@@ -389,7 +400,7 @@ static bool consider_blocked(const struct fwb_diag_inputs *in, struct fwb_diag_r
 			     const struct fwb_diag_task *t, enum fwb_wait w, const char *where)
 {
 	uint32_t conn = r->m.conn;
-	char st = state_letter(t->state, t->exit_state);
+	char st = fwb_diag_state_letter(t->state, t->exit_state);
 	int req = -1, nfiles;
 	const char *via = NULL;
 
@@ -518,6 +529,7 @@ static void fill_facts(const struct fwb_diag_inputs *in, struct fwb_diag_report 
 		f->max_background = r->kc.max_background;
 		f->bg_blocked = r->kc.blocked;
 	}
+	fwb_diag_transport_facts(&r->tr, f);
 }
 
 static void fill_remedies(const struct fwb_diag_inputs *in, struct fwb_diag_report *r)
@@ -533,10 +545,20 @@ static void fill_remedies(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 		.dirty_pages = r->m.bdi_dirty_pages,
 		.writeback_pages = r->m.bdi_writeback_pages,
 		.lat_p99_ns = r->facts.lat_p99_ns,
+		.completed = r->facts.completed,
+		.window_ns = r->facts.window_ns,
+		.oldest_ns = r->facts.oldest_ns,
+		.hung_ns = in->limits.hung_ns,
 		.max_background = r->facts.max_background,
 		.fusectl = in->fusectl,
+		.io_waiters = r->facts.io_waiters,
+		.tr_pid = r->facts.tr_pid,
+		.tr_tracer = r->facts.tr_tracer,
 	};
 
+	memcpy(c.tr_comm, r->facts.tr_comm, sizeof(c.tr_comm));
+	memcpy(c.net_peer, r->facts.net_peer, sizeof(c.net_peer));
+	memcpy(c.net_addr, r->facts.net_addr, sizeof(c.net_addr));
 	/* the walk counts every request, listed or not; fusectl also counts those still being allocated */
 	if (r->have_kernel)
 		c.nwrites = r->kc.nwrites;
@@ -545,8 +567,6 @@ static void fill_remedies(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 			c.nwrites += r->reqs[i].opcode == 16;
 	if (r->m.waiting > 0 && (uint64_t)r->m.waiting > c.nreqs)
 		c.nreqs = r->m.waiting;
-	if (!c.lat_p99_ns)
-		c.lat_p99_ns = r->facts.oldest_ns;
 	r->nremedies = fwb_diag_remedies(&c, r->remedies);
 }
 
@@ -596,7 +616,7 @@ int fwb_diag_build(const struct fwb_diag_inputs *in, struct fwb_diag_set *set)
 		fill_daemons(in, r);
 		for (int j = 0; j < last->ntasks; j++) {
 			char where[64];
-			enum fwb_wait w = classify(in->ksyms, &last->tasks[j], where, sizeof(where));
+			enum fwb_wait w = fwb_diag_classify_task(in->ksyms, &last->tasks[j], where, sizeof(where));
 
 			tied[j] |= consider_blocked(in, r, &last->tasks[j], w, where);
 		}
@@ -609,7 +629,7 @@ int fwb_diag_build(const struct fwb_diag_inputs *in, struct fwb_diag_set *set)
 	/* FUSE waits no connection claimed: still worth showing */
 	for (int j = 0; j < last->ntasks; j++) {
 		const struct fwb_diag_task *t = &last->tasks[j];
-		char where[64], st = state_letter(t->state, t->exit_state);
+		char where[64], st = fwb_diag_state_letter(t->state, t->exit_state);
 		enum fwb_wait w;
 		bool daemon = false;
 
@@ -617,7 +637,7 @@ int fwb_diag_build(const struct fwb_diag_inputs *in, struct fwb_diag_set *set)
 			continue;
 		for (int i = 0; i < last->ndevs; i++)
 			daemon |= last->devs[i].tgid == t->tgid;
-		w = classify(in->ksyms, t, where, sizeof(where));
+		w = fwb_diag_classify_task(in->ksyms, t, where, sizeof(where));
 		if (daemon || !fwb_wait_is_fuse(w) || w == FWB_WAIT_DEV_READ)
 			continue;
 		if (add_blocked(&set->loose, &set->nloose, t, w, where))

@@ -75,6 +75,63 @@ static void print_history(FILE *f, const struct fwb_diag_history *h)
 		(unsigned long long)h->pending, h->oldest_ns / 1e6);
 }
 
+static void ms_or_null(FILE *f, const char *key, int64_t ns)
+{
+	if (ns < 0)
+		fprintf(f, "\"%s\":null", key);
+	else
+		fprintf(f, "\"%s\":%.1f", key, ns / 1e6);
+}
+
+/* the daemon's transport: the processes at the other end of its waits, and remote TCP peers */
+static void transport(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_transport *t)
+{
+	if (!t->read) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"io_waiters\":%d,\"io_thread\":%u,\"io_where\":", t->io_waiters, t->io_tid);
+	fwb_json_str(f, t->io_where);
+	fprintf(f, ",\"heuristic\":%s,\"path\":[", t->heuristic ? "true" : "false");
+	for (int i = 1; i < t->nprocs; i++) {
+		const struct fwb_diag_hop *h = &t->procs[i];
+
+		fprintf(f, "%s{\"pid\":%u,\"comm\":", i > 1 ? "," : "", h->tgid);
+		fwb_json_str(f, h->comm);
+		fprintf(f, ",\"hop\":%d,\"from\":%u,\"from_fd\":%u,\"fd\":%u,\"via\":", h->hop, h->from,
+			h->from_fd, h->fd);
+		fwb_json_str(f, h->via);
+		fprintf(f, ",\"exact\":%s,\"state\":\"%c\",\"tracer\":%u,\"blocked_thread\":%u,\"where\":",
+			h->exact ? "true" : "false", h->state, h->tracer, h->tid);
+		fwb_json_str(f, h->where);
+		fprintf(f, ",\"offcpu_ms\":%.1f,", h->offcpu_ns / 1e6);
+		stack(f, set->ksyms, h->stack, h->tid ? h->nframes : 0);
+		fputc('}', f);
+	}
+	fputs("],\"remote\":[", f);
+	for (int i = 0; i < t->nremotes; i++) {
+		const struct fwb_diag_remote *o = &t->remotes[i];
+
+		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", o->tgid);
+		fwb_json_str(f, o->comm);
+		fprintf(f, ",\"fd\":%u,\"hop\":%d,\"exact\":%s,\"local\":", o->fd, o->hop,
+			o->exact ? "true" : "false");
+		fwb_json_str(f, o->local);
+		fputs(",\"peer\":", f);
+		fwb_json_str(f, o->peer);
+		fputs(",\"address\":", f);
+		fwb_json_str(f, o->addr);
+		fprintf(f, ",\"tcp_state\":%u,\"unacked_bytes\":%u,\"unread_bytes\":%u,\"packets_out\":%u,"
+			"\"retrans_out\":%u,\"retransmits\":%u,\"total_retrans\":%u,", o->state, o->unacked,
+			o->rcvq, o->packets_out, o->retrans_out, o->retransmits, o->total_retrans);
+		ms_or_null(f, "since_ack_ms", o->since_ack_ns);
+		fputc(',', f);
+		ms_or_null(f, "since_send_ms", o->since_send_ns);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}
+
 static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_report *r)
 {
 	const struct fwb_diag_facts *x = &r->facts;
@@ -190,6 +247,8 @@ static void report(FILE *f, const struct fwb_diag_set *set, const struct fwb_dia
 		fputs("null", f);
 	fputs("},\"history\":", f);
 	print_history(f, &r->history);
+	fputs(",\"transport\":", f);
+	transport(f, set, &r->tr);
 	fputc('}', f);
 }
 

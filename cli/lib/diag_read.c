@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Reading the diagnose iterators: diag_files (daemons, users of FUSE
- * mounts, every connection's queues) then diag_tasks (threads worth a
- * look; it reports the daemons diag_files just found, so the order
- * matters).  Nothing here touches a FUSE mount.
+ * mounts, every connection's queues), diag_peers (the sockets and pipes
+ * of the daemons and of the processes at their other ends), then
+ * diag_tasks (threads worth a look; it reports the processes the first
+ * two found, so the order matters).  Nothing here touches a FUSE mount.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +20,15 @@
 	(arr) = n_;							\
 	memcpy(&(arr)[(n)++], (rec), sizeof(*(arr)));			\
 } while (0)
+
+/* diag_peers runs more than once a look: each end once */
+static bool ep_seen(const struct fwb_diag_raw *r, const struct fwb_diag_ep *e)
+{
+	for (int i = 0; i < r->neps; i++)
+		if (r->eps[i].tgid == e->tgid && r->eps[i].fd == e->fd && r->eps[i].id == e->id)
+			return true;
+	return false;
+}
 
 static int add_record(struct fwb_diag_raw *r, const struct fwb_diag_hdr *h)
 {
@@ -48,6 +58,12 @@ static int add_record(struct fwb_diag_raw *r, const struct fwb_diag_hdr *h)
 			break;
 		GROW(r->tasks, r->ntasks, h);
 		return 0;
+	case FWB_DIAG_EP:
+		if (h->size != sizeof(struct fwb_diag_ep))
+			break;
+		if (!ep_seen(r, (const struct fwb_diag_ep *)h))
+			GROW(r->eps, r->neps, h);
+		return 0;
 	}
 	r->skipped++;
 	return 0;
@@ -66,6 +82,7 @@ int fwb_diag_parse(const void *buf, size_t len, struct fwb_diag_raw *r)
 			struct fwb_diag_req q;
 			struct fwb_diag_file f;
 			struct fwb_diag_task t;
+			struct fwb_diag_ep e;
 		} u;
 		int err;
 
@@ -136,6 +153,33 @@ static int read_iter(struct fwb_collector *c, const char *prog, char **out, size
 	return 0;
 }
 
+/*
+ * A process on the path may come before the one that wants its end in a
+ * walk: run diag_peers until a run finds no new end (at most one run per
+ * hop and one more).  Without the iterator (an older object, a failed
+ * attach) the report simply has no transport; r->peers_read says so.
+ */
+static int read_peers(struct fwb_collector *c, struct fwb_diag_raw *r)
+{
+	for (int run = 0; run <= FWB_DIAG_MAX_HOPS + 1; run++) {
+		int before = r->neps, err;
+		char *buf;
+		size_t len;
+
+		err = read_iter(c, "diag_peers", &buf, &len);
+		if (err)
+			return run ? 0 : err;
+		r->peers_read = true;
+		err = fwb_diag_parse(buf, len, r);
+		free(buf);
+		if (err == -ENOMEM)
+			return err;
+		if (r->neps == before)
+			break;
+	}
+	return 0;
+}
+
 int fwb_diag_read(struct fwb_collector *c, struct fwb_diag_raw *r)
 {
 	/* diag_tasks measures off-CPU time against the reader's own arrival on a CPU */
@@ -150,6 +194,9 @@ int fwb_diag_read(struct fwb_collector *c, struct fwb_diag_raw *r)
 		return err;
 	err = fwb_diag_parse(buf, len, r);
 	free(buf);
+	if (err == -ENOMEM)
+		goto fail;
+	err = read_peers(c, r);
 	if (err == -ENOMEM)
 		goto fail;
 	nanosleep(&nap, NULL);
@@ -174,5 +221,6 @@ void fwb_diag_raw_free(struct fwb_diag_raw *r)
 	free(r->reqs);
 	free(r->files);
 	free(r->tasks);
+	free(r->eps);
 	memset(r, 0, sizeof(*r));
 }

@@ -28,6 +28,20 @@ static const char *const locks[] = {
 	"__folio_lock", "__folio_lock_killable", "folio_lock", "down_write", "down_read",
 	"down_write_killable", "down_read_killable", "mutex_lock_killable", NULL,
 };
+/*
+ * Waits on a socket or a pipe: reading, writing (a full buffer), polling.
+ * Which end a thread sleeps on is read from the ends' wait queues
+ * (diag_path.c); the stack only says that it is such a wait.
+ */
+static const char *const io[] = {
+	"unix_stream_read_generic", "unix_stream_data_wait", "unix_wait_for_peer",
+	"unix_dgram_recvmsg", "unix_stream_sendmsg", "unix_dgram_sendmsg",
+	"sk_wait_data", "sk_stream_wait_memory", "sock_alloc_send_pskb", "sock_wait_for_wmem",
+	"__skb_wait_for_more_packets", "__skb_recv_datagram", "tcp_recvmsg_locked", "tcp_recvmsg",
+	"tcp_sendmsg_locked", "inet_wait_for_connect", "pipe_read", "pipe_write", "pipe_wait_readable",
+	"pipe_wait_writable", "do_sys_poll", "do_select", "core_sys_select", "ep_poll",
+	"do_epoll_wait", NULL,
+};
 /* generic sleeping helpers: "where" names what they are called from */
 static const char *const plumbing[] = {
 	"__schedule", "schedule", "schedule_timeout", "schedule_hrtimeout_range",
@@ -103,12 +117,16 @@ enum fwb_wait fwb_diag_classify_stack(const char *const *syms, int n, int *where
 			*where = fuse;
 		return FWB_WAIT_FUSE;
 	}
+	if ((i = find(syms, n, io)) >= 0) {
+		*where = i;
+		return FWB_WAIT_IO;
+	}
 	return FWB_WAIT_OTHER;
 }
 
 bool fwb_wait_is_fuse(enum fwb_wait w)
 {
-	return w != FWB_WAIT_NONE && w != FWB_WAIT_OTHER;
+	return w != FWB_WAIT_NONE && w != FWB_WAIT_IO && w != FWB_WAIT_OTHER;
 }
 
 const char *fwb_wait_name(enum fwb_wait w)
@@ -122,6 +140,7 @@ const char *fwb_wait_name(enum fwb_wait w)
 	case FWB_WAIT_THROTTLE: return "dirty_throttle";
 	case FWB_WAIT_LOCK: return "lock";
 	case FWB_WAIT_FUSE: return "fuse";
+	case FWB_WAIT_IO: return "io";
 	case FWB_WAIT_OTHER: return "other";
 	}
 	return "?";

@@ -22,6 +22,12 @@ static const struct {
 	[FWB_V_BLOCKED_ELSEWHERE] = { "blocked_elsewhere", "daemon blocked elsewhere", true },
 	[FWB_V_GONE] = { "daemon_gone", "daemon gone: no process holds the device", true },
 	[FWB_V_ABORTED] = { "aborted", "connection aborted", true },
+	[FWB_V_STOPPED_TRANSPORT] = { "stopped_transport",
+				      "transport stopped: a process the daemon talks to is stopped", true },
+	[FWB_V_NETWORK] = { "network", "waiting on the network: the daemon's TCP peer acknowledges nothing",
+			    true },
+	[FWB_V_HELPER_BLOCKED] = { "helper_blocked",
+				   "helper blocked: a process the daemon talks to is blocked in the kernel", true },
 };
 
 const char *fwb_verdict_name(enum fwb_verdict v)
@@ -71,6 +77,42 @@ static void decide_blocked(const struct fwb_diag_facts *f, struct fwb_diag_decis
 		    f->culprit_where, tail);
 }
 
+static bool transport_verdict(const struct fwb_diag_facts *f, struct fwb_diag_decision *d)
+{
+	char a[32], b[32];
+	const char *rs = f->nreqs == 1 ? "" : "s";
+
+	if (f->tr_pid && f->tr_stopped) {
+		d->verdict = FWB_V_STOPPED_TRANSPORT;
+		if (f->tr_tracer)
+			WHY("%s[%u] is held stopped by its tracer, process %u (%s, the last over %s); daemon "
+			    "thread %u waits in %s; %u request%s wait", f->tr_comm, f->tr_pid, f->tr_tracer,
+			    f->tr_chain, f->tr_via, f->io_tid, f->io_where, f->nreqs, rs);
+		else
+			WHY("%s[%u] is stopped by a signal (%s, the last over %s); daemon thread %u waits in %s; "
+			    "%u request%s wait", f->tr_comm, f->tr_pid, f->tr_chain, f->tr_via, f->io_tid,
+			    f->io_where, f->nreqs, rs);
+		return true;
+	}
+	if (f->net_stall) {
+		d->verdict = FWB_V_NETWORK;
+		WHY("%s[%u] waits on %s, which has acknowledged nothing for %s: %u bytes unacknowledged, "
+		    "%u retransmit%s; daemon thread %u waits in %s; %u request%s wait", f->net_comm, f->net_pid,
+		    f->net_peer, fwb_fmt_duration(a, sizeof(a), f->net_since_ack_ns), f->net_unacked,
+		    f->net_retransmits, f->net_retransmits == 1 ? "" : "s", f->io_tid, f->io_where, f->nreqs, rs);
+		return true;
+	}
+	if (f->tr_pid) {
+		d->verdict = FWB_V_HELPER_BLOCKED;
+		WHY("%s[%u] is blocked: its thread %u in %s for %s (%s, the last over %s); daemon thread %u "
+		    "waits in %s; %u request%s wait", f->tr_comm, f->tr_pid, f->tr_tid, f->tr_where,
+		    f->tr_offcpu_ns ? fwb_fmt_duration(b, sizeof(b), f->tr_offcpu_ns) : "?", f->tr_chain,
+		    f->tr_via, f->io_tid, f->io_where, f->nreqs, rs);
+		return true;
+	}
+	return false;
+}
+
 void fwb_diag_decide(const struct fwb_diag_facts *f, const struct fwb_diag_limits *l,
 		     struct fwb_diag_decision *d)
 {
@@ -118,6 +160,14 @@ void fwb_diag_decide(const struct fwb_diag_facts *f, const struct fwb_diag_limit
 		    "cannot finish until it does", f->culprit_tid, f->culprit_where);
 		return;
 	}
+	/*
+	 * Behind the daemon: it is alive, its threads wait on a socket or pipe,
+	 * nothing was answered, and what is at the other end is stopped,
+	 * blocked, or a TCP peer that acknowledges nothing.  Like a stopped
+	 * daemon, a stopped transport is one however young the requests are.
+	 */
+	if (f->nreqs && !progress && f->io_waiters && transport_verdict(f, d))
+		return;
 	/* an age we know beats "it was there at both looks" */
 	stuck = f->oldest_known ? f->nreqs && f->oldest_ns >= hung : f->persisted > 0;
 	if (stuck && !progress) {
@@ -253,8 +303,8 @@ static void pages_text(char *buf, size_t len, int64_t pages)
 		snprintf(buf, len, "%lld (%.1f MiB)", (long long)pages, pages * 4096.0 / (1 << 20));
 }
 
-/* The abort write, with what it costs. */
-static void add_abort(const struct fwb_remedy_ctx *c, struct fwb_remedy *out, int *n)
+/* The abort write, with what it costs; `when` says when it is the right call (or ""). */
+static void add_abort(const struct fwb_remedy_ctx *c, struct fwb_remedy *out, int *n, const char *when)
 {
 	char cmd[128], note[320], dirty[48], wb[48];
 
@@ -262,9 +312,9 @@ static void add_abort(const struct fwb_remedy_ctx *c, struct fwb_remedy *out, in
 	pages_text(dirty, sizeof(dirty), c->dirty_pages);
 	pages_text(wb, sizeof(wb), c->writeback_pages);
 	snprintf(note, sizeof(note),
-		 "ends the connection: %u waiting request%s fail%s (%u WRITE%s), %s dirty and %s "
+		 "%sends the connection: %u waiting request%s fail%s (%u WRITE%s), %s dirty and %s "
 		 "writeback pages of this mount are lost, and the mount answers ENOTCONN until "
-		 "unmounted", c->nreqs, c->nreqs == 1 ? "" : "s", c->nreqs == 1 ? "s" : "",
+		 "unmounted", when, c->nreqs, c->nreqs == 1 ? "" : "s", c->nreqs == 1 ? "s" : "",
 		 c->nwrites, c->nwrites == 1 ? "" : "s", dirty, wb);
 	add(out, n, cmd, note);
 }
@@ -277,17 +327,90 @@ static void add_umount(const struct fwb_remedy_ctx *c, struct fwb_remedy *out, i
 	add(out, n, cmd, note);
 }
 
+/* Keeps the evidence before anything is lost: every thread's kernel stack, then user stacks. */
+static void add_evidence(struct fwb_remedy *out, int *n, uint32_t pid, const char *comm, bool gdb)
+{
+	char cmd[160], note[200];
+
+	if (!pid)
+		return;
+	snprintf(cmd, sizeof(cmd), "cat /proc/%u/task/*/stack", pid);
+	snprintf(note, sizeof(note), "keeps the evidence: the kernel stack of every thread of %s %u",
+		 comm && *comm ? comm : "process", pid);
+	add(out, n, cmd, note);
+	if (!gdb)
+		return;
+	snprintf(cmd, sizeof(cmd), "gdb -p %u -batch -ex 'thread apply all bt'", pid);
+	snprintf(note, sizeof(note), "keeps the evidence: the user-space stacks of %s %u (it pauses "
+		 "the process for a moment)", comm && *comm ? comm : "process", pid);
+	add(out, n, cmd, note);
+}
+
+/* A stall behind the daemon: lossless first, evidence next, the abort last with its cost. */
+static int transport_remedies(const struct fwb_remedy_ctx *c, struct fwb_remedy *out)
+{
+	char cmd[160], note[320];
+	int n = 0;
+
+	switch (c->verdict) {
+	case FWB_V_STOPPED_TRANSPORT:
+		if (c->tr_tracer) {
+			snprintf(note, sizeof(note), "%s[%u] is held by its tracer, process %u (gdb, strace): "
+				 "detach it, or end it", c->tr_comm, c->tr_pid, c->tr_tracer);
+			add(out, &n, "", note);
+		}
+		snprintf(cmd, sizeof(cmd), "kill -CONT %u", c->tr_pid);
+		snprintf(note, sizeof(note), "resumes %s[%u], which the daemon waits on; the %u waiting "
+			 "request%s are then answered, nothing is lost", c->tr_comm, c->tr_pid, c->nreqs,
+			 c->nreqs == 1 ? "" : "s");
+		add(out, &n, cmd, note);
+		add_abort(c, out, &n, "last resort, only if it cannot be resumed: ");
+		break;
+	case FWB_V_NETWORK:
+		snprintf(cmd, sizeof(cmd), "ping -c 3 %s", c->net_addr);
+		snprintf(note, sizeof(note), "check the network path to %s, or the peer itself: when the "
+			 "link returns TCP resends what is unacknowledged and the daemon answers, nothing is "
+			 "lost by waiting", c->net_peer);
+		add(out, &n, cmd, note);
+		snprintf(cmd, sizeof(cmd), "ss -tinoe dst %s", c->net_peer);
+		add(out, &n, cmd, "keeps the evidence: the connection's kernel state (unacknowledged "
+		    "bytes, retransmits, timers)");
+		add_abort(c, out, &n, "last resort, only if the peer will not come back: ");
+		break;
+	case FWB_V_HELPER_BLOCKED:
+		snprintf(note, sizeof(note), "fix what %s[%u] waits for (its stack below): once it returns "
+			 "the daemon answers, nothing is lost", c->tr_comm, c->tr_pid);
+		add(out, &n, "", note);
+		add_evidence(out, &n, c->tr_pid, c->tr_comm, false);
+		add_abort(c, out, &n, "last resort: ");
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
 int fwb_diag_remedies(const struct fwb_remedy_ctx *c, struct fwb_remedy *out)
 {
-	char cmd[128], note[320], t[32];
+	char cmd[128], note[320], t[32], w[32], h[32];
 	int n = 0;
 
 	switch (c->verdict) {
 	case FWB_V_HEALTHY:
 		break;
 	case FWB_V_SLOW:
-		snprintf(note, sizeof(note), "wait: it is slow, not hung (p99 %s); the daemon answers",
-			 fwb_fmt_duration(t, sizeof(t), c->lat_p99_ns));
+		/* what happened in the window: answers and their latency, or that none came */
+		if (c->completed)
+			snprintf(note, sizeof(note), "wait: it is slow, not hung (%llu answer%s in %s, p99 %s); "
+				 "the daemon answers", (unsigned long long)c->completed,
+				 c->completed == 1 ? "" : "s", fwb_fmt_duration(w, sizeof(w), c->window_ns),
+				 fwb_fmt_duration(t, sizeof(t), c->lat_p99_ns));
+		else
+			snprintf(note, sizeof(note), "wait: it is slow, not hung yet: no answer arrived in the "
+				 "%s window and the oldest request waits %s; a hang only if it passes %s "
+				 "(run again)", fwb_fmt_duration(w, sizeof(w), c->window_ns),
+				 fwb_fmt_duration(t, sizeof(t), c->oldest_ns),
+				 fwb_fmt_duration(h, sizeof(h), c->hung_ns ? c->hung_ns : FWB_DIAG_HUNG_NS_DEFAULT));
 		add(out, &n, "", note);
 		break;
 	case FWB_V_BG_FULL:
@@ -307,6 +430,10 @@ int fwb_diag_remedies(const struct fwb_remedy_ctx *c, struct fwb_remedy *out)
 			 "answered, nothing is lost", c->nreqs, c->nreqs == 1 ? "" : "s");
 		add(out, &n, cmd, note);
 		break;
+	case FWB_V_STOPPED_TRANSPORT:
+	case FWB_V_NETWORK:
+	case FWB_V_HELPER_BLOCKED:
+		return transport_remedies(c, out);
 	case FWB_V_SELF_DEADLOCK:
 	case FWB_V_NOT_READING:
 	case FWB_V_NOT_ANSWERING:
@@ -314,12 +441,15 @@ int fwb_diag_remedies(const struct fwb_remedy_ctx *c, struct fwb_remedy *out)
 		if (c->verdict == FWB_V_BLOCKED_ELSEWHERE)
 			add(out, &n, "", "if what the daemon waits for can be fixed (see its stack), "
 			    "fixing it releases everything without loss");
-		add_abort(c, out, &n);
+		/* alive and waiting on I/O: whatever it waits for may still come; keep the evidence first */
+		if (c->io_waiters && c->verdict != FWB_V_SELF_DEADLOCK)
+			add_evidence(out, &n, c->daemon_pid, NULL, c->verdict != FWB_V_BLOCKED_ELSEWHERE);
+		add_abort(c, out, &n, "");
 		add_umount(c, out, &n, "then detach the dead mount and restart the daemon");
 		break;
 	case FWB_V_GONE:
 		if (c->nreqs) {
-			add_abort(c, out, &n);
+			add_abort(c, out, &n, "");
 			add_umount(c, out, &n, "then detach the dead mount and restart the daemon");
 		} else {
 			add_umount(c, out, &n, "detach the dead mount (its unwritten data is already "

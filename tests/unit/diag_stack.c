@@ -58,6 +58,19 @@ int main(void)
 		"rwsem_down_write_slowpath", "down_write", "ext4_buffered_write_iter", "vfs_write",
 	};
 	static const char *const with_unknown[] = { NULL, "schedule", NULL, "fuse_flush", "filp_close" };
+	/* sshfs's reader and writer threads with its ssh stopped (6.18) */
+	static const char *const unix_read[] = {
+		"__schedule", "schedule", "schedule_timeout", "unix_stream_read_generic",
+		"unix_stream_recvmsg", "sock_read_iter", "vfs_read", "ksys_read", "do_syscall_64",
+	};
+	static const char *const unix_send[] = {
+		"__schedule", "schedule", "schedule_timeout", "sock_alloc_send_pskb",
+		"unix_stream_sendmsg", "sock_write_iter", "vfs_write", "ksys_write", "do_syscall_64",
+	};
+	static const char *const polling[] = {
+		"__schedule", "schedule", "schedule_hrtimeout_range_clock", "poll_schedule_timeout",
+		"do_sys_poll", "__x64_sys_ppoll", "do_syscall_64",
+	};
 	int w;
 
 	ok(cls(idle, N(idle), &w) == FWB_WAIT_DEV_READ && w == 0, "idle reader: device read");
@@ -75,6 +88,11 @@ int main(void)
 	ok(cls(with_unknown, N(with_unknown), &w) == FWB_WAIT_FUSE && w == 3,
 	   "unknown frames are skipped; a fuse_ frame is FUSE (where %d)", w);
 	ok(cls(NULL, 0, &w) == FWB_WAIT_NONE && w == -1, "no stack: none");
+	ok(cls(unix_read, N(unix_read), &w) == FWB_WAIT_IO && w == 3, "a read of a unix socket: I/O (where %d)", w);
+	ok(cls(unix_send, N(unix_send), &w) == FWB_WAIT_IO && w == 3, "a send into a full unix socket: I/O");
+	ok(cls(polling, N(polling), &w) == FWB_WAIT_IO && w == 4, "poll: I/O, named by do_sys_poll (where %d)", w);
+	ok(!fwb_wait_is_fuse(FWB_WAIT_IO), "I/O is not a FUSE wait");
+	is_str(fwb_wait_name(FWB_WAIT_IO), "io", "its JSON name");
 	is_str(fwb_wait_name(FWB_WAIT_WRITEBACK), "writeback", "wait names for JSON");
 	return tap_done();
 }

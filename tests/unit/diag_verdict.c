@@ -220,6 +220,100 @@ int main(void)
 	ok(n == 1 && has(rem[0].cmd, "echo 24 > /sys/fs/fuse/connections/41/max_background"),
 	   "background full: raise max_background (%s)", rem[0].cmd);
 
+	/* slow with no answer in the window: no p99 made of pending ages */
+	memset(&rc, 0, sizeof(rc));
+	rc.verdict = FWB_V_SLOW;
+	rc.window_ns = 1 * S;
+	rc.oldest_ns = 4300 * MS;
+	rc.hung_ns = 5 * S;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 1 && has(rem[0].note, "no answer arrived in the 1.0 s window") &&
+	   has(rem[0].note, "oldest request waits 4.3 s") && !has(rem[0].note, "p99"),
+	   "slow, nothing answered: says so, no p99 (%s)", rem[0].note);
+	rc.completed = 7;
+	rc.lat_p99_ns = 300 * MS;
+	fwb_diag_remedies(&rc, rem);
+	ok(has(rem[0].note, "7 answers in 1.0 s, p99 300 ms"), "slow with answers: their count and p99 (%s)",
+	   rem[0].note);
+
+	/* behind the daemon: sshfs with its ssh stopped */
+	f = base();
+	f.nreqs = f.nq[FWB_DIAGQ_PROCESSING] = 24;
+	f.oldest_ns = 300 * MS;
+	f.io_waiters = 2;
+	f.io_tid = 110;
+	snprintf(f.io_where, sizeof(f.io_where), "unix_stream_read_generic");
+	f.tr_pid = 120;
+	f.tr_stopped = true;
+	f.tr_hop = 1;
+	snprintf(f.tr_comm, sizeof(f.tr_comm), "ssh");
+	snprintf(f.tr_via, sizeof(f.tr_via), "a unix socket");
+	snprintf(f.tr_chain, sizeof(f.tr_chain), "sshfs[100] -> ssh[120]");
+	ok(verdict(&f, &d) == FWB_V_STOPPED_TRANSPORT, "ssh stopped, young requests: stopped transport at once");
+	ok(has(d.why, "ssh[120] is stopped") && has(d.why, "sshfs[100] -> ssh[120]"), "names it and the path (%s)",
+	   d.why);
+	ok(fwb_verdict_is_hang(FWB_V_STOPPED_TRANSPORT), "a hang: nothing moves until someone acts");
+	f.completed = 3;
+	ok(verdict(&f, &d) != FWB_V_STOPPED_TRANSPORT, "answers still flow: not the transport");
+	f.completed = 0;
+	f.io_waiters = 0;
+	ok(verdict(&f, &d) != FWB_V_STOPPED_TRANSPORT, "the daemon does not wait on I/O: not its transport");
+	f.io_waiters = 2;
+	f.tr_stopped = false;
+	f.tr_tid = 121;
+	f.tr_offcpu_ns = 3 * S;
+	snprintf(f.tr_where, sizeof(f.tr_where), "folio_wait_bit");
+	ok(verdict(&f, &d) == FWB_V_HELPER_BLOCKED && has(d.why, "thread 121 in folio_wait_bit"),
+	   "the peer blocked in the kernel: helper blocked (%s)", d.why);
+	f.tr_pid = 0;
+	f.net_stall = true;
+	f.net_pid = 120;
+	f.net_unacked = 4096;
+	f.net_retransmits = 4;
+	f.net_since_ack_ns = 6 * S;
+	snprintf(f.net_comm, sizeof(f.net_comm), "ssh");
+	snprintf(f.net_peer, sizeof(f.net_peer), "10.0.0.2:22");
+	ok(verdict(&f, &d) == FWB_V_NETWORK && has(d.why, "10.0.0.2:22") && has(d.why, "6.0 s") &&
+	   has(d.why, "4096 bytes"), "no ACK for 6 s: network (%s)", d.why);
+	f.net_stall = false;
+	f.oldest_ns = 8 * S;
+	f.nq[FWB_DIAGQ_PROCESSING] = 24;
+	ok(verdict(&f, &d) == FWB_V_NOT_ANSWERING, "nothing behind it to blame: not answering");
+
+	memset(&rc, 0, sizeof(rc));
+	rc.conn = 41;
+	rc.mountpoint = "/mnt/x";
+	rc.nreqs = 24;
+	rc.daemon_pid = 100;
+	rc.io_waiters = 2;
+	rc.verdict = FWB_V_NOT_ANSWERING;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 4 && has(rem[0].cmd, "cat /proc/100/task/*/stack") && has(rem[1].cmd, "gdb -p 100") &&
+	   has(rem[2].cmd, "/abort"), "alive and waiting on I/O: evidence first, the abort after (%s)", rem[0].cmd);
+	rc.verdict = FWB_V_STOPPED_TRANSPORT;
+	rc.tr_pid = 120;
+	snprintf(rc.tr_comm, sizeof(rc.tr_comm), "ssh");
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 2 && !strcmp(rem[0].cmd, "kill -CONT 120") && has(rem[0].note, "nothing is lost"),
+	   "stopped transport: kill -CONT first, nothing lost (%s)", rem[0].cmd);
+	ok(has(rem[1].cmd, "/abort") && has(rem[1].note, "last resort") && has(rem[1].note, "24 waiting requests fail"),
+	   "the abort last, with its cost (%s)", rem[1].note);
+	rc.tr_tracer = 130;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 3 && has(rem[0].note, "tracer, process 130") && !strcmp(rem[1].cmd, "kill -CONT 120"),
+	   "held by a tracer: detach it first");
+	rc.verdict = FWB_V_NETWORK;
+	snprintf(rc.net_peer, sizeof(rc.net_peer), "10.0.0.2:22");
+	snprintf(rc.net_addr, sizeof(rc.net_addr), "10.0.0.2");
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 3 && !strcmp(rem[0].cmd, "ping -c 3 10.0.0.2") && has(rem[0].note, "nothing is lost") &&
+	   !strcmp(rem[1].cmd, "ss -tinoe dst 10.0.0.2:22") && has(rem[2].cmd, "/abort"),
+	   "network: check the path, keep the evidence, abort last (%s; %s; %s)", rem[0].cmd, rem[1].cmd, rem[2].cmd);
+	rc.verdict = FWB_V_HELPER_BLOCKED;
+	n = fwb_diag_remedies(&rc, rem);
+	ok(n == 3 && !rem[0].cmd[0] && has(rem[1].cmd, "cat /proc/120/task/*/stack") && has(rem[2].cmd, "/abort"),
+	   "helper blocked: fix it, keep its stacks, abort last");
+
 	for (int v = 0; v < FWB_V_NR; v++)
 		ok(strcmp(fwb_verdict_name(v), "unknown") && fwb_verdict_title(v)[0], "verdict %d has a name (%s)",
 		   v, fwb_verdict_name(v));
