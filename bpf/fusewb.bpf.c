@@ -1438,7 +1438,7 @@ struct diag_hop {
 /* tgid -> its distance from a daemon */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, struct diag_hop);
 } diag_path SEC(".maps");
@@ -1460,7 +1460,7 @@ struct diag_want {
 /* an end some process on the path wants the holder of */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, struct diag_ep_key);
 	__type(value, struct diag_want);
 } diag_wanted SEC(".maps");
@@ -1485,9 +1485,22 @@ static __always_inline void diag_path_add(__u32 tgid, __u32 hop)
 #define AF_INET6_FWB	10
 #define TCP_LISTEN_FWB	10
 
-/* Up to FWB_DIAG_EP_WAITERS entries of one wait queue: who sleeps on this end. */
-static __always_inline void diag_waiters(struct fwb_diag_ep *e, struct wait_queue_head *wq)
+/* Is p a thread of process tgid?  p may not be a task at all: then it reads as no. */
+static __always_inline bool diag_task_of(__u64 p, __u32 tgid)
 {
+	struct task_struct *t = (struct task_struct *)p;
+
+	return p && BPF_CORE_READ(t, tgid) == tgid;
+}
+
+/*
+ * Up to FWB_DIAG_EP_WAITERS entries of one wait queue: who sleeps on this
+ * end.  Returns whether a thread of the end's own process does.
+ */
+static __always_inline bool diag_waiters(struct fwb_diag_ep *e, struct wait_queue_head *wq)
+{
+	bool own = false;
+
 	struct list_head *head = &wq->head, *pos;
 	__u64 entry_off = bpf_core_field_offset(struct wait_queue_entry, entry);
 	__u64 task_off = bpf_core_field_offset(struct poll_wqueues, polling_task);
@@ -1507,10 +1520,12 @@ static __always_inline void diag_waiters(struct fwb_diag_ep *e, struct wait_queu
 			if (priv)
 				bpf_probe_read_kernel(&e->w[i].poll_task, sizeof(e->w[i].poll_task),
 						      priv + task_off);
+			own |= diag_task_of(e->w[i].private, e->tgid) || diag_task_of(e->w[i].poll_task, e->tgid);
 		}
 		e->nwaiters++;
 		pos = BPF_CORE_READ(pos, next);
 	}
+	return own;
 }
 
 static __always_inline void diag_inet(struct fwb_diag_ep *e, struct sock *sk, struct diag_ep_key *self,
@@ -1569,6 +1584,7 @@ int diag_peers(struct bpf_iter__task_file *ctx)
 	struct diag_hop *path;
 	struct inode *inode;
 	__u32 tgid, mode;
+	bool waited;
 
 	if (!task || !file)
 		return 0;
@@ -1634,13 +1650,20 @@ int diag_peers(struct bpf_iter__task_file *ctx)
 	if (mode == S_IFIFO_FWB) {
 		struct pipe_inode_info *pipe = (void *)e.id;
 
-		diag_waiters(&e, e.kind == FWB_EP_PIPE_R ? &pipe->rd_wait : &pipe->wr_wait);
+		waited = diag_waiters(&e, e.kind == FWB_EP_PIPE_R ? &pipe->rd_wait : &pipe->wr_wait);
 	} else {
 		struct socket *sock = BPF_CORE_READ(file, private_data);
 
-		diag_waiters(&e, &sock->wq.wait);
+		waited = diag_waiters(&e, &sock->wq.wait);
 	}
 	bpf_seq_write(ctx->meta->seq, &e, sizeof(e));
+	/*
+	 * A daemon's every end is followed (an epoll daemon's waits show on no
+	 * end); further on only the ends the process itself sleeps on, or the
+	 * path would spread through every log pipe to half the machine.
+	 */
+	if (path->hop && !waited)
+		return 0;
 	if (peer.kind && path->hop < FWB_DIAG_MAX_HOPS && (e.kind != FWB_EP_UNIX || e.peer)) {
 		struct diag_want w = { .gen = diag_gen, .hop = path->hop + 1, .from = tgid };
 		struct diag_want *old = bpf_map_lookup_elem(&diag_wanted, &peer);

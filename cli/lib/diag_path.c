@@ -9,9 +9,11 @@
  * Which end a thread waits on is read from the end's wait queue: a thread
  * blocked in read(2), write(2) or poll(2) sleeps on it with an entry that
  * points to the thread (poll: to its poll_wqueues, which points to the
- * thread).  epoll's entries point to neither, so an epoll waiter (and any
- * other wait the queues do not show) is tied to all the ends of its
- * process, and the transport says it is a guess (heuristic).
+ * thread).  epoll's entries point to neither, so a daemon thread in epoll
+ * (or any other wait the queues do not show) is tied to all the daemon's
+ * ends, and the transport says it is a guess (heuristic).  Past the daemon
+ * only the ends a process sleeps on are followed (diag_peers wants no
+ * other): an epoll helper ends the path.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -220,7 +222,8 @@ static void expand(const struct fwb_diag_raw *r, const struct fwb_ksyms *k, cons
 		return;	/* a stopped process is the end of the story */
 	for (int i = 0; i < r->neps; i++)
 		any_exact |= r->eps[i].tgid == p->tgid && process_waits_on(r, p->tgid, &r->eps[i]);
-	for (int i = 0; !any_exact && i < r->ntasks; i++) {
+	/* a guess only for the daemon itself: diag_peers follows only the waited ends further on */
+	for (int i = 0; !any_exact && !p->hop && i < r->ntasks; i++) {
 		char where[64];
 
 		io_stack |= r->tasks[i].tgid == p->tgid &&

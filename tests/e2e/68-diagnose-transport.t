@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A stall behind the daemon is not a dead daemon.  sshfs (tests/e2e/sshfs.bash)
+# with a writable-mmap writer in msync, and in turn: its ssh client stopped,
+# the server's sftp-server stopped, the link to an sshd in a network
+# namespace cut.  Each time diagnose names what the daemon waits on, offers
+# the lossless remedy first and the abort last, and after the remedy (or the
+# link's return) the data verifies.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/60-diagnose-lib.sh"
+. "$(dirname "$0")/sshfs.bash"
+need_root
+sshfs_have
+
+# now in ms, for the time diagnose takes to answer
+now_ms() { date +%s%3N; }
+
+# start_writer NAME MiB: mmapwrite into NAME's mount; returns once the
+# mapping is dirty and the writer holds it (sleeps) before its msync, so a
+# stall made now catches it in msync
+start_writer() {
+	local name=$1 size=$2
+	"$MMAPWRITE" --size "$size" --hold 2 --verify "${SSH_MNT[$name]}/data" > "$T_TMP/$name.writer" 2>&1 &
+	WRITER=$!
+	T_BG_PIDS+=($WRITER)
+	holding() { grep -q nanosleep "/proc/$WRITER/stack" 2>/dev/null; }
+	wait_for "the writer to dirty its mapping" 30 holding
+}
+
+in_msync() { grep -q __do_sys_msync "/proc/$1/stack" 2>/dev/null; }
+
+# --- 1. the ssh client stopped -------------------------------------------
+sshfs_start lo
+ok $? "sshfs over loopback"
+mnt=${SSH_MNT[lo]}
+conn=$(conn_of "$mnt")
+ssh=${SSH_PID[lo]}
+start_writer lo 4
+kill -STOP "$ssh"
+wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
+ok $? "ssh $ssh stopped: the writer waits in msync"
+wait_for "requests to wait" 30 waiting_ge "$conn" 1
+
+t0=$(now_ms)
+diagnose "$T_TMP/lo.json" -w 0.5 "$mnt"
+t1=$(now_ms)
+f=$T_TMP/lo.json
+t_cmp "$DIAG_RC" == 1 "exit 1"
+t_like "$(dq "$f" 'c["verdict"]')" "^stopped_transport$" "verdict: stopped transport"
+t_like "$(dq "$f" 'c["why"]')" "ssh\\[$ssh\\] is stopped" "it names the ssh process"
+t_cmp "$(dq "$f" '[p["pid"] for p in c["transport"]["path"] if p["state"] == "T"][0]')" == "$ssh" \
+	"the transport path ends at it, stopped"
+t_like "$(dq "$f" 'c["transport"]["path"][0]["via"]')" "^a unix socket$" "reached over sshfs's unix socket"
+t_cmp "$(dq "$f" 'c["transport"]["path"][0]["exact"]')" == 1 "a daemon thread sleeps on that socket (not guessed)"
+cmd=$(dq "$f" 'c["remedies"][0]["command"]')
+t_like "$cmd" "^kill -CONT $ssh$" "first remedy: kill -CONT the ssh process"
+t_like "$(dq "$f" 'c["remedies"][0]["note"]')" "nothing is lost" "which loses nothing"
+t_like "$(dq "$f" 'c["remedies"][-1]["command"]')" "/abort$" "the abort comes last"
+t_like "$(dq "$f" 'c["remedies"][-1]["note"]')" "^last resort.* waiting requests? fails?" "with its cost"
+t_cmp $((t1 - t0)) "<" 2000 "answered in under 2 s (-w 0.5)"
+diag "stopped ssh: $(dq "$f" 'c["verdict"]') in $((t1 - t0)) ms, first remedy: $cmd"
+t0=$(now_ms)
+txt=$(timeout 30 "$FUSEWB" diagnose "$mnt")
+t1=$(now_ms)
+diag "with the default 1 s window: $((t1 - t0)) ms"
+t_like "$(echo "$txt" | sed -n 3p)" "HUNG: transport stopped" "text: the verdict first"
+t_like "$txt" "transport: .*ssh\\[$ssh\\]  STOPPED, over a unix socket" "text: the transport path"
+timeout 30 "$FUSEWB" diagnose --abort --yes "$mnt" > "$T_TMP/lo.abort" 2>&1
+t_cmp "$(cat "/sys/fs/fuse/connections/$conn/waiting" 2>/dev/null || echo 0)" ">=" 1 \
+	"--abort --yes leaves a stopped transport alone"
+eval "$cmd"
+ok $? "run the remedy as printed"
+wait_exit "$WRITER" 60
+t_cmp "$EXIT_RC" == 0 "the writer completes and its data verifies"
+"$MMAPWRITE" --verify-only --size 4 "${SSH_REMOTE[lo]}/data" >/dev/null 2>&1
+ok $? "the server side holds the data"
+diagnose "$T_TMP/lo.after" "$mnt"
+t_like "$(dq "$T_TMP/lo.after" 'c["verdict"]')" "^healthy$" "healthy again"
+
+# --- 2. the server's sftp-server stopped ---------------------------------
+sftp=${SFTP_PID[lo]}
+start_writer lo 4
+kill -STOP "$sftp"
+wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
+ok $? "sftp-server $sftp stopped: the writer waits in msync"
+wait_for "requests to wait" 30 waiting_ge "$conn" 1
+t0=$(now_ms)
+diagnose "$T_TMP/sftp.json" -w 0.5 "$mnt"
+t1=$(now_ms)
+f=$T_TMP/sftp.json
+t_like "$(dq "$f" 'c["verdict"]')" "^stopped_transport$" "verdict: stopped transport"
+t_like "$(dq "$f" 'c["why"]')" "sftp-server\\[$sftp\\] is stopped .*-> ssh\\[$ssh\\] -> sshd\\[[0-9]+\\] -> sftp-server\\[$sftp\\]" \
+	"it names sftp-server and the path to it"
+t_like "$(dq "$f" '[p["via"] for p in c["transport"]["path"] if p["comm"] == "sshd"][0]')" \
+	"^TCP 127.0.0.1:[0-9]+ -> 127.0.0.1:${SSH_PORT[lo]}$" "sshd reached through ssh's TCP connection (the loopback peer by 4-tuple)"
+cmd=$(dq "$f" 'c["remedies"][0]["command"]')
+t_like "$cmd" "^kill -CONT $sftp$" "first remedy: kill -CONT sftp-server"
+diag "stopped sftp-server: $(dq "$f" 'c["verdict"]') in $((t1 - t0)) ms, first remedy: $cmd"
+eval "$cmd"
+wait_exit "$WRITER" 60
+t_cmp "$EXIT_RC" == 0 "resumed: the writer completes and its data verifies"
+
+# --- 3. the link to an sshd in a network namespace cut --------------------
+sshfs_start ns --netns
+ok $? "sshfs to ${SSH_ADDR[ns]}:22 in network namespace ${SSH_NETNS[ns]}"
+mnt=${SSH_MNT[ns]}
+conn=$(conn_of "$mnt")
+start_writer ns 4
+ssh_link_cut ns
+cut=$(now_ms)
+ok $? "link cut (${SSH_CUT[ns]})"
+wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
+network_verdict() {
+	diagnose "$T_TMP/ns.json" -w 0.5 "$mnt"
+	[ "$(dq "$T_TMP/ns.json" 'c["verdict"]')" = network ]
+}
+wait_for "the network verdict" 60 network_verdict
+ok $? "verdict: network"
+found=$(now_ms)
+f=$T_TMP/ns.json
+t_like "$(dq "$f" 'c["why"]')" "waits on ${SSH_ADDR[ns]//./\\.}:22, which has acknowledged nothing" "it names the peer's address"
+t_cmp "$(dq "$f" 'c["transport"]["remote"][0]["unacked_bytes"]')" ">" 0 "with bytes unacknowledged"
+t_cmp "$(dq "$f" 'c["transport"]["remote"][0]["retransmits"]')" ">" 0 "and retransmits"
+t_cmp "$(dq "$f" 'c["transport"]["remote"][0]["pid"]')" == "${SSH_PID[ns]}" "on the ssh client's connection"
+cmd=$(dq "$f" 'c["remedies"][0]["command"]')
+t_like "$cmd" "^ping -c 3 ${SSH_ADDR[ns]//./\\.}$" "first remedy: check the path to the peer"
+t_like "$(dq "$f" 'c["remedies"][1]["command"]')" "^ss -tinoe dst " "then keep the evidence"
+t_like "$(dq "$f" 'c["remedies"][-1]["command"]')" "/abort$" "the abort last"
+diag "cut link: $(dq "$f" 'c["verdict"]') $((found - cut)) ms after the cut, first remedy: $cmd"
+ssh_link_restore ns
+wait_exit "$WRITER" 120
+t_cmp "$EXIT_RC" == 0 "the link back, the writer completes and its data verifies"
+"$MMAPWRITE" --verify-only --size 4 "${SSH_REMOTE[ns]}/data" >/dev/null 2>&1
+ok $? "the server side holds the data"
+t_done
