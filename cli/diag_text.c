@@ -177,8 +177,7 @@ static const char *hop_state_text(char st)
 }
 
 /* Where the daemon's I/O waits lead: the processes at the other end, and remote TCP peers. */
-static void print_transport(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_transport *t,
-			    bool verbose)
+static void print_transport(FILE *f, const struct fwb_diag_set *set, const struct fwb_diag_transport *t)
 {
 	char a[32], b[32];
 
@@ -193,8 +192,11 @@ static void print_transport(FILE *f, const struct fwb_diag_set *set, const struc
 		fprintf(f, "    %*s%s[%u]  %s, over %s from pid %u%s\n", 2 * (h->hop - 1), "", h->comm, h->tgid,
 			hop_state_text(h->state), h->via, h->from, h->exact ? "" : " (guessed)");
 		if (h->tid) {
-			fprintf(f, "    %*s  thread %u in %s, off CPU %s\n", 2 * (h->hop - 1), "", h->tid, h->where,
+			fprintf(f, "    %*s  thread %u in %s, off CPU %s", 2 * (h->hop - 1), "", h->tid, h->where,
 				dur(a, sizeof(a), h->offcpu_ns));
+			if (h->wait_conn)
+				fprintf(f, ", waits on FUSE connection %u", h->wait_conn);
+			fputc('\n', f);
 			print_stack(f, set->ksyms, h->stack, h->nframes, "                ");
 		}
 	}
@@ -212,7 +214,6 @@ static void print_transport(FILE *f, const struct fwb_diag_set *set, const struc
 			fprintf(f, ", last send %s ago", fwb_fmt_duration(b, sizeof(b), o->since_send_ns));
 		fputc('\n', f);
 	}
-	(void)verbose;
 }
 
 /* What a longer-running fusewb (export, top, stat) saw before this run. */
@@ -279,7 +280,7 @@ static void print_report(FILE *f, const struct fwb_diag_set *set, const struct f
 	}
 	for (int i = 0; i < r->ndaemons; i++)
 		print_daemon(f, set, &r->daemons[i], verbose);
-	print_transport(f, set, &r->tr, verbose);
+	print_transport(f, set, &r->tr);
 	if (r->have_kernel)
 		/* num_background counts the queued requests too: active ones hold the slots */
 		fprintf(f, "  background: %u of %u slots active, %u queued for a slot (congestion at %u), %s%s\n",

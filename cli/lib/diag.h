@@ -148,6 +148,7 @@ struct fwb_diag_facts {
 	char tr_via[128];		/* how the last hop reached it ("a unix socket") */
 	char tr_chain[192];		/* "sshfs[10] -> ssh[12] -> sshd[20]" */
 	char tr_where[64];
+	uint32_t tr_wait_conn;		/* its thread waits on this FUSE connection, 0 none */
 	uint64_t tr_offcpu_ns;
 	bool net_stall;			/* a remote TCP peer acknowledged nothing for FWB_DIAG_NET_NS */
 	char net_peer[64];		/* "10.0.0.2:22" */
@@ -192,7 +193,7 @@ struct fwb_remedy_ctx {
 	bool fusectl;			/* /sys/fs/fuse/connections is there */
 	/* transport verdicts, and the alive daemon waiting on I/O */
 	int io_waiters;
-	uint32_t tr_pid, tr_tracer;
+	uint32_t tr_pid, tr_tracer, tr_wait_conn;
 	char tr_comm[16];
 	char net_peer[64], net_addr[48];
 };
@@ -279,6 +280,7 @@ struct fwb_diag_hop {
 	uint32_t tracer;
 	uint32_t tid;			/* its blocked thread */
 	enum fwb_wait wait;
+	uint32_t wait_conn;		/* the FUSE connection whose answer that thread waits for, 0 none */
 	char where[64];
 	uint64_t offcpu_ns;
 	int nframes;

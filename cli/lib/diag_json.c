@@ -101,8 +101,9 @@ static void transport(FILE *f, const struct fwb_diag_set *set, const struct fwb_
 		fprintf(f, ",\"hop\":%d,\"from\":%u,\"from_fd\":%u,\"fd\":%u,\"via\":", h->hop, h->from,
 			h->from_fd, h->fd);
 		fwb_json_str(f, h->via);
-		fprintf(f, ",\"exact\":%s,\"state\":\"%c\",\"tracer\":%u,\"blocked_thread\":%u,\"where\":",
-			h->exact ? "true" : "false", h->state, h->tracer, h->tid);
+		fprintf(f, ",\"exact\":%s,\"state\":\"%c\",\"tracer\":%u,\"blocked_thread\":%u,"
+			"\"wait_connection\":%u,\"where\":", h->exact ? "true" : "false", h->state, h->tracer,
+			h->tid, h->wait_conn);
 		fwb_json_str(f, h->where);
 		fprintf(f, ",\"offcpu_ms\":%.1f,", h->offcpu_ns / 1e6);
 		stack(f, set->ksyms, h->stack, h->tid ? h->nframes : 0);

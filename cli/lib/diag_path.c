@@ -157,6 +157,9 @@ static void proc_state(const struct fwb_diag_raw *r, const struct fwb_ksyms *k,
 		    (st == 'D' || (st == 'S' && fwb_wait_is_fuse(w) && w != FWB_WAIT_DEV_READ))) {
 			h->tid = t->pid;
 			h->wait = w;
+			for (int j = 0; j < r->nreqs && !h->wait_conn; j++)
+				if (r->reqs[j].pid == t->pid)
+					h->wait_conn = r->reqs[j].conn;
 			snprintf(h->where, sizeof(h->where), "%s", where);
 			h->offcpu_ns = t->offcpu_ns;
 			h->nframes = t->nframes > FWB_DIAG_STACK_DEPTH ? FWB_DIAG_STACK_DEPTH : t->nframes;
@@ -358,6 +361,7 @@ void fwb_diag_transport_facts(const struct fwb_diag_transport *t, struct fwb_dia
 		snprintf(f->tr_via, sizeof(f->tr_via), "%s", h->via);
 		snprintf(f->tr_where, sizeof(f->tr_where), "%s", h->where);
 		f->tr_offcpu_ns = h->offcpu_ns;
+		f->tr_wait_conn = h->wait_conn;
 		chain_text(t, h, f->tr_chain, sizeof(f->tr_chain));
 	}
 	for (int i = 0; i < t->nremotes; i++) {

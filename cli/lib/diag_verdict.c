@@ -103,10 +103,14 @@ static bool transport_verdict(const struct fwb_diag_facts *f, struct fwb_diag_de
 		return true;
 	}
 	if (f->tr_pid) {
+		char on[48] = "";
+
+		if (f->tr_wait_conn)
+			snprintf(on, sizeof(on), ", waiting on FUSE connection %u", f->tr_wait_conn);
 		d->verdict = FWB_V_HELPER_BLOCKED;
-		WHY("%s[%u] is blocked: its thread %u in %s for %s (%s, the last over %s); daemon thread %u "
+		WHY("%s[%u] is blocked: its thread %u in %s for %s%s (%s, the last over %s); daemon thread %u "
 		    "waits in %s; %u request%s wait", f->tr_comm, f->tr_pid, f->tr_tid, f->tr_where,
-		    f->tr_offcpu_ns ? fwb_fmt_duration(b, sizeof(b), f->tr_offcpu_ns) : "?", f->tr_chain,
+		    f->tr_offcpu_ns ? fwb_fmt_duration(b, sizeof(b), f->tr_offcpu_ns) : "?", on, f->tr_chain,
 		    f->tr_via, f->io_tid, f->io_where, f->nreqs, rs);
 		return true;
 	}
@@ -378,9 +382,17 @@ static int transport_remedies(const struct fwb_remedy_ctx *c, struct fwb_remedy 
 		add_abort(c, out, &n, "last resort, only if the peer will not come back: ");
 		break;
 	case FWB_V_HELPER_BLOCKED:
-		snprintf(note, sizeof(note), "fix what %s[%u] waits for (its stack below): once it returns "
-			 "the daemon answers, nothing is lost", c->tr_comm, c->tr_pid);
-		add(out, &n, "", note);
+		if (c->tr_wait_conn) {
+			snprintf(cmd, sizeof(cmd), "fusewb diagnose %u", c->tr_wait_conn);
+			snprintf(note, sizeof(note), "%s[%u] waits on another FUSE mount (connection %u): fix "
+				 "that one; once it answers, so does this daemon, nothing is lost", c->tr_comm,
+				 c->tr_pid, c->tr_wait_conn);
+			add(out, &n, cmd, note);
+		} else {
+			snprintf(note, sizeof(note), "fix what %s[%u] waits for (its stack below): once it "
+				 "returns the daemon answers, nothing is lost", c->tr_comm, c->tr_pid);
+			add(out, &n, "", note);
+		}
 		add_evidence(out, &n, c->tr_pid, c->tr_comm, false);
 		add_abort(c, out, &n, "last resort: ");
 		break;

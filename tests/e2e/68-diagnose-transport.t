@@ -57,7 +57,11 @@ t_like "$cmd" "^kill -CONT $ssh$" "first remedy: kill -CONT the ssh process"
 t_like "$(dq "$f" 'c["remedies"][0]["note"]')" "nothing is lost" "which loses nothing"
 t_like "$(dq "$f" 'c["remedies"][-1]["command"]')" "/abort$" "the abort comes last"
 t_like "$(dq "$f" 'c["remedies"][-1]["note"]')" "^last resort.* waiting requests? fails?" "with its cost"
-t_cmp $((t1 - t0)) "<" 2000 "answered in under 2 s (-w 0.5)"
+# 2 s on a quiet machine; a loaded one stretches loading the BPF object, so the
+# bound grows with what fusewb probe (the same load, no window) takes right now
+p0=$(now_ms); "$FUSEWB" probe >/dev/null 2>&1; p1=$(now_ms)
+bound=$(( 500 + 3 * (p1 - p0) > 2000 ? 500 + 3 * (p1 - p0) : 2000 ))
+t_cmp $((t1 - t0)) "<" "$bound" "answered in under 2 s (-w 0.5; under load 0.5 s + 3 x probe's $((p1 - p0)) ms)"
 diag "stopped ssh: $(dq "$f" 'c["verdict"]') in $((t1 - t0)) ms, first remedy: $cmd"
 t0=$(now_ms)
 txt=$(timeout 30 "$FUSEWB" diagnose "$mnt")
@@ -100,7 +104,43 @@ eval "$cmd"
 wait_exit "$WRITER" 60
 t_cmp "$EXIT_RC" == 0 "resumed: the writer completes and its data verifies"
 
-# --- 3. the link to an sshd in a network namespace cut --------------------
+# --- 3. the server's sftp-server blocked: its files are on a stalled testfs --
+testfs_mount back || ok 1 "mount testfs"
+sshfs_start hb --remote "${TFS_MNT[back]}"
+ok $? "sshfs serving a testfs mount"
+mnt=${SSH_MNT[hb]}
+back=$(conn_of "${TFS_MNT[back]}")
+start_writer hb 4
+testfs_ctl back stall
+wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
+ok $? "testfs stalled under sftp-server: the writer waits in msync"
+t0=$(now_ms)
+helper_verdict() {
+	diagnose "$T_TMP/hb.json" -w 0.5 "$mnt"
+	[ "$(dq "$T_TMP/hb.json" 'c["verdict"]')" = helper_blocked ]
+}
+wait_for "the helper verdict" 30 helper_verdict
+ok $? "verdict: helper blocked"
+t1=$(now_ms)
+f=$T_TMP/hb.json
+sftp=${SFTP_PID[hb]}
+t_like "$(dq "$f" 'c["why"]')" "sftp-server\\[$sftp\\] is blocked: .* waiting on FUSE connection $back" \
+	"it names sftp-server and the FUSE connection it waits on"
+t_like "$(dq "$f" '[p["where"] for p in c["transport"]["path"] if p["pid"] == '"$sftp"'][0]')" "request_wait_answer" \
+	"with where its thread waits"
+t_cmp "$(dq "$f" 'len([p for p in c["transport"]["path"] if p["pid"] == '"$sftp"'][0]["stack"])')" ">" 3 "and its stack"
+cmd=$(dq "$f" 'c["remedies"][0]["command"]')
+t_like "$cmd" "^fusewb diagnose $back$" "first remedy: look at the mount it waits on"
+t_like "$(dq "$f" 'c["remedies"][1]["command"]')" "^cat /proc/$sftp/task/\\*/stack$" "then keep its stacks"
+t_like "$(dq "$f" 'c["remedies"][-1]["command"]')" "/abort$" "the abort last"
+diag "blocked sftp-server: $(dq "$f" 'c["verdict"]') after $((t1 - t0)) ms of polling, first remedy: $cmd"
+testfs_ctl back resume
+wait_exit "$WRITER" 60
+t_cmp "$EXIT_RC" == 0 "testfs resumed: the writer completes and its data verifies"
+"$MMAPWRITE" --verify-only --size 4 "${TFS_BACK[back]}/data" >/dev/null 2>&1
+ok $? "testfs's backing directory holds the data"
+
+# --- 4. the link to an sshd in a network namespace cut --------------------
 sshfs_start ns --netns
 ok $? "sshfs to ${SSH_ADDR[ns]}:22 in network namespace ${SSH_NETNS[ns]}"
 mnt=${SSH_MNT[ns]}

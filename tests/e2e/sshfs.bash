@@ -2,7 +2,7 @@
 # sshfs fixture for the end-to-end tests: a real network FUSE daemon.
 # Sourced after tests/lib.sh; not a test itself (no .t suffix).
 #
-#   sshfs_start NAME [--netns] [sshfs -o options...]
+#   sshfs_start NAME [--netns] [--remote DIR] [sshfs -o options...]
 #
 # starts a private sshd (its own config, host key and user key in the test's
 # temp dir; nothing under /etc/ssh or ~/.ssh is read or written) and mounts
@@ -89,12 +89,13 @@ sshfs_start() {
 	local name=$1 netns=0
 	shift
 	[ "${1:-}" = --netns ] && { netns=1; shift; }
-	local d=$T_TMP/$name
-	mkdir -p "$d/remote" "$d/mnt" || return 1
+	local d=$T_TMP/$name remote=$T_TMP/$name/remote
+	[ "${1:-}" = --remote ] && { remote=$2; shift 2; }
+	mkdir -p "$remote" "$d/mnt" || return 1
 	chmod 700 "$d"
 	SSH_DIR[$name]=$d
 	SSH_MNT[$name]=$d/mnt
-	SSH_REMOTE[$name]=$d/remote
+	SSH_REMOTE[$name]=$remote
 	SSH_NETNS[$name]=
 	T_CLEANUP_HOOKS+=("sshfs_cleanup_one $name")
 	ssh-keygen -q -t ed25519 -N '' -C fusewb-test-host -f "$d/host_key" &&
@@ -166,7 +167,7 @@ sshfs_start() {
 	  ServerAliveInterval 0
 	EOF
 	# -f: sshfs stays our child, so its pid is known; its ssh is started by it
-	sshfs -f -F "$d/ssh_config" "$@" "root@$addr:$d/remote" "$d/mnt" > "$d/sshfs.log" 2>&1 &
+	sshfs -f -F "$d/ssh_config" "$@" "root@$addr:$remote" "$d/mnt" > "$d/sshfs.log" 2>&1 &
 	SSHFS_PID[$name]=$!
 	T_BG_PIDS+=($!)
 	local i
