@@ -96,10 +96,8 @@ static void via_text(char *buf, size_t len, const struct fwb_diag_ep *e)
 		snprintf(buf, len, "a unix socket");
 		return;
 	case FWB_EP_PIPE_R:
-		snprintf(buf, len, "a pipe (reading)");
-		return;
 	case FWB_EP_PIPE_W:
-		snprintf(buf, len, "a pipe (writing)");
+		snprintf(buf, len, "a pipe");
 		return;
 	case FWB_EP_TCP:
 	case FWB_EP_UDP:
