@@ -140,6 +140,7 @@ stat_bg() {
 	"$FUSEWB" stat --json -i 0.5 "$@" > "$out" 2> "$out.err" &
 	T_BG_PIDS+=($!)
 	STAT_PID=$!
+	STAT_OUT=$out
 	# the first report is the proof that BPF loaded and attached
 	for _ in $(seq 100); do
 		[ -s "$out" ] && return 0
@@ -151,6 +152,18 @@ stat_bg() {
 }
 
 stat_stop() { kill "$STAT_PID" 2>/dev/null; wait "$STAT_PID" 2>/dev/null; return 0; }
+
+# stat_settle: wait (up to 10 s) for two more reports of stat_bg: the second
+# covers every event that ended before this call
+stat_settle() {
+	local n
+	n=$(wc -l < "$STAT_OUT")
+	for _ in $(seq 100); do
+		[ "$(wc -l < "$STAT_OUT")" -ge $((n + 2)) ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 # q FILE MOUNTPOINT EXPR: evaluate EXPR over that mount's NDJSON records (tests/ndjson.py)
 q() { python3 "$ROOT/tests/ndjson.py" "$@"; }

@@ -11,6 +11,10 @@
 #   oracle_hist_pct NAME VAR PCT KEY...  the bucket [lo, 2*lo) that holds the
 #                                      PCT-th percentile of a hist(): prints "lo hi"
 #
+#   oracle_age_ms NS WALL              age in ms at wall-clock time WALL (Unix
+#                                      seconds) of an event the oracle stamped
+#                                      NS (bpftrace nsecs: CLOCK_MONOTONIC)
+#
 # Parsed output ($T_TMP/oracle.NAME): one "VAR KEY... VALUE" line per map
 # entry, "VAR KEY... @LO COUNT" per histogram bucket.  Keys are the map's
 # keys: (connection, opcode) for fuse_requests, the bdi name for
@@ -42,13 +46,15 @@ oracle_filter() {	# oracle_filter SCRIPT CONN...
 
 oracle_start() {	# oracle_start NAME SCRIPT CONN...
 	local name=$1 script=$2 src=$ORACLE_DIR/$2.bt bt=$T_TMP/oracle.$1.bt out=$T_TMP/oracle.$1.out
-	local filter want pid
+	local filter text want pid
 	shift 2
 	[ -r "$src" ] || { echo "oracle_start: no $src" >&2; return 1; }
 	[ $# -gt 0 ] || { echo "oracle_start: no connection given" >&2; return 1; }
 	command -v bpftrace >/dev/null || { echo "oracle_start: bpftrace is not installed (scripts/packages/core.txt)" >&2; return 1; }
 	filter=$(oracle_filter "$script" "$@")
-	sed -e "s|CONN_FILTER|$filter|; s|BDI_FILTER|$filter|" "$src" > "$bt"
+	text=$(< "$src")
+	text=${text//CONN_FILTER/$filter}
+	printf '%s\n' "${text//BDI_FILTER/$filter}" > "$bt"
 	want=$(grep -c '^tracepoint:' "$bt")
 	BPFTRACE_MAP_KEYS_MAX=$ORACLE_MAP_KEYS bpftrace "$bt" > "$out" 2> "$out.err" &
 	pid=$!
@@ -73,17 +79,22 @@ oracle_stop() {	# oracle_stop NAME
 	local name=$1 pid=${ORACLE_PID[$1]:-} out=$T_TMP/oracle.$1.out
 	[ -n "$pid" ] || return 1
 	kill -INT "$pid" 2>/dev/null
-	for _ in $(seq 300); do
+	# END prints every map: on a loaded machine that can take a while
+	for _ in $(seq 600); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		echo "oracle_stop: $name did not exit" >&2
+		echo "# oracle_stop: $name did not exit in 60 s"
 		kill -9 "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
 	unset "ORACLE_PID[$name]"
-	grep -q '^oracle: end' "$out" || { echo "oracle_stop: $name printed no END:" >&2; cat "$out.err" >&2; return 1; }
+	if ! grep -q '^oracle: end' "$out"; then
+		echo "# oracle_stop: $name printed no END; its stderr:"
+		sed 's/^/#   /' "$out.err" | tail -5
+		return 1
+	fi
 	awk '
 	function num(s,  m) {	# bpftrace bucket bounds: 512, 1K, 4M, 2G
 		m = 1
@@ -143,4 +154,10 @@ oracle_hist_pct() {	# oracle_hist_pct NAME VAR PCT KEY...
 		if (!tot) exit 1
 		for (i = 1; i <= n; i++) { run += c_[i]; if (run * 100 >= pct * tot) { print lo_[i], (lo_[i] ? lo_[i] * 2 : 1); exit } }
 	}' "$f"
+}
+
+oracle_age_ms() {	# oracle_age_ms NS WALL
+	python3 -c 'import sys, time
+off = time.time() - time.monotonic()
+print("%.1f" % ((float(sys.argv[2]) - off) * 1e3 - int(sys.argv[1]) / 1e6))' "$1" "$2"
 }

@@ -11,7 +11,8 @@
 #   testfs.sh     the test filesystem's own accounting (its status file)
 #   compare.sh    t_near: fusewb's figure against an instrument's, with a
 #                 stated tolerance and its reason
-for _f in bpftrace fusectl bdi vmstat testfs compare; do
+#   check.sh      assertion sets several tests share (writeback vs oracle)
+for _f in bpftrace fusectl bdi vmstat testfs compare check; do
 	. "$(dirname "${BASH_SOURCE[0]}")/$_f.sh"
 done
 unset _f
