@@ -1,29 +1,69 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# A stalled daemon: pending requests counted and ageing; back to zero after resume.
+# A stalled daemon: pending requests counted and ageing, as many as fusectl's
+# waiting and the bpftrace oracle say, the oldest as old as the oracle's
+# first unanswered send; back to zero after resume.
 . "$(dirname "$0")/../lib.sh"
 need_root
 
 testfs_mount st || { ok 1 "mount testfs"; t_done; exit 1; }
 mnt=${TFS_MNT[st]}
+conn=$(conn_of "$mnt")
 stat_bg "$T_TMP/stat.json" "$mnt"
 ok $? "fusewb stat started"
 
 testfs_ctl st stall
+testfs_status st
+ok $? "the stall is in effect"
+# From here on testfs answers nothing: every request the oracle sees stays
+# pending, and the first one it sees is the oldest.
+oracle_start req fuse_requests "$conn"
+ok $? "bpftrace oracle attached to connection $conn"
 timeout 60 "$MMAPWRITE" --size 4 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
 writer=$!
 T_BG_PIDS+=($writer)
-sleep 3
-f=$T_TMP/stat.json
-t_cmp "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" ">" 0 "requests pending while stalled"
+waiting=$(fusectl_waiting_stable "$conn")
+ok $? "fusectl's waiting settles while stalled ($waiting)"
+for _ in $(seq 50); do
+	[ "$(q "$T_TMP/stat.json" "$mnt" 'int(ms[-1]["pending"]["oldest_ms"] > 1000)')" = 1 ] && break
+	sleep 0.1
+done
+stat_settle
+# one frozen copy: stat keeps appending while the checks read it
+f=$T_TMP/stalled.json
+cp "$T_TMP/stat.json" "$f"
+oracle_stop req
+ok $? "oracle stopped and parsed (the daemon still stalled)"
+t_cmp "$(fusectl_waiting "$conn")" == "$waiting" "fusectl's waiting did not change meanwhile"
+t_cmp "$waiting" ">" 0 "fusectl: requests waiting"
+# Stalled: nothing is answered, so every count is stable, and all requests
+# were sent (a handful of WRITEs, below max_background: none queued unsent).
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" "$waiting" 0 \
+	"a stalled daemon: the count is stable" "pending requests while stalled vs fusectl waiting"
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["waiting"]')" "$waiting" 0 \
+	"the same file, count stable" "pending.waiting vs fusectl waiting"
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" "$(oracle_sum req pending "$conn")" 0 \
+	"same events: sent and not answered" "pending requests while stalled vs oracle"
+# fusewb ages a request in jiffies (4 ms at HZ 250); the record's time is
+# taken beside the snapshot, and the clock offset read afterwards (~1 ms).
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["oldest_ms"]')" \
+	"$(oracle_age_ms "$(oracle_n req first_send_ns "$conn")" "$(q "$f" "$mnt" 'lines[-1]["time"]')")" 20 \
+	"ages in jiffies, record time beside the snapshot" "oldest pending age (ms) vs the oracle's first unanswered send"
 t_cmp "$(q "$f" "$mnt" 'ms[-1]["pending"]["oldest_ms"]')" ">" 1000 "the oldest pending request is over a second old"
-t_cmp "$(q "$f" "$mnt" 'ms[-1]["pending"]["oldest_ms"] - ms[-3]["pending"]["oldest_ms"]')" ">" 500 "its age keeps growing"
-t_cmp "$(q "$f" "$mnt" 'ms[-1]["pending"]["waiting"]')" ">" 0 "fusectl agrees: requests waiting"
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["oldest_ms"] - ms[-3]["pending"]["oldest_ms"]')" \
+	"$(q "$f" "$mnt" '(lines[-1]["time"] - lines[-3]["time"]) * 1000')" 20 \
+	"ages in jiffies, record times beside the snapshots" "its age grows with the clock (ms over two reports)"
 
 testfs_ctl st resume
 wait $writer
 ok $? "the writer completes after resume, data verified"
-sleep 1.5
-t_cmp "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" == 0 "nothing pending after resume"
+for _ in $(seq 100); do
+	[ "$(fusectl_waiting "$conn")" = 0 ] && break
+	sleep 0.1
+done
+stat_settle
+f=$T_TMP/stat.json
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" "$(fusectl_waiting "$conn")" 0 \
+	"the writer is done: nothing can be in flight" "pending after resume vs fusectl waiting"
 stat_stop
 t_done
