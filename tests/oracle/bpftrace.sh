@@ -148,8 +148,8 @@ oracle_hist_pct() {	# oracle_hist_pct NAME VAR PCT KEY...
 	local f=$T_TMP/oracle.$1 var=$2 pct=$3
 	shift 3
 	awk -v want="$var $*" -v pct="$pct" '$(NF - 1) ~ /^@/ {
-		c = $NF; lo = substr($(NF - 1), 2); $NF = ""; $NF = ""; sub(/ +$/, "")
-		if ($0 == want) { n++; lo_[n] = lo; c_[n] = c; tot += c }
+		k = $1; for (i = 2; i <= NF - 2; i++) k = k " " $i
+		if (k == want) { n++; lo_[n] = substr($(NF - 1), 2); c_[n] = $NF; tot += $NF }
 	} END {
 		if (!tot) exit 1
 		for (i = 1; i <= n; i++) { run += c_[i]; if (run * 100 >= pct * tot) { print lo_[i], (lo_[i] ? lo_[i] * 2 : 1); exit } }
