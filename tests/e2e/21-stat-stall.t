@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A stalled daemon: pending requests counted and ageing, as many as fusectl's
 # waiting and the bpftrace oracle say, the oldest as old as the oracle's
-# first unanswered send; back to zero after resume.
+# first unanswered send; back to zero after resume.  Then stalled mid-
+# writeback: the WRITEs sent and the pages in flight as the oracle saw them.
 . "$(dirname "$0")/../lib.sh"
 need_root
 
@@ -65,5 +66,44 @@ stat_settle
 f=$T_TMP/stat.json
 t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" "$(fusectl_waiting "$conn")" 0 \
 	"the writer is done: nothing can be in flight" "pending after resume vs fusectl waiting"
+stat_stop
+
+# --- stalled in the middle of writeback: 4 KiB WRITEs, thousands waiting ----
+# The kernel sends max_background of them and queues the rest unsent: fusewb
+# counts the sent ones as pending (as the oracle), fusectl all of them.
+testfs_mount wb -o max_write=4096 || { ok 1 "mount testfs"; t_done; exit 1; }
+mnt=${TFS_MNT[wb]}
+conn=$(conn_of "$mnt")
+oracle_start wb fuse_requests "$conn"
+ok $? "bpftrace oracle attached to connection $conn"
+stat_bg "$T_TMP/wb.json" "$mnt"
+ok $? "fusewb stat started"
+timeout 60 "$MMAPWRITE" --size 8 --hold 2 "$mnt/data" > "$T_TMP/wb.out" 2>&1 &
+writer=$!
+T_BG_PIDS+=($writer)
+for _ in $(seq 100); do grep -q holding "$T_TMP/wb.out" && break; sleep 0.1; done
+testfs_ctl wb stall
+testfs_status wb
+ok $? "stalled while the writer holds 8 MiB dirty"
+for _ in $(seq 100); do [ "$(fusectl_waiting "$conn")" -gt 0 ] 2>/dev/null && break; sleep 0.1; done
+waiting=$(fusectl_waiting_stable "$conn")
+ok $? "fusectl's waiting settles while stalled ($waiting)"
+stat_settle
+f=$T_TMP/wb-stalled.json
+cp "$T_TMP/wb.json" "$f"
+oracle_stop wb
+ok $? "oracle stopped and parsed (the daemon still stalled)"
+t_cmp "$(oracle_n wb pending "$conn" 16)" ">" 0 "the oracle saw WRITEs sent and unanswered"
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" "$(oracle_sum wb pending "$conn")" 0 \
+	"same events: sent and not answered" "pending requests mid-writeback vs oracle"
+t_near "$(q "$f" "$mnt" 'ms[-1]["writeback"]["inflight_pages"]')" "$(oracle_n wb inflight_pages "$conn" 16)" 0 \
+	"same events: pages of WRITEs sent and not answered" "writeback pages in flight vs oracle"
+t_cmp "$(q "$f" "$mnt" 'ms[-1]["pending"]["count"]')" "<=" "$waiting" \
+	"pending (sent) is at most fusectl's waiting (sent and queued unsent)"
+t_near "$(q "$f" "$mnt" 'ms[-1]["pending"]["waiting"]')" "$waiting" 0 "the same file, count stable" \
+	"pending.waiting mid-writeback vs fusectl waiting"
+testfs_ctl wb resume
+wait $writer
+ok $? "the writer completes after resume"
 stat_stop
 t_done
