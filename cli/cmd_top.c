@@ -35,6 +35,7 @@ struct top {
 	uint64_t next_ns;		/* when the next refresh is due */
 	struct top_rows rows;
 	struct top_stuck_tab stuck;
+	struct top_hist_tab hist;	/* the detail view's sparklines */
 
 	char filter[TOP_FILTER_MAX];	/* interactive substring filter */
 	struct top_sort sort;
@@ -112,6 +113,8 @@ static int refresh_data(struct top *t, bool first)
 	t->d = nd;
 	t->prev = cur;
 	top_stuck_update(&t->stuck, &t->d);
+	if (!first)	/* the first delta has no interval: no rates to remember */
+		top_hist_update(&t->hist, &t->d, t->iv);
 	rebuild(t);
 	return 0;
 }
@@ -145,7 +148,7 @@ static const char *comm_of(uint32_t pid, void *arg)
 static struct top_view_in view_in(const struct top *t)
 {
 	return (struct top_view_in){
-		.d = &t->d, .cum = &t->prev, .rows = &t->rows, .stuck = &t->stuck, .iv = t->iv,
+		.d = &t->d, .cum = &t->prev, .rows = &t->rows, .stuck = &t->stuck, .hist = &t->hist, .iv = t->iv,
 		.interval = t->interval, .hung_s = t->hung_s, .kernel = t->kernel,
 		.sources = t->sources, .filter = t->filter, .sort = t->sort,
 		.selected = t->selected, .paused = t->paused, .cumulative = t->cumulative,
@@ -620,6 +623,7 @@ int cmd_top(int argc, char **argv)
 	}
 	top_rows_free(&t.rows);
 	top_stuck_free(&t.stuck);
+	top_hist_free(&t.hist);
 	fwb_snapshot_free(&t.d);
 	fwb_snapshot_free(&t.prev);
 	fwb_collector_close(t.c);

@@ -103,6 +103,31 @@ void top_stuck_update(struct top_stuck_tab *t, const struct fwb_snapshot *d);
 /* Seconds the connection has been stuck as of now_ns, 0 if it is not. */
 double top_stuck_s(const struct top_stuck_tab *t, uint32_t conn, uint64_t now_ns);
 void top_stuck_free(struct top_stuck_tab *t);
+
+/*
+ * A short history per mount for the detail view's sparklines: the table's
+ * MB/s, p99 and pending of the last TOP_HIST_N refreshes, oldest first.
+ * NAN where the value was unknown (p99 of an interval without WRITEs).
+ */
+#define TOP_HIST_N	60
+struct top_hist {
+	uint32_t conn;
+	int n;				/* samples held, up to TOP_HIST_N */
+	float mbs[TOP_HIST_N], p99_ms[TOP_HIST_N], pending[TOP_HIST_N];
+};
+struct top_hist_tab {
+	struct top_hist *v;
+	int n;
+};
+/* One sample per mount of the delta d (iv seconds; the filter does not matter); gone mounts are forgotten. */
+void top_hist_update(struct top_hist_tab *t, const struct fwb_snapshot *d, double iv);
+const struct top_hist *top_hist_find(const struct top_hist_tab *t, uint32_t conn);
+void top_hist_free(struct top_hist_tab *t);
+/*
+ * v[0..n) as one ASCII character each, scaled to the largest (" .:-=+*#%@";
+ * a value above 0 is never blank; NAN is blank); its largest in *max.
+ */
+void top_sparkline(char *buf, size_t len, const float *v, int n, double *max);
 /* Rows for every mount of d that the filter (substring of mount point or fs type) keeps. */
 int top_rows_build(struct top_rows *r, const struct fwb_snapshot *d, double iv,
 		   double hung_s, const char *filter, const struct top_stuck_tab *stuck);
@@ -169,6 +194,7 @@ struct top_view_in {
 	const struct fwb_snapshot *cum;		/* counters since start (for "since start") */
 	const struct top_rows *rows;		/* filtered and sorted */
 	const struct top_stuck_tab *stuck;
+	const struct top_hist_tab *hist;	/* may be NULL: no history line */
 	double iv;				/* seconds the delta covers; 0 before the first */
 	double interval;			/* the refresh interval asked for */
 	double hung_s;

@@ -96,6 +96,75 @@ void top_stuck_free(struct top_stuck_tab *t)
 	t->n = 0;
 }
 
+void top_hist_update(struct top_hist_tab *t, const struct fwb_snapshot *d, double iv)
+{
+	struct top_hist *v = d->nmounts ? calloc(d->nmounts, sizeof(*v)) : NULL;
+
+	for (int i = 0; v && i < d->nmounts; i++) {
+		const struct top_hist *old = top_hist_find(t, d->mounts[i].conn);
+		struct top_hist *h = &v[i];
+		struct top_row row, *r = &row;
+
+		/* the table's own numbers: the sparkline ends where the row is */
+		top_row_fill(r, &d->mounts[i], iv, 0, 0);
+		if (old)
+			*h = *old;
+		h->conn = d->mounts[i].conn;
+		if (h->n == TOP_HIST_N) {	/* full: the oldest goes */
+			memmove(h->mbs, h->mbs + 1, sizeof(h->mbs) - sizeof(h->mbs[0]));
+			memmove(h->p99_ms, h->p99_ms + 1, sizeof(h->p99_ms) - sizeof(h->p99_ms[0]));
+			memmove(h->pending, h->pending + 1, sizeof(h->pending) - sizeof(h->pending[0]));
+			h->n--;
+		}
+		h->mbs[h->n] = r->mb_s;
+		h->p99_ms[h->n] = r->p99_ms;
+		h->pending[h->n] = r->pending;
+		h->n++;
+	}
+	free(t->v);
+	t->v = v;
+	t->n = v ? d->nmounts : 0;
+}
+
+const struct top_hist *top_hist_find(const struct top_hist_tab *t, uint32_t conn)
+{
+	for (int i = 0; t && i < t->n; i++)
+		if (t->v[i].conn == conn)
+			return &t->v[i];
+	return NULL;
+}
+
+void top_hist_free(struct top_hist_tab *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+void top_sparkline(char *buf, size_t len, const float *v, int n, double *max)
+{
+	static const char ramp[] = " .:-=+*#%@";
+	const int top = sizeof(ramp) - 2;
+	double mx = 0;
+	int o = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]) && v[i] > mx)
+			mx = v[i];
+	for (int i = 0; i < n && o + 1 < (int)len; i++) {
+		int k = 0;
+
+		if (!isnan(v[i]) && v[i] > 0 && mx > 0) {
+			k = (int)lround(v[i] / mx * top);
+			if (k < 1)
+				k = 1;
+		}
+		buf[o++] = ramp[k];
+	}
+	buf[o] = 0;
+	*max = mx;
+}
+
 void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, double hung_s,
 		  double stuck_s)
 {

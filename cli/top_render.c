@@ -608,6 +608,48 @@ static void task_table(struct top_lines *l, int width, const struct fwb_mount *m
 	free(t);
 }
 
+/* The last refreshes of MB/s, p99 and pending as sparklines, newest right. */
+static void history_lines(struct top_lines *l, int width, const struct top_view_in *in, uint32_t conn)
+{
+	const struct top_hist *h = top_hist_find(in->hist, conn);
+	const int label = 12, tail = 30;	/* "  pending   " ... "  now 123.45  max 123.45" */
+	int k;
+
+	if (!h || !h->n)
+		return;
+	k = width ? width - label - tail : h->n;
+	if (k > h->n)
+		k = h->n;
+	if (k < 1 || (width && width - label - tail < 8))
+		return;		/* too narrow to say anything */
+	blank(l);
+	add_line(l, width, TA_TITLE, "History (last %d refreshes, every %gs; newest right)", k, in->interval);
+	{
+		/* decimals -1: a latency in ms, shown as a duration */
+		const struct { const char *name; const float *v; int decimals; } series[] = {
+			{ "MB/s", h->mbs, 2 },
+			{ "p99", h->p99_ms, -1 },
+			{ "pending", h->pending, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+			const float *v = series[i].v + (h->n - k);
+			char spark[TOP_HIST_N + 1], now[16], mx[16];
+			double max;
+
+			top_sparkline(spark, sizeof(spark), v, k, &max);
+			if (series[i].decimals < 0) {
+				top_fmt_dur(now, sizeof(now), isnan(v[k - 1]) ? NAN : v[k - 1] * 1e6);
+				top_fmt_dur(mx, sizeof(mx), max > 0 ? max * 1e6 : NAN);
+			} else {
+				top_fmt_num(now, sizeof(now), v[k - 1], series[i].decimals, 0);
+				top_fmt_num(mx, sizeof(mx), max, series[i].decimals, 0);
+			}
+			add_line(l, width, TA_NORMAL, "  %-9s |%s|  now %s  max %s", series[i].name, spark, now, mx);
+		}
+	}
+}
+
 void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 		       const struct fwb_mount *dm, int width)
 {
@@ -712,6 +754,7 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Writeback latency (%s)", span);
 	hist_bars(&s->body, width, &m->wb_lat);
+	history_lines(&s->body, width, in, dm->conn);
 
 	/* before the opcode table: when a daemon hangs, this is what the user came for */
 	blank(&s->body);

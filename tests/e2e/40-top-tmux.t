@@ -79,6 +79,14 @@ cap=$(tm_wait top 'Writeback latency \(this interval\)' 3)
 ok $? "Enter: detail view"
 t_like "$cap" "$(basename "$(dirname "$SLOW")")/mnt  fuse.testfs" "detail: the selected mount's title"
 t_like "$cap" 'daemon: [0-9]+ testfs' "detail: daemon"
+# the slow mount writes all along: its history has MB/s and a p99 of ~50 ms
+# (below the writeback figures: scroll a little)
+tm send-keys -t top j j j j j j j j j j
+cap=$(tm_wait top $'History \\(last [0-9]+ refreshes[^\n]*\n  MB/s +\\|[^|]*[.:=+*#%@][^|]*\\|' 5)
+ok $? "detail: a sparkline history of MB/s"
+t_like "$(grep '^  p99 ' <<<"$cap")" '\|  now [0-9.]+ms  max [0-9.]+ms$' "detail: and of p99, in ms"
+t_like "$(grep '^  pending ' <<<"$cap")" '\|  now [0-9]+  max [0-9]+$' "detail: and of pending requests"
+tm send-keys -t top g
 tm send-keys -t top G
 cap=$(tm_wait top 'Tasks waiting on writeback' 3)
 ok $? "detail: scrolls to the task tables"

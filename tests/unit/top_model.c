@@ -181,6 +181,40 @@ static void test_rows(void)
 	ok(top_sort_step(COL_MOUNT, -1) == COL_ERR, "sort step backwards wraps");
 }
 
+/* The detail view's history: a sample per refresh, 60 kept, sparklines scaled to the largest. */
+static void test_history(void)
+{
+	struct fwb_mount m[2] = { mk("/mnt/a", "fuse.testfs", 70), mk("/mnt/b", "fuse.testfs", 71) };
+	struct fwb_snapshot d = { .mounts = m, .nmounts = 2 };
+	struct top_hist_tab tab = { 0 };
+	const struct top_hist *h;
+	float v[] = { 0, 1, 5, 10, NAN, 0.01f };
+	char spark[16];
+	double max;
+
+	top_sparkline(spark, sizeof(spark), v, 6, &max);
+	is_str(spark, " .+@ .", "sparkline: 0 blank, half '+', the largest '@', a tiny value '.', unknown blank");
+	ok(fabs((double)(max) - (10)) <= 1e-9, "sparkline: its largest");
+	top_sparkline(spark, 4, v, 6, &max);
+	ok(strlen(spark) == 3, "sparkline: cut to the buffer (%s)", spark);
+
+	for (int i = 1; i <= 70; i++) {
+		m[0].wb_bytes = i * 1000000ULL;	/* i MB in a 1 s interval */
+		m[0].pending_count = i % 3;
+		top_hist_update(&tab, &d, 1);
+	}
+	h = top_hist_find(&tab, 70);
+	ok(h && h->n == TOP_HIST_N, "60 samples kept of 70 refreshes");
+	ok(fabs((double)(h ? h->mbs[TOP_HIST_N - 1] : -1) - (70)) <= 1e-4, "the newest last: the table's MB/s");
+	ok(fabs((double)(h ? h->mbs[0] : -1) - (11)) <= 1e-4, "the oldest kept is the 11th");
+	ok(fabs((double)(h ? h->pending[TOP_HIST_N - 1] : -1) - (70 % 3)) <= 1e-9, "pending as the table counts it");
+	ok(h && isnan(h->p99_ms[0]), "p99 of an interval without WRITEs: unknown, not 0");
+	d.nmounts = 1;
+	top_hist_update(&tab, &d, 1);
+	ok(!top_hist_find(&tab, 71) && top_hist_find(&tab, 70), "a mount that went away is forgotten");
+	top_hist_free(&tab);
+}
+
 static void test_stuck(void)
 {
 	struct fwb_mount m = mk("/mnt/s", "fuse.testfs", 50);
@@ -356,9 +390,16 @@ static void test_screens(void)
 		   "pipe: RATIO is max_ratio_fine in %% (0.088S, not 0S; 1S): %s", s.body.v[0].text);
 	}
 
+	{
+		static struct top_hist_tab tab;
+
+		for (int i = 0; i < 70; i++)
+			top_hist_update(&tab, &d, 1);
+		in.hist = &tab;
+	}
 	top_render_detail(&s, &in, &ms[1], 80);
 	{
-		bool bar = false, pend_ok = false, fits = true, cap = false, knobs = false;
+		bool bar = false, pend_ok = false, fits = true, cap = false, knobs = false, hist = false;
 
 		for (int i = 0; i < s.body.n; i++) {
 			const char *t = s.body.v[i].text;
@@ -368,7 +409,9 @@ static void test_screens(void)
 			pend_ok |= strstr(t, "WRITE(writeback)") && strstr(t, "12.5s") && strstr(t, "kworker/u8:1");
 			knobs |= strstr(t, "max_ratio 0.088% (max_ratio_fine 882)") != NULL;
 			cap |= strstr(t, "limit set by the cap: 1039 pages of the global 1178847") != NULL;
+			hist |= !strncmp(t, "  p99       |", 13) && strstr(t, "now 52.0ms  max 52.0ms") != NULL;
 		}
+		ok(hist, "detail: a p99 sparkline ending at the table's p99, within 80 columns");
 		ok(knobs, "detail: the precise max_ratio and max_ratio_fine");
 		ok(cap, "detail: the cap sets the limit");
 		ok(bar, "detail: latency histogram bar in the 52 ms bucket");
@@ -404,6 +447,7 @@ int main(void)
 	test_format();
 	test_rows();
 	test_stuck();
+	test_history();
 	test_screens();
 	printf("1..%d\n", n_test);
 	return n_fail != 0;
