@@ -754,12 +754,12 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Writeback latency (%s)", span);
 	hist_bars(&s->body, width, &m->wb_lat);
-	history_lines(&s->body, width, in, dm->conn);
 
 	/* before the opcode table: when a daemon hangs, this is what the user came for */
 	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Pending requests (oldest first)");
 	pending_table(&s->body, width, in, dm, in->hung_s);
+	history_lines(&s->body, width, in, dm->conn);
 
 	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Requests by opcode (%s)", span);

@@ -80,8 +80,12 @@ ok $? "Enter: detail view"
 t_like "$cap" "$(basename "$(dirname "$SLOW")")/mnt  fuse.testfs" "detail: the selected mount's title"
 t_like "$cap" 'daemon: [0-9]+ testfs' "detail: daemon"
 # the slow mount writes all along: its history has MB/s and a p99 of ~50 ms
-# (below the writeback figures: scroll a little)
-tm send-keys -t top j j j j j j j j j j
+# (below the histogram and the pending requests: scroll down to it)
+for i in $(seq 30); do
+	[[ $(tm_cap top) == *$'\n  pending   |'* ]] && break
+	tm send-keys -t top j
+	sleep 0.1
+done
 cap=$(tm_wait top $'History \\(last [0-9]+ refreshes[^\n]*\n  MB/s +\\|[^|]*[.:=+*#%@][^|]*\\|' 5)
 ok $? "detail: a sparkline history of MB/s"
 t_like "$(grep '^  p99 ' <<<"$cap")" '\|  now [0-9.]+ms  max [0-9.]+ms$' "detail: and of p99, in ms"
