@@ -361,6 +361,60 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 	}
 }
 
+/*
+ * A seed (a request taken in from the kernel's queues at start) on a
+ * connection whose fusectl 'waiting' reads 0 is stale: every request the
+ * kernel holds counts there from its queueing to its last reference, and
+ * waiting was read after the seeding walk.  One whose completion the table
+ * missed would otherwise stay pending and age for ever; so may a seed of a
+ * request that waited for a background slot, if the request's memory was
+ * reused before read_clock saw it sent.  Taken back here as unseed() does
+ * in the BPF side: the compare-and-swap to FWB_KEY_BUSY decides between
+ * this and a completion.
+ */
+static void retire_stale_seeds_in(struct fwb_collector *c, struct fwb_pending *tab, int nslots, bool cold,
+				  struct fwb_snapshot *s)
+{
+	struct fusewb_bpf__bss *bss = c->skel->bss;
+
+	for (int i = 0; i < nslots; i++) {
+		struct fwb_pending *p = &tab[i];
+		uint64_t key = __atomic_load_n(&p->key, __ATOMIC_ACQUIRE);
+		uint16_t opcode = p->opcode;
+		struct fwb_mount *m;
+		int slot;
+
+		if (!key || key == FWB_KEY_BUSY || !(opcode & FWB_PENDING_SEEDED) ||
+		    !(m = fwb_snapshot_mount(s, p->conn)) || m->waiting != 0)
+			continue;
+		if (!__atomic_compare_exchange_n(&p->key, &key, FWB_KEY_BUSY, false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			continue;
+		opcode = p->opcode;
+		slot = ops_slot(bss->ops_conn, p->conn);
+		if ((opcode & FWB_PENDING_WB) && slot >= 0)
+			__atomic_fetch_sub(&c->op_rows[slot * FWB_OPS_ROWS + FWB_OPS_WB_ROW].inflight_pages,
+					   (int64_t)p->pages, __ATOMIC_RELAXED);
+		if (cold)
+			__atomic_fetch_sub(&bss->pending_cold_used, 1, __ATOMIC_RELAXED);
+		if (opcode & FWB_PENDING_QUEUED)
+			__atomic_fetch_sub(&bss->pending_queued, 1, __ATOMIC_RELAXED);
+		p->opcode = 0;
+		__atomic_store_n(&p->key, 0, __ATOMIC_RELEASE);
+	}
+}
+
+static void retire_stale_seeds(struct fwb_collector *c, struct fwb_snapshot *s)
+{
+	struct fusewb_bpf__bss *bss = c->skel->bss;
+
+	if (!bss->pending_seeds)
+		return;
+	retire_stale_seeds_in(c, bss->pending_hot, FWB_PENDING_HOT, false, s);
+	if (bss->pending_cold_used > 0)
+		retire_stale_seeds_in(c, bss->pending, FWB_PENDING_SLOTS, true, s);
+}
+
 /* The pending tables of bss (ours or a peer's), aged against our clock: jiffies are global. */
 static void read_pending(struct fwb_collector *c, const struct fusewb_bpf__bss *bss, struct fwb_snapshot *s)
 {
@@ -450,6 +504,7 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	read_tasks(c, s);
 	fwb_kwb_read(c, s);
 	read_bdis(c, s);
+	retire_stale_seeds(c, s);
 	read_pending(c, c->skel->bss, s);
 	read_daemons(c, s);
 	remember_conns(c, s);
