@@ -23,6 +23,9 @@ if [ $has_temp = 0 ]; then
 else
 	t_like "$temp" '^[0-9]+$' "stat --json: vm.nr_writeback_temp is a count where the kernel has it"
 fi
+# nothing was written: no latency to give, not 0 us
+t_like "$(python3 -c 'import json,sys; w=json.loads(sys.argv[1])["mounts"][0]["writeback"]; print(w["writes"], w["latency_us"])' "$json")" \
+	"^0 \{'p50': None, 'p99': None, 'max': None, 'mean': None\}$" "stat --json: an interval without a WRITE has latency null, not 0"
 # the counters every kernel has stay numbers
 t_like "$(python3 -c 'import json,sys; v=json.loads(sys.argv[1])["vm"]; print(v["nr_dirty"], v["nr_writeback"], v["dirty_threshold"])' "$json")" \
 	'^[0-9]+ [0-9]+ [0-9]+$' "stat --json: nr_dirty, nr_writeback and dirty_threshold are counts"

@@ -6,6 +6,7 @@
 
 static struct fwb_mount mount(uint64_t writes, uint64_t bytes)
 {
+	static struct fwb_op getattr = { .opcode = 3, .count = 3 };	/* counted, none timed (sampled) */
 	struct fwb_mount m;
 
 	memset(&m, 0, sizeof(m));
@@ -32,6 +33,8 @@ static struct fwb_mount mount(uint64_t writes, uint64_t bytes)
 	m.max_background = 12;
 	m.pending_count = 2;
 	m.pending_oldest_ns = 1500000000ULL;
+	m.ops = &getattr;
+	m.nops = 1;
 	m.peak_dirty_pages = writes == 25 ? 98 : -1;	/* a gauge: only cur's counts */
 	m.peak_limit_pages = writes == 25 ? 100 : -1;
 	return m;
@@ -67,6 +70,8 @@ int main(void)
 		 "assert m[\"pending\"][\"oldest_ms\"]==1500; assert d[\"interval_s\"]==1; "
 		 "assert d[\"vm\"][\"nr_writeback_temp\"] is None, \"6.16+ has no nr_writeback_temp\"; "
 		 "assert d[\"vm\"][\"nr_dirty\"]==5; "
+		 "assert all(m[\"ops\"][0][\"latency_us\"][k] is None for k in (\"p50\", \"p99\", \"max\", \"mean\")), "
+		 "\"no timed request: latency unknown, not 0\"; "
 		 "assert m[\"dirty\"][\"max_ratio\"]==0 and m[\"dirty\"][\"max_ratio_fine\"]==885; "
 		 "assert m[\"dirty\"][\"max_bytes\"]==4190341 and m[\"dirty\"][\"cap_pages\"]==100; "
 		 "assert m[\"dirty\"][\"limit_by\"]==\"cap\"; "
