@@ -23,9 +23,14 @@ void fwb_json_str(FILE *f, const char *s)
 
 static void json_latency(FILE *f, const struct fwb_hist *h)
 {
+	/* nothing timed in the interval (none ended, or all sampled away): no latency, not 0 */
+	if (!h->count) {
+		fputs("{\"p50\":null,\"p99\":null,\"max\":null,\"mean\":null}", f);
+		return;
+	}
 	fprintf(f, "{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"mean\":%.1f}",
 		fwb_hist_quantile(h, 0.5) / 1e3, fwb_hist_quantile(h, 0.99) / 1e3,
-		fwb_hist_max(h) / 1e3, h->count ? (double)h->sum_ns / h->count / 1e3 : 0.0);
+		fwb_hist_max(h) / 1e3, (double)h->sum_ns / h->count / 1e3);
 }
 
 /* -1 means "the kernel does not say": JSON null, not a fake zero */

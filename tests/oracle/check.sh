@@ -40,9 +40,9 @@ oracle_check_writeback() {
 	mean=$(awk -v s="$(oracle_n "$o" lat_sum_ns "$conn" 16)" -v n="$n" 'BEGIN { printf "%.1f", n ? s / n / 1e3 : 0 }')
 	max=$(awk -v s="$(oracle_n "$o" lat_max_ns "$conn" 16)" 'BEGIN { printf "%.1f", s / 1e3 }')
 	why="clock reads a few µs apart at the same tracepoint calls"
-	t_near "$(q "$json" "$mnt" 'sum(m["writeback"]["latency_us"]["mean"] * m["writeback"]["writes"] for m in ms) / max(1, sum(m["writeback"]["writes"] for m in ms))')" \
+	t_near "$(q "$json" "$mnt" 'sum((m["writeback"]["latency_us"]["mean"] or 0) * m["writeback"]["writes"] for m in ms) / max(1, sum(m["writeback"]["writes"] for m in ms))')" \
 		"$mean" "20+2%" "$why" "stat: mean writeback latency of $l (µs) vs oracle"
-	t_near "$(q "$json" "$mnt" 'max([m["writeback"]["latency_us"]["max"] for m in ms] + [0])')" \
+	t_near "$(q "$json" "$mnt" 'max([m["writeback"]["latency_us"]["max"] or 0 for m in ms] + [0])')" \
 		"$max" "20+2%" "$why" "stat: max writeback latency of $l (µs) vs oracle"
 	if [ -n "$tfs" ]; then
 		t_cmp "$mean" ">=" "$(awk -v s="$(testfs_stat "$tfs" write_service_ns_sum)" -v n="$(testfs_stat "$tfs" write_replies)" \
