@@ -53,8 +53,11 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		/* "fusewbtop" is "fusewb top": a front end reachable under its own name */
-		if (!strncmp(self, "fusewb", 6) && !strcmp(self + 6, commands[i].name))
+		if (!strncmp(self, "fusewb", 6) && !strcmp(self + 6, commands[i].name)) {
+			/* getopt's messages then say "fusewbtop: ...", not the path it was run by */
+			argv[0] = (char *)self;
 			return version_asked(argc, argv, self) ? 0 : commands[i].run(argc, argv);
+		}
 	}
 	if (argc < 2) {
 		usage(stderr);
@@ -67,9 +70,15 @@ int main(int argc, char **argv)
 	if (version_asked(argc, argv, "fusewb"))
 		return 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			static char prog[32];
+
+			/* one error prefix: getopt's messages too say "fusewb stat: ..." */
+			snprintf(prog, sizeof(prog), "fusewb %s", commands[i].name);
+			argv[1] = prog;
 			return version_asked(argc - 1, argv + 1, "fusewb") ? 0 :
 			       commands[i].run(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "fusewb: unknown command '%s' (see 'fusewb --help')\n", argv[1]);
 	return 2;
 }

@@ -46,6 +46,15 @@ for col in WR/s MB/s WERR p50ms p99ms INFL TMP DIRTY PEAK% RATIO THRms PEND OLDE
 done
 t_like "$(grep -cwE 'ERR|INFLT|MAXR|THRms/s' <<<"$sh")" '^0$' "stat has none of its old names"
 
+# one error prefix: "PROGRAM: why", getopt's messages included
+for c in probe stat top export diagnose; do
+	t_like "$("$FUSEWB" $c --bogus 2>&1 >/dev/null | head -1)" "^fusewb $c: unrecognized option '--bogus'$" \
+		"fusewb $c --bogus: the 'fusewb $c:' prefix"
+done
+t_like "$("$BUILD/fusewbtop" --bogus 2>&1 >/dev/null | head -1)" "^fusewbtop: unrecognized option" "fusewbtop --bogus: 'fusewbtop:'"
+t_like "$("$FUSEWB" stat -d 2>&1 >/dev/null | head -1)" "^fusewb stat: option requires an argument -- 'd'$" \
+	"a missing argument: the same prefix"
+
 # --hung: the same name and default everywhere
 for c in stat top diagnose; do
 	t_like "$("$FUSEWB" $c --help | grep -A1 -- '--hung SECONDS' | tr -s ' \n' ' ')" "default 10[,;)]" \
