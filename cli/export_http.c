@@ -14,9 +14,12 @@
  *    headers HTTP_HEADER_S after connecting is shut down (libmicrohttpd's
  *    own timeout counts inactivity, which a one-byte-a-second trickle never
  *    shows).  After a request it may idle HTTP_IDLE_S for the next one.
- *  - a per-IP cap of half the room: one remote host cannot take it all, and
- *    Prometheus on loopback is not starved by it (a smaller cap would hit
- *    Prometheus first whenever it shares the address of the hostile clients).
+ *  - when the room is nearly full, each new connection evicts the oldest one
+ *    not in the middle of a request: idle and trickling clients cannot keep
+ *    a scraper out however many they open.  No per-IP cap: Prometheus shares
+ *    127.0.0.1 (or a NAT address) with such clients, and a cap would refuse
+ *    it first (with 1 700 idle + 300 trickling loopback clients and a cap of
+ *    1 024, 29 of 30 scrapes were refused).
  *  - log lines formatted whole and written with one write(2), rate-limited:
  *    every refused or broken connection is a libmicrohttpd message.
  */
@@ -41,6 +44,7 @@
 #define HTTP_THREADS		2	/* rendering is serialised anyway; two keep / responsive */
 #define HTTP_MAX_CONNECTIONS	2048	/* at most; RLIMIT_NOFILE may leave fewer */
 #define HTTP_FD_RESERVE		128	/* descriptors kept for maps, links, sysfs, debugfs */
+#define HTTP_SPARE		64	/* evict when fewer slots than this are free */
 #define HTTP_HEADER_S		10	/* a new connection's first request must arrive by then */
 /*
  * Keep-alive idle time, and libmicrohttpd's inactivity timeout.  Longer than
@@ -53,11 +57,12 @@
 #define HTTP_LOG_BURST		10	/* log lines per window, then a count of the rest */
 #define HTTP_LOG_WINDOW_S	10
 
-/* A connection the server holds, for the deadline sweep. */
+/* A connection the server holds, for the deadline sweep and eviction. */
 struct http_conn {
-	struct http_conn *prev, *next;
+	struct http_conn *prev, *next;	/* oldest first */
 	int fd;
-	uint64_t deadline_ns;	/* shut down after this; UINT64_MAX once done */
+	bool busy;		/* a request is being answered */
+	uint64_t deadline_ns;	/* shut down after this; UINT64_MAX once shut down */
 };
 
 struct export_http {
@@ -68,9 +73,10 @@ struct export_http {
 	void *arg;
 	pthread_mutex_t lock;	/* conns, log rate limit */
 	pthread_cond_t wake;	/* the sweeper's sleep, cut short by stop */
-	struct http_conn *conns;
+	struct http_conn *oldest, *newest;
+	unsigned nconns, dying;	/* held; of those, shut down and not yet closed */
 	struct fwb_ratelimit log_rl, sweep_rl;	/* the sweep's summary has its own */
-	uint64_t swept;		/* connections shut down since its last summary */
+	uint64_t swept, evicted;	/* connections shut down since its last summary */
 	pthread_t sweeper;
 	bool sweeping, stopping;
 	unsigned max_conns;
@@ -217,9 +223,28 @@ static void http_log(void *cls, const char *fmt, va_list ap)
 	http_vlog(cls, fmt, ap);
 }
 
+/* shutdown(2), not close: libmicrohttpd sees the end and closes it itself, so the fd is never reused under it */
+static void shut(struct export_http *h, struct http_conn *c)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->deadline_ns = UINT64_MAX;
+	h->dying++;
+}
+
+/* Room for one more: shut the oldest connection not answering a request. Under h->lock. */
+static void evict_oldest(struct export_http *h, const struct http_conn *keep)
+{
+	for (struct http_conn *c = h->oldest; c; c = c->next)
+		if (c != keep && !c->busy && c->deadline_ns != UINT64_MAX) {
+			shut(h, c);
+			h->evicted++;
+			return;
+		}
+}
+
 /*
  * libmicrohttpd says when it accepts and when it closes a connection
- * (before it closes the fd); between the two the sweeper may shut it down.
+ * (before it closes the fd); between the two it may be shut down here.
  */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
@@ -238,10 +263,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		c->fd = ci->connect_fd;
 		c->deadline_ns = fwb_mono_ns() + HTTP_HEADER_S * 1000000000ULL;
 		pthread_mutex_lock(&h->lock);
-		c->next = h->conns;
-		if (h->conns)
-			h->conns->prev = c;
-		h->conns = c;
+		c->prev = h->newest;
+		if (h->newest)
+			h->newest->next = c;
+		else
+			h->oldest = c;
+		h->newest = c;
+		h->nconns++;
+		if (h->nconns - h->dying + HTTP_SPARE > h->max_conns)
+			evict_oldest(h, c);
 		pthread_mutex_unlock(&h->lock);
 		*socket_context = c;
 		return;
@@ -252,32 +282,56 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		h->conns = c->next;
+		h->oldest = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		h->newest = c->prev;
+	h->nconns--;
+	if (c->deadline_ns == UINT64_MAX)
+		h->dying--;
 	pthread_mutex_unlock(&h->lock);
 	free(c);
 	*socket_context = NULL;
 }
 
-/* A whole request arrived: the connection may now idle until the next one. */
-static void request_arrived(struct export_http *h, struct MHD_Connection *conn)
+static struct http_conn *conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct http_conn *c = ci ? ci->socket_context : NULL;
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* A whole request arrived: not evicted while it is answered, then it may idle until the next one. */
+static void request_arrived(struct export_http *h, struct MHD_Connection *conn)
+{
+	struct http_conn *c = conn_of(conn);
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&h->lock);
-	c->deadline_ns = fwb_mono_ns() + HTTP_IDLE_S * 1000000000ULL;
+	if (c->deadline_ns != UINT64_MAX)
+		c->deadline_ns = fwb_mono_ns() + HTTP_IDLE_S * 1000000000ULL;
+	c->busy = true;
 	pthread_mutex_unlock(&h->lock);
 }
 
-/*
- * Once a second, shut down the connections past their deadline.  shutdown(2),
- * not close: libmicrohttpd sees the end of the stream and closes the
- * connection itself, so its fd is never reused under it.
- */
+static void request_done(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct export_http *h = cls;
+	struct http_conn *c = conn_of(conn);
+
+	(void)state;
+	(void)toe;
+	if (!c)
+		return;
+	pthread_mutex_lock(&h->lock);
+	c->busy = false;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Once a second, shut down the connections past their deadline. */
 static void *sweep(void *arg)
 {
 	struct export_http *h = arg;
@@ -288,20 +342,20 @@ static void *sweep(void *arg)
 		uint64_t now = fwb_mono_ns(), missed;
 		unsigned dropped = 0;
 
-		for (struct http_conn *c = h->conns; c; c = c->next)
+		for (struct http_conn *c = h->oldest; c; c = c->next)
 			if (c->deadline_ns < now) {
-				shutdown(c->fd, SHUT_RDWR);
-				c->deadline_ns = UINT64_MAX;
+				shut(h, c);
 				dropped++;
 			}
 		missed = fwb_ratelimit_expire(&h->log_rl, now);
 		log_missed(missed);	/* no new message may come to carry the count */
 		h->swept += dropped;
-		if (h->swept && fwb_ratelimit(&h->sweep_rl, now, &missed)) {
+		if ((h->swept || h->evicted) && fwb_ratelimit(&h->sweep_rl, now, &missed)) {
 			log_line("fusewb export: http: shut down %llu connections that sent no whole request "
-				 "%d s after connecting, or none for %d s after the last\n",
-				 (unsigned long long)h->swept, HTTP_HEADER_S, HTTP_IDLE_S);
-			h->swept = 0;
+				 "%d s after connecting or none for %d s after the last, and %llu idle ones "
+				 "to make room for new\n", (unsigned long long)h->swept, HTTP_HEADER_S,
+				 HTTP_IDLE_S, (unsigned long long)h->evicted);
+			h->swept = h->evicted = 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += 1;
@@ -449,10 +503,10 @@ struct export_http *export_http_start(int fd, const char *metrics_path, export_r
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, h->max_conns,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->max_conns / 2,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		fail(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
