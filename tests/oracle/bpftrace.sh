@@ -51,6 +51,8 @@ oracle_start() {	# oracle_start NAME SCRIPT CONN...
 	[ -r "$src" ] || { echo "oracle_start: no $src" >&2; return 1; }
 	[ $# -gt 0 ] || { echo "oracle_start: no connection given" >&2; return 1; }
 	command -v bpftrace >/dev/null || { echo "oracle_start: bpftrace is not installed (scripts/packages/core.txt)" >&2; return 1; }
+	# bpftrace reads tracepoint formats from tracefs, which a fresh machine may not have mounted
+	grep -q ' /sys/kernel/tracing ' /proc/self/mountinfo || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 	filter=$(oracle_filter "$script" "$@")
 	text=$(< "$src")
 	text=${text//CONN_FILTER/$filter}
