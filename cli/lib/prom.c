@@ -469,7 +469,7 @@ static void hist_cached(struct out *o, struct fwb_prom_cache *c, uint64_t key, s
  * value means "unknown" and the sample is skipped, except CLAMP0: a gauge
  * summed over CPUs that can be transiently negative but is always known.
  */
-enum kind { U64, I64, CLAMP0, RATIO_PCT, CAP_RATIO, PAGES_AS_BYTES, NS_AS_SECONDS };
+enum kind { U64, I64, CLAMP0, CLAMP0_PAGES_AS_BYTES, RATIO_PCT, CAP_RATIO, PAGES_AS_BYTES, NS_AS_SECONDS };
 
 struct per_mount {
 	const char *name, *type, *help;
@@ -498,9 +498,13 @@ static const struct per_mount per_mount[] = {
 	{ "fusewb_writeback_errors_total", "counter",
 	  "Writeback WRITE requests the daemon answered with an error.",
 	  FIELD(wb_errors), U64, 8, 0 },
-	{ "fusewb_writeback_inflight_pages", "gauge",
-	  "Pages in writeback WRITE requests sent to the daemon and not yet answered.",
-	  FIELD(wb_inflight_pages), CLAMP0, WIDTH(wb_inflight_pages), 0 },
+	/*
+	 * Memory in base units, as every _bytes series beside it; counters of
+	 * pages (_pages_total) count events, like _writes_total, and stay counts.
+	 */
+	{ "fusewb_writeback_inflight_bytes", "gauge",
+	  "Page cache in writeback WRITE requests sent to the daemon and not yet answered (whole pages).",
+	  FIELD(wb_inflight_pages), CLAMP0_PAGES_AS_BYTES, WIDTH(wb_inflight_pages), 0 },
 	{ "fusewb_bdi_dirty_bytes", "gauge",
 	  "Dirty page cache of the mount's bdi (BdiReclaimable in debugfs).",
 	  FIELD(bdi_dirty_pages), PAGES_AS_BYTES, WIDTH(bdi_dirty_pages), 0 },
@@ -559,9 +563,9 @@ static const struct per_mount per_mount[] = {
 	  "Background requests at which the connection counts as congested (fusectl).",
 	  FIELD(congestion_threshold), I64, WIDTH(congestion_threshold), 0 },
 	/* the kernel's own view of temp-page writeback: kernels before 6.16, patched or probed */
-	{ "fusewb_writeback_temp_inflight_pages", "gauge",
-	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose WRITE has not completed.",
-	  FIELD(tmp_inflight_pages), CLAMP0, WIDTH(tmp_inflight_pages), FWB_KWB_TEMP },
+	{ "fusewb_writeback_temp_inflight_bytes", "gauge",
+	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose WRITE has not completed, in bytes.",
+	  FIELD(tmp_inflight_pages), CLAMP0_PAGES_AS_BYTES, WIDTH(tmp_inflight_pages), FWB_KWB_TEMP },
 	{ "fusewb_writeback_temp_allocated_pages_total", "counter",
 	  "Temporary writeback pages allocated (each a copy of a dirty page).",
 	  FIELD(tmp_alloc_pages), U64, 8, FWB_KWB_TEMP },
@@ -608,13 +612,13 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 		return;
 	}
 	v = field_i64(m, p);
-	if (p->kind == CLAMP0 && v < 0)
+	if ((p->kind == CLAMP0 || p->kind == CLAMP0_PAGES_AS_BYTES) && v < 0)
 		v = 0;
 	if (p->kind == RATIO_PCT)
 		o_fixed(o, v, 2);
 	else if (p->kind == CAP_RATIO)
 		o_fixed(o, v, 6);
-	else if (p->kind == PAGES_AS_BYTES)
+	else if (p->kind == PAGES_AS_BYTES || p->kind == CLAMP0_PAGES_AS_BYTES)
 		o_i64(o, v * page_size);
 	else
 		o_i64(o, v);
@@ -626,7 +630,7 @@ static bool known(const struct fwb_mount *m, const struct per_mount *p)
 
 	if ((have & p->need) != p->need)
 		return false;
-	if (p->kind == U64 || p->kind == NS_AS_SECONDS || p->kind == CLAMP0)
+	if (p->kind == U64 || p->kind == NS_AS_SECONDS || p->kind == CLAMP0 || p->kind == CLAMP0_PAGES_AS_BYTES)
 		return true;
 	return field_i64(m, p) >= 0;
 }

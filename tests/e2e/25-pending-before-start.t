@@ -84,7 +84,7 @@ RE=$(mp_re "$mnt")
 t_cmp "$(mval "$T_TMP/s1" fusewb_pending_requests "$RE")" ">=" "$waiting" "export: pending requests >= fusectl waiting"
 t_cmp "$(mval "$T_TMP/s1" fusewb_pending_oldest_age_seconds "$RE")" ">=" \
 	"$(awk -v a="$t_scrape" -v b="$t_made" 'BEGIN { print a - b - 0.01 }')" "export: the oldest request's real age"
-t_near "$(mval "$T_TMP/s1" fusewb_writeback_inflight_pages "$RE")" "$wb" "$tol" "$lag" \
+t_near "$(( $(mval "$T_TMP/s1" fusewb_writeback_inflight_bytes "$RE") / $(getconf PAGESIZE) ))" "$wb" "$tol" "$lag" \
 	"export: pages in flight vs debugfs BdiWriteback"
 t_cmp "$(mval "$T_TMP/s1" fusewb_pending_oldest_age_lower_bound "$RE")" == 0 \
 	"export: the age is the kernel's (create_time), not a lower bound"

@@ -75,7 +75,7 @@ want=(
 	"histogram_quantile\(0.5, [^|]*fusewb_writeback_write_duration_seconds_bucket"
 	"histogram_quantile\(0.99, [^|]*fusewb_writeback_write_duration_seconds_bucket"
 	"rate\(fusewb_writeback_bytes_total"
-	"fusewb_writeback_inflight_pages"
+	"fusewb_writeback_inflight_bytes"
 	"fusewb_bdi_dirty_bytes[^|]*fusewb_bdi_dirty_limit_bytes"
 	"fusewb_bdi_max_ratio"
 	"rate\(fusewb_throttle_seconds_total"

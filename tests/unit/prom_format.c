@@ -177,7 +177,8 @@ int main(void)
 	   "%d buckets per histogram (30 finite + Inf)", count_lines(t, key));
 	is_str(S("fusewb_writeback_writes_total", ""), "9", "writes counter");
 	is_str(S("fusewb_writeback_bytes_total", ""), "36864", "bytes counter");
-	is_str(S("fusewb_writeback_inflight_pages", ""), "0", "negative in-flight sum clamps to 0");
+	is_str(S("fusewb_writeback_inflight_bytes", ""), "0", "negative in-flight sum clamps to 0");
+	ok(!strstr(t, "_inflight_pages"), "memory in flight is in bytes, not pages");
 	is_str(S("fusewb_bdi_dirty_bytes", ""), "12288", "dirty pages as bytes");
 	is_str(S("fusewb_bdi_dirty_limit_bytes", ""), "409600", "bdi threshold as bytes");
 	ok(!S("fusewb_bdi_writeback_bytes", ""), "unknown writeback bytes left out");
@@ -215,7 +216,7 @@ int main(void)
 	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000080000", "per-opcode _sum");
 	is_str(S("fusewb_request_errors_total", ",opcode=\"GETATTR\""), "1", "per-opcode errors");
 	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
-	is_str(S("fusewb_writeback_temp_inflight_pages", ""), "7", "temp pages in flight");
+	is_str(S("fusewb_writeback_temp_inflight_bytes", ""), "28672", "7 temp pages in flight, as bytes");
 	is_str(S("fusewb_writeback_temp_allocated_pages_total", ""), "100", "temp pages allocated");
 	is_str(S("fusewb_writeback_temp_completed_pages_total", ""), "90", "temp pages completed");
 	is_str(S("fusewb_writeback_temp_orphaned_pages_total", ""), "3", "temp pages orphaned");
@@ -227,7 +228,7 @@ int main(void)
 	is_str(S("fusewb_kernel_writeback_write_duration_seconds_sum", ""), "0.060000000", "kernel-timed _sum");
 	is_str(S("fusewb_redirty_waits_total", ""), "5", "redirty waits");
 	is_str(S("fusewb_redirty_wait_seconds_total", ""), "0.250000000", "redirty wait seconds");
-	ok(count_lines(t, "fusewb_writeback_temp_inflight_pages{") == 1 &&
+	ok(count_lines(t, "fusewb_writeback_temp_inflight_bytes{") == 1 &&
 	   count_lines(t, "fusewb_kernel_writeback_write_duration_seconds_count{") == 1 &&
 	   count_lines(t, "fusewb_redirty_waits_total{") == 1,
 	   "a mount without a temp-page source has none of those series");

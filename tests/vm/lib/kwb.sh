@@ -279,9 +279,10 @@ kwb_stall() {
 	check "[$kind] stalled: temp pages in flight $inflight == NR_WRITEBACK_TEMP $vmtemp (tolerance 0)" \
 		test "$inflight" = "$vmtemp"
 	if [ -n "$EXPORT_PID" ] && scrape; then
-		x=$(sample fusewb_writeback_temp_inflight_pages)
+		# bytes, in base units; the guest's pages are 4 KiB (x86_64)
+		x=$(( $(sample fusewb_writeback_temp_inflight_bytes) / 4096 ))
 		vmtemp=$(vmstat_temp)
-		check "[$kind] stalled: exported fusewb_writeback_temp_inflight_pages $x == NR_WRITEBACK_TEMP $vmtemp" \
+		check "[$kind] stalled: exported fusewb_writeback_temp_inflight_bytes / 4096 = $x == NR_WRITEBACK_TEMP $vmtemp" \
 			test "$x" = "$vmtemp"
 	else
 		notok "[$kind] stalled: scrape fusewb export"
@@ -297,7 +298,7 @@ kwb_stall() {
 	check "[$kind] resumed: temp pages in flight $inflight == 0 and NR_WRITEBACK_TEMP $vmtemp == 0" \
 		test "$inflight" = 0 -a "$vmtemp" = 0
 	if [ -n "$EXPORT_PID" ] && scrape; then
-		x=$(sample fusewb_writeback_temp_inflight_pages)
+		x=$(sample fusewb_writeback_temp_inflight_bytes)
 		a=$(sample fusewb_writeback_temp_allocated_pages_total)
 		e=$(sample fusewb_writeback_temp_completed_pages_total)
 		o=$(sample fusewb_writeback_temp_orphaned_pages_total)
