@@ -66,11 +66,7 @@ t_like "$(grep -A1 'alert: FusewbDaemonPossiblyHung' "$ROOT/dashboards/fusewb-ru
 # a request the daemon never answers, sent while stat and top watch (they
 # time only what they saw sent): at ~4 s it is HUNG? for --hung 2, not by default
 touch "${TFS_BACK[fl]}/f"
-# the daemon reads its control FIFO in a thread of its own: wait until the stall is on
-rm -f "${TFS_CTL[fl]}.status"
-testfs_ctl fl stall
-testfs_ctl fl status
-wait_for "the stall to be on" 10 grep -q '^stalled 1' "${TFS_CTL[fl]}.status"
+stall_on fl
 watchers=()
 for w in "stat:stat" "stat2:stat --hung 2" "top:top -b" "top2:top -b --hung 2"; do
 	timeout 60 "$FUSEWB" ${w#*:} -d 0.5 -n 14 "$mnt" > "$T_TMP/${w%%:*}" 2>&1 &

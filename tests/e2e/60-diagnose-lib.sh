@@ -28,6 +28,15 @@ wait_for() {
 }
 
 # waiting CONN: fusectl's count of requests waiting for the daemon
+# stall_on NAME: stall testfs NAME and return once the stall is on (testfs
+# reads its control FIFO in a thread of its own: a request sent right after
+# "stall" could still be served)
+stall_on() {
+	rm -f "${TFS_CTL[$1]}.status"
+	testfs_ctl "$1" stall && testfs_ctl "$1" status &&
+		wait_for "the stall of $1 to be on" 10 grep -q '^stalled 1' "${TFS_CTL[$1]}.status"
+}
+
 waiting() { cat "/sys/fs/fuse/connections/$1/waiting" 2>/dev/null || echo 0; }
 waiting_ge() { [ "$(waiting "$1")" -ge "$2" ]; }
 

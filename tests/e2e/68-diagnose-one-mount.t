@@ -14,10 +14,7 @@ good=${TFS_MNT[ok1]}
 bad=${TFS_MNT[st]}
 conn=$(conn_of "$bad")
 touch "${TFS_BACK[st]}/f"
-rm -f "${TFS_CTL[st]}.status"
-testfs_ctl st stall
-testfs_ctl st status
-wait_for "the stall to be on" 10 grep -q '^stalled 1' "${TFS_CTL[st]}.status"
+stall_on st
 stat "$bad/f" >/dev/null 2>&1 &
 statter=$!
 T_BG_PIDS+=($statter)
