@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/diag.h"
 #include "lib/fusewb.h"
 #include "lib/prom.h"
 #include "commands.h"
@@ -24,6 +25,10 @@ struct exporter {
 	struct fwb_prom_ctx ctx;	/* sources, page size; scrapes counted under lock */
 	char **filters;
 	int nfilters;
+	struct fwb_snapshot prev;	/* the last scrape's, for the answers between scrapes */
+	bool have_prev;
+	struct fwb_ksyms *ksyms;	/* for fusewb_daemon_state's stacks; NULL when unreadable */
+	bool states;			/* the diagnose iterators are in use */
 };
 
 static void help(void)
@@ -68,12 +73,23 @@ static int render(void *arg, char **body, size_t *len)
 	t0 = fwb_mono_ns();
 	err = fwb_snapshot_take(e->c, &s);
 	if (!err) {
+		struct fwb_daemon_state *st = NULL;
+
 		fwb_snapshot_filter(&s, e->filters, e->nfilters);
+		/* a failed look leaves every mount at its healthy default: the series stays, unlooked */
+		if (e->states)
+			fwb_daemon_states(e->c, e->have_prev ? &e->prev : NULL, &s, e->ksyms, &st);
+		e->ctx.states = st;
 		e->ctx.collect_seconds = (fwb_mono_ns() - t0) / 1e9;
 		e->ctx.scrapes++;
 		*body = fwb_prom_render(&s, &e->ctx, len);
 		e->ctx.size_hint = *len;
-		fwb_snapshot_free(&s);
+		e->ctx.states = NULL;
+		free(st);
+		if (e->have_prev)
+			fwb_snapshot_free(&e->prev);
+		e->prev = s;
+		e->have_prev = true;
 	}
 	pthread_mutex_unlock(&e->lock);
 	return *body ? 0 : -1;
@@ -144,6 +160,9 @@ int cmd_export(int argc, char **argv)
 	e.ctx.srcs = fwb_collector_sources(e.c, &e.ctx.nsrcs);
 	e.ctx.daemons_known = source_in_use(e.ctx.srcs, e.ctx.nsrcs, "daemons");
 	e.ctx.page_size = sysconf(_SC_PAGESIZE);
+	e.states = source_in_use(e.ctx.srcs, e.ctx.nsrcs, "diag-queues") &&
+		   source_in_use(e.ctx.srcs, e.ctx.nsrcs, "diag-tasks");
+	e.ksyms = fwb_ksyms_load();	/* as root: after --user kallsyms reads as zeros */
 	if (user && export_drop_privileges(user, err, sizeof(err))) {
 		fprintf(stderr, "fusewb export: --user %s: %s\n", user, err);
 		fwb_collector_close(e.c);
@@ -175,6 +194,9 @@ int cmd_export(int argc, char **argv)
 		fwb_sleep(3600);
 	export_http_stop(h);
 	fwb_prom_cache_free(e.ctx.cache);
+	if (e.have_prev)
+		fwb_snapshot_free(&e.prev);
+	fwb_ksyms_free(e.ksyms);
 	fwb_collector_close(e.c);
 	return 0;
 }

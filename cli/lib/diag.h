@@ -403,4 +403,21 @@ int fwb_conn_abort(uint32_t conn);
 /* ---- JSON (diag_json.c) ---- */
 void fwb_diag_json(FILE *f, const struct fwb_diag_set *set, const char *const *sources);
 
+/* ---- the daemon state of every mount, for export and top (diag_state.c) ---- */
+struct fwb_daemon_state {
+	uint32_t conn;
+	enum fwb_verdict verdict;	/* FWB_V_HEALTHY unless a look found otherwise */
+	bool looked;			/* the kernel's state was read for it */
+	char why[256];
+};
+
+/*
+ * One entry per mount of cur (same order) in *out, malloc'd even on error.
+ * Reads the kernel's state only when a mount looks stuck (a request waiting
+ * over 1 s, no daemon, requests the collector never saw); answers are
+ * counted from prev (may be NULL).  0, or the read's -errno.
+ */
+int fwb_daemon_states(struct fwb_collector *c, const struct fwb_snapshot *prev, const struct fwb_snapshot *cur,
+		      const struct fwb_ksyms *k, struct fwb_daemon_state **out);
+
 #endif /* LIBFUSEWB_DIAG_H */

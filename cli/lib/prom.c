@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prom.h"
+#include "diag.h"
 
 #define NBOUNDS (FWB_PROM_LAST_SLOT - FWB_PROM_FIRST_SLOT + 1)
 
@@ -686,6 +687,27 @@ static void write_daemons(struct out *o, const struct fwb_snapshot *s, const str
 	}
 }
 
+/*
+ * diagnose's verdict per mount, as one series whose state label changes:
+ * an alert tells "network" or "stopped_transport" (lossless to wait or
+ * resume) from "daemon_gone" or "not_answering" (the daemon's own).
+ */
+static void write_states(struct out *o, const struct fwb_snapshot *s, const struct str *labels,
+			 const struct fwb_daemon_state *st)
+{
+	family(o, "fusewb_daemon_state", "gauge",
+	       "Always 1, one per mount: the state label is fusewb diagnose's verdict (healthy, "
+	       "daemon_stopped, stopped_transport, network, helper_blocked, not_answering, "
+	       "daemon_gone...), read from the kernel when a request waits over 1 s.");
+	for (int i = 0; i < s->nmounts; i++) {
+		o_s(o, STR("fusewb_daemon_state{"));
+		o_s(o, labels[i]);
+		o_str(o, ",state=\"");
+		o_str(o, fwb_verdict_name(st[i].verdict));
+		o_str(o, "\"} 1\n");
+	}
+}
+
 /* labels of mount m plus its opcode, composed in scratch (reused: no allocation per series) */
 static struct str op_labels(struct out *scratch, struct str mount, uint32_t opcode)
 {
@@ -860,6 +882,8 @@ char *fwb_prom_render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c
 	write_mount_values(&o, s, L.l, page_size);
 	if (c->daemons_known)
 		write_daemons(&o, s, L.l);
+	if (c->states)
+		write_states(&o, s, L.l, c->states);
 	write_vm(&o, &s->vm, page_size);
 	write_self(&o, s, c);
 	labels_free(&L);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include "fusewb.h"
 
+struct fwb_daemon_state;
+
 #define FWB_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /*
@@ -30,6 +32,8 @@ struct fwb_prom_ctx {
 	bool no_requests;		/* leave out the per-opcode request series */
 	size_t size_hint;		/* length of the last exposition, to size the buffer */
 	struct fwb_prom_cache *cache;	/* NULL: format every histogram afresh */
+	/* fusewb_daemon_state: one per mount of the snapshot, same order (fwb_daemon_states); NULL omits it */
+	const struct fwb_daemon_state *states;
 };
 
 /*

@@ -2,6 +2,7 @@
 /* The Prometheus exposition of a hand-made snapshot, line by line. */
 #include <stdlib.h>
 #include <string.h>
+#include "lib/diag.h"
 #include "lib/fusewb.h"
 #include "lib/prom.h"
 #include "tap.h"
@@ -328,6 +329,27 @@ int main(void)
 		strcpy(m[0].mountpoint, "/mnt/a");
 		fwb_prom_cache_free(c.cache);
 		c.cache = NULL;
+	}
+
+	/* diagnose's verdict per mount: one series each, the state as a label */
+	{
+		struct fwb_daemon_state st[2] = {
+			{ .conn = 42, .verdict = FWB_V_NETWORK, .looked = true },
+			{ .conn = m[1].conn, .verdict = FWB_V_HEALTHY },
+		};
+		char k2[600];
+
+		c.states = st;
+		t = render(&s, &c);
+		snprintf(k2, sizeof(k2), "fusewb_daemon_state%s,state=\"network\"}", L);
+		is_str(sample(t, k2), "1", "the network verdict as a state label");
+		ok(count_lines(t, "fusewb_daemon_state{") == 2, "one series per mount");
+		ok(families_grouped(t), "grouping holds with the state family");
+		free(t);
+		c.states = NULL;
+		t = render(&s, &c);
+		ok(!strstr(t, "fusewb_daemon_state"), "no states given: no family");
+		free(t);
 	}
 
 	/* an empty snapshot still declares the families and the exporter's own metrics */
