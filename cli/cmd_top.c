@@ -44,6 +44,9 @@ struct top {
 	enum top_view view, back_view;
 	bool paused, cumulative, quit;
 	int list_scroll, detail_scroll;
+	struct fwb_daemon_state *states;	/* per mount of d */
+	struct fwb_ksyms *ksyms;
+	bool states_on;			/* the diagnose iterators are in use */
 
 	enum prompt prompt;
 	char input[TOP_FILTER_MAX], saved_filter[TOP_FILTER_MAX];
@@ -107,6 +110,11 @@ static int refresh_data(struct top *t, bool first)
 		return -1;
 	}
 	fwb_snapshot_filter(&nd, t->filters, t->nfilters);
+	/* the interval's delta: its answers are the interval's, its gauges the current ones */
+	free(t->states);
+	t->states = NULL;
+	if (t->states_on)
+		fwb_daemon_states(t->c, NULL, &nd, t->ksyms, &t->states);
 	t->iv = first ? 0 : (cur.mono_ns - t->prev.mono_ns) / 1e9;
 	fwb_snapshot_free(&t->d);
 	fwb_snapshot_free(&t->prev);
@@ -152,7 +160,7 @@ static struct top_view_in view_in(const struct top *t)
 		.interval = t->interval, .hung_s = t->hung_s, .kernel = t->kernel,
 		.sources = t->sources, .filter = t->filter, .sort = t->sort,
 		.selected = t->selected, .paused = t->paused, .cumulative = t->cumulative,
-		.comm_of = comm_of,
+		.comm_of = comm_of, .states = t->states,
 	};
 }
 
@@ -601,6 +609,10 @@ int cmd_top(int argc, char **argv)
 		srcs = fwb_collector_sources(t.c, &n);
 		fwb_sources_summary(srcs, n, t.sources, sizeof(t.sources));
 		snprintf(t.kernel, sizeof(t.kernel), "%s", fwb_collector_kernel(t.c)->release);
+		for (int i = 0; i < n; i++)
+			if (!strcmp(srcs[i].group, "diag-tasks"))
+				t.states_on = srcs[i].state == FWB_SRC_IN_USE;
+		t.ksyms = t.states_on ? fwb_ksyms_load() : NULL;
 	}
 	if (refresh_data(&t, true)) {
 		fprintf(stderr, "%s: cannot read /proc/self/mountinfo\n", t.prog);
@@ -626,6 +638,8 @@ int cmd_top(int argc, char **argv)
 	top_hist_free(&t.hist);
 	fwb_snapshot_free(&t.d);
 	fwb_snapshot_free(&t.prev);
+	free(t.states);
+	fwb_ksyms_free(t.ksyms);
 	fwb_collector_close(t.c);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "lib/diag.h"
 #include "lib/fusewb.h"
 
 #define TOP_DEFAULT_HUNG_S	FWB_HUNG_DEFAULT_S
@@ -208,6 +209,8 @@ struct top_view_in {
 	/* the requesting task's name for a pending request; may return NULL */
 	const char *(*comm_of)(uint32_t pid, void *arg);
 	void *comm_arg;
+	/* diagnose's verdict per mount of d, same order (fwb_daemon_states); NULL: not shown */
+	const struct fwb_daemon_state *states;
 };
 
 /* A screen: fixed head (title, heading), scrollable body, one footer line. */
