@@ -78,7 +78,8 @@ static int render(void *arg, char **body, size_t *len)
 		fwb_snapshot_filter(&s, e->filters, e->nfilters);
 		/* a failed look leaves every mount at its healthy default: the series stays, unlooked */
 		if (e->states)
-			fwb_daemon_states(e->c, e->have_prev ? &e->prev : NULL, &s, e->ksyms, &st);
+			fwb_daemon_states(e->c, e->have_prev ? &e->prev : NULL, &s,
+					  e->have_prev ? s.mono_ns - e->prev.mono_ns : 0, e->ksyms, &st);
 		e->ctx.states = st;
 		e->ctx.collect_seconds = (fwb_mono_ns() - t0) / 1e9;
 		e->ctx.scrapes++;

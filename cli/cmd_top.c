@@ -114,7 +114,7 @@ static int refresh_data(struct top *t, bool first)
 	free(t->states);
 	t->states = NULL;
 	if (t->states_on)
-		fwb_daemon_states(t->c, NULL, &nd, t->ksyms, &t->states);
+		fwb_daemon_states(t->c, NULL, &nd, first ? 0 : cur.mono_ns - t->prev.mono_ns, t->ksyms, &t->states);
 	t->iv = first ? 0 : (cur.mono_ns - t->prev.mono_ns) / 1e9;
 	fwb_snapshot_free(&t->d);
 	fwb_snapshot_free(&t->prev);

@@ -684,29 +684,30 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 		free(x);
 	}
 	{
-		char dl[256] = "";
+		char dl[256] = "", stl[320] = "";
 		size_t off = 0;
+		bool hang = false;
 
 		for (int i = 0; i < dm->ndaemons && off < sizeof(dl); i++)
 			off += snprintf(dl + off, sizeof(dl) - off, "%s%d %s (%c)", i ? ", " : "",
 					dm->daemons[i].tgid, dm->daemons[i].comm, dm->daemons[i].state);
-		add_line(&s->body, width, dm->ndaemons ? TA_NORMAL : TA_WARN, "daemon: %s",
-			 dm->ndaemons ? dl : "none holds /dev/fuse for this connection");
-	}
-	/* the state fusewb diagnose (and the exporter) give: a stall behind the daemon is not a dead one */
-	for (int i = 0; in->states && in->d && i < in->d->nmounts; i++) {
-		const struct fwb_daemon_state *st = &in->states[i];
+		/*
+		 * the state fusewb diagnose and the exporter give, on the same line
+		 * (the view keeps its length): a stall behind the daemon is not a dead one
+		 */
+		for (int i = 0; in->states && in->d && i < in->d->nmounts; i++) {
+			const struct fwb_daemon_state *st = &in->states[i];
 
-		if (in->d->mounts[i].conn != dm->conn)
-			continue;
-		if (st->looked && st->verdict != FWB_V_HEALTHY)
-			add_line(&s->body, width, fwb_verdict_is_hang(st->verdict) ? TA_WARN : TA_NORMAL,
-				 "state: %s (%s): %s; fusewb diagnose %u for the remedies", fwb_verdict_title(st->verdict),
-				 fwb_verdict_name(st->verdict), st->why, dm->conn);
-		else
-			add_line(&s->body, width, TA_NORMAL, "state: %s%s", fwb_verdict_title(st->verdict),
-				 st->looked ? "" : " (nothing waits over 1 s)");
-		break;
+			if (in->d->mounts[i].conn != dm->conn)
+				continue;
+			if (st->looked && st->verdict != FWB_V_HEALTHY) {
+				snprintf(stl, sizeof(stl), "  state: %s: %s", fwb_verdict_name(st->verdict), st->why);
+				hang = fwb_verdict_is_hang(st->verdict);
+			}
+			break;
+		}
+		add_line(&s->body, width, dm->ndaemons && !hang ? TA_NORMAL : TA_WARN, "daemon: %s%s",
+			 dm->ndaemons ? dl : "none holds /dev/fuse for this connection", stl);
 	}
 	fwb_fmt_max_ratio(d, sizeof(d), dm);
 	knob(e, sizeof(e), "max_ratio_fine", dm->max_ratio_fine, "");

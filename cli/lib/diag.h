@@ -388,6 +388,7 @@ struct fwb_diag_inputs {
 	const struct fwb_ksyms *ksyms;
 	unsigned hz;				/* CONFIG_HZ for create_time */
 	bool ignore_create_time;		/* act as on kernels without it */
+	uint64_t window_ns;			/* without first: the span start..end (or a delta end) covers */
 	bool fusectl;
 	struct fwb_diag_limits limits;
 };
@@ -418,6 +419,6 @@ struct fwb_daemon_state {
  * counted from prev (may be NULL).  0, or the read's -errno.
  */
 int fwb_daemon_states(struct fwb_collector *c, const struct fwb_snapshot *prev, const struct fwb_snapshot *cur,
-		      const struct fwb_ksyms *k, struct fwb_daemon_state **out);
+		      uint64_t window_ns, const struct fwb_ksyms *k, struct fwb_daemon_state **out);
 
 #endif /* LIBFUSEWB_DIAG_H */

@@ -493,7 +493,7 @@ static void fill_history(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 static void fill_facts(const struct fwb_diag_inputs *in, struct fwb_diag_report *r)
 {
 	struct fwb_diag_facts *f = &r->facts;
-	uint64_t window = in->first ? in->last->mono_ns - in->first->mono_ns : 0;
+	uint64_t window = in->first ? in->last->mono_ns - in->first->mono_ns : in->window_ns;
 
 	f->walked = r->have_kernel;
 	f->connected = r->have_kernel ? r->kc.connected : true;
@@ -600,7 +600,7 @@ int fwb_diag_build(const struct fwb_diag_inputs *in, struct fwb_diag_set *set)
 
 	memset(set, 0, sizeof(*set));
 	set->wall = end->wall;
-	set->window_ns = in->first ? last->mono_ns - in->first->mono_ns : 0;
+	set->window_ns = in->first ? last->mono_ns - in->first->mono_ns : in->window_ns;
 	set->ksyms = in->ksyms;
 	set->r = end->nmounts ? calloc(end->nmounts, sizeof(*set->r)) : NULL;
 	tied = calloc(last->ntasks + 1, sizeof(*tied));

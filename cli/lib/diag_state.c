@@ -25,7 +25,7 @@ static bool worth_a_look(const struct fwb_mount *m)
 }
 
 int fwb_daemon_states(struct fwb_collector *c, const struct fwb_snapshot *prev, const struct fwb_snapshot *cur,
-		      const struct fwb_ksyms *k, struct fwb_daemon_state **out)
+		      uint64_t window_ns, const struct fwb_ksyms *k, struct fwb_daemon_state **out)
 {
 	struct fwb_daemon_state *st;
 	struct fwb_diag_raw raw;
@@ -57,6 +57,7 @@ int fwb_daemon_states(struct fwb_collector *c, const struct fwb_snapshot *prev, 
 			.hz = fwb_collector_kernel(c)->hz,
 			.fusectl = fwb_collector_kernel(c)->fusectl,
 			.limits = { FWB_DIAG_HUNG_NS_DEFAULT, FWB_DIAG_SLOW_NS_DEFAULT },
+			.window_ns = window_ns,
 		};
 
 		err = fwb_diag_build(&in, &set);

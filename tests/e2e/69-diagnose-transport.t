@@ -82,8 +82,8 @@ diag "with the default 1 s window: $((t1 - t0)) ms"
 t_like "$(echo "$txt" | sed -n 3p)" "HUNG: transport stopped" "text: the verdict first"
 wait_for "the exporter's state" 20 exp_state_is "$conn" stopped_transport
 ok $? "the exporter's fusewb_daemon_state says stopped_transport"
-t_like "$(timeout 30 "$BUILD/fusewbtop" -b --detail -n 1 -d 0.5 "$mnt" | grep '^state:')" \
-	"^state: transport stopped.*\(stopped_transport\): ssh\[$ssh\] is stopped" "fusewbtop's detail view says so too"
+t_like "$(timeout 30 "$BUILD/fusewbtop" -b --detail -n 1 -d 0.5 "$mnt" | grep '^daemon:')" \
+	"^daemon: .*  state: stopped_transport: ssh\[$ssh\] is stopped" "fusewbtop's detail view says so too"
 t_like "$txt" "transport: .*ssh\\[$ssh\\]  STOPPED, over a unix socket" "text: the transport path"
 timeout 30 "$FUSEWB" diagnose --abort --yes "$mnt" > "$T_TMP/lo.abort" 2>&1
 t_cmp "$(cat "/sys/fs/fuse/connections/$conn/waiting" 2>/dev/null || echo 0)" ">=" 1 \
@@ -187,8 +187,8 @@ t_like "$(dq "$f" 'c["remedies"][-1]["command"]')" "/abort$" "the abort last"
 diag "cut link: $(dq "$f" 'c["verdict"]') $((found - cut)) ms after the cut, first remedy: $cmd"
 wait_for "the exporter's state" 20 exp_state_is "$conn" network
 ok $? "the exporter's fusewb_daemon_state says network"
-t_like "$(timeout 30 "$BUILD/fusewbtop" -b --detail -n 1 -d 0.5 "$mnt" | grep '^state:')" \
-	"^state: waiting on the network.*\(network\): .*${SSH_ADDR[ns]//./\\.}:22" "and fusewbtop's detail view"
+t_like "$(timeout 30 "$BUILD/fusewbtop" -b --detail -n 1 -d 0.5 "$mnt" | grep '^daemon:')" \
+	"^daemon: .*  state: network: .*${SSH_ADDR[ns]//./\\.}:22" "and fusewbtop's detail view"
 ssh_link_restore ns
 wait_exit "$WRITER" 120
 t_cmp "$EXIT_RC" == 0 "the link back, the writer completes and its data verifies"
