@@ -90,7 +90,15 @@ for d in unit daemonset; do
 	v=$(mval "$T_TMP/$d.prom" fusewb_bdi_dirty_limit_bytes "$RE")
 	t_cmp "$(( ${v:-0} / 1024 ))" ">=" "$((lo * 9 / 10))" "$d: dirty limit ${v:-none} B against debugfs BdiDirtyThresh $lo..$hi kB"
 	t_cmp "$(( ${v:-0} / 1024 ))" "<=" "$((hi * 11 / 10 + 4))" "$d: and not above it"
-	t_cmp "$(mval "$T_TMP/$d.prom" fusewb_writeback_bytes_total "$RE")" ">=" $((8 << 20)) "$d: the writeback is counted"
+	# exactness against the oracle is 20-stat-writeback.t's; here a short count must at least be
+	# said: FUSE mounts of other work on the machine can fill the collector's per-connection table
+	wb=$(mval "$T_TMP/$d.prom" fusewb_writeback_bytes_total "$RE")
+	if [ "${wb:-0}" -ge $((8 << 20)) ]; then
+		ok 0 "$d: the writeback is counted ($wb B)"
+	else
+		t_cmp "$(mval "$T_TMP/$d.prom" fusewb_collector_drops_total 'reason="opstats_full"')" ">" 0 \
+			"$d: writeback counted short (${wb:-none} of 8388608 B), so the exporter says it dropped (opstats_full)"
+	fi
 	t_cmp "$(grep -c '^fusewb_source_info{.*state="failed"' "$T_TMP/$d.prom")" == 0 "$d: no source failed"
 	t_like "$(grep '^fusewb_source_info{group="bdi-state"' "$T_TMP/$d.prom")" 'state="in_use"' "$d: debugfs in use"
 	t_like "$(grep '^fusewb_source_info{group="fusectl"' "$T_TMP/$d.prom")" 'state="lost",reason="after --user: [^"]+"' \
