@@ -176,9 +176,11 @@ int cmd_export(int argc, char **argv)
 	 * owner's alone (0500), and keeping CAP_DAC_READ_SEARCH for three
 	 * gauges would let the server read every file on the host.
 	 */
-	if (user && geteuid())
-		fwb_collector_source_lost(e.c, "fusectl", "after --user: a mount's fusectl files are "
-					  "its owner's only (mode 0400) and no capability is kept");
+	if (user && geteuid() &&
+	    fwb_collector_source_lost(e.c, "fusectl", "after --user: a mount's fusectl files are "
+				      "its owner's only (mode 0400) and no capability is kept"))
+		fprintf(stderr, "fusewb export: note: --user: fusewb_connection_* of other users' mounts "
+			"are left out (fusectl is root's; fusewb_source_info says lost)\n");
 	fwb_install_signals();
 	e.ctx.cache = fwb_prom_cache_new();	/* NULL only costs speed */
 	h = export_http_start(fd, path, render, &e, err, sizeof(err));

@@ -274,11 +274,15 @@ const struct fwb_source *fwb_collector_sources(const struct fwb_collector *c, in
 	return c->srcs;
 }
 
-void fwb_collector_source_lost(struct fwb_collector *c, const char *group, const char *reason)
+int fwb_collector_source_lost(struct fwb_collector *c, const char *group, const char *reason)
 {
+	int n = 0;
+
 	for (int i = 0; i < c->nsrcs; i++)
 		if (c->srcs[i].state == FWB_SRC_IN_USE && !strcmp(c->srcs[i].group, group)) {
 			c->srcs[i].state = FWB_SRC_LOST;
 			snprintf(c->srcs[i].reason, sizeof(c->srcs[i].reason), "%s", reason);
+			n++;
 		}
+	return n;
 }

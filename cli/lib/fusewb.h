@@ -256,8 +256,8 @@ int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char 
 void fwb_collector_close(struct fwb_collector *c);
 const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c);
 const struct fwb_source *fwb_collector_sources(const struct fwb_collector *c, int *n);
-/* The in-use sources of group can no longer be read: state lost, reason why. */
-void fwb_collector_source_lost(struct fwb_collector *c, const char *group, const char *reason);
+/* The in-use sources of group can no longer be read: state lost, reason why; how many were. */
+int fwb_collector_source_lost(struct fwb_collector *c, const char *group, const char *reason);
 /*
  * A fresh read session of the iterator program prog (e.g. "diag_files"):
  * read() it to the end, then close() it.  -ENOENT when it is not attached.

@@ -25,6 +25,8 @@ export_start "$T_TMP/user.log" --user nobody
 ok $? "exporter with --user nobody starts"
 [ -n "$EXP_PORT" ] || { t_done; exit; }
 t_like "$(cat "$T_TMP/user.log")" "running as nobody" "it says it dropped to nobody"
+t_like "$(cat "$T_TMP/user.log")" "note: --user: fusewb_connection_\* of other users' mounts are left out" \
+	"and what the drop costs, on stderr"
 t_cmp "$(status_of "$EXP_PID" Uid)" == "$(id -u nobody)" "real uid is nobody's"
 t_like "$(grep '^Uid:' "/proc/$EXP_PID/status")" "^Uid:[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)[[:space:]]+$(id -u nobody)$" "real, effective, saved and fs uid all nobody"
 t_like "$(grep '^Groups:' "/proc/$EXP_PID/status")" "^Groups:[[:space:]]+$(id -g nobody)[[:space:]]*$" "no supplementary groups but its own"
