@@ -43,6 +43,8 @@ sleep 1.5
 for i in 1 2 3 4 5 6; do
 	kill "${PIDS[$i]}" 2>/dev/null
 	wait "${PIDS[$i]}" 2>/dev/null
+	rc=$?
+	[ "$rc" = 0 ] || diag "collector $i exited $rc: $(tail -3 "${OUTS[$i]}.err")"
 	f=${OUTS[$i]}
 	diag "collector $i: $(q "$f" "$mnt" 'sorted(set((r["opcode"], r["queued"], r["pages"]) for r in ms[-1]["pending"]["requests"]))')"
 	t_cmp "$(q "$f" "$mnt" 'len(ms)')" ">=" 3 "collector $i reported"
