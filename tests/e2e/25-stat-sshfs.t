@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # sshfs, a network FUSE daemon this project did not write, over a private
-# sshd on loopback (tests/e2e/sshfs.bash): fusewb stat sees its writeback.
+# sshd on loopback (tests/e2e/sshfs.bash): fusewb stat's writeback numbers
+# against the bpftrace oracle on the same tracepoints (tests/oracle).
 # And the fixture's second variant, sshd in a network namespace behind a
 # veth pair: a link cut stalls the writer, the link's return releases it.
 . "$(dirname "$0")/../lib.sh"
@@ -16,16 +17,24 @@ mnt=${SSH_MNT[lo]}
 t_like "$(ps -o comm= -p "${SSH_PID[lo]}") $(ps -o comm= -p "${SFTP_PID[lo]}")" "^ssh sftp-server$" \
 	"its ssh client and sftp-server found"
 
+conn=$(conn_of "$mnt")
+oracle_start req fuse_requests "$conn"
+ok $? "bpftrace oracle attached to connection $conn"
 stat_bg "$T_TMP/stat.json" "$mnt"
 ok $? "fusewb stat started"
 timeout 120 "$MMAPWRITE" --size 16 --verify "$mnt/data"
 ok $? "16 MiB written through the mapping and verified"
-sleep 1.5
+stat_settle
+ok $? "fusewb stat reported past the end of the workload"
 stat_stop
+oracle_stop req
+ok $? "oracle stopped and parsed"
 f=$T_TMP/stat.json
-t_cmp "$(q "$f" "$mnt" 'sum(m["writeback"]["bytes"] for m in ms)')" ">=" $((16 << 20)) "writeback bytes cover the 16 MiB"
-t_cmp "$(q "$f" "$mnt" 'sum(m["writeback"]["bytes"] for m in ms)')" "<" $((20 << 20)) "and not much more"
-t_cmp "$(q "$f" "$mnt" 'ms[-1]["writeback"]["inflight_pages"]')" == 0 "nothing in flight at the end"
+t_cmp "$(oracle_n req bytes "$conn" 16)" ">=" $((16 << 20)) "the oracle saw the 16 MiB written back"
+# mmapwrite writes only through the mapping: every WRITE is a writeback WRITE
+oracle_check_writeback "$f" "$mnt" req "$conn"
+t_near "$(q "$f" "$mnt" 'ms[-1]["writeback"]["inflight_pages"]')" "$(oracle_n req inflight_pages "$conn" 16)" 0 \
+	"same events: pages of WRITEs sent and not answered" "writeback pages in flight at the end vs oracle"
 t_like "$(q "$f" "$mnt" 'ms[0]["fstype"]')" "^fuse.sshfs$" "fs type from mountinfo"
 t_like "$(q "$f" "$mnt" '[x["pid"] for x in ms[0]["daemons"]]')" "\\b${SSHFS_PID[lo]}\\b" "daemon found by its /dev/fuse file"
 "$MMAPWRITE" --verify-only --size 16 "${SSH_REMOTE[lo]}/data" >/dev/null 2>&1

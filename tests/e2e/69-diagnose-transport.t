@@ -175,7 +175,19 @@ network_verdict() {
 wait_for "the network verdict" 60 network_verdict
 ok $? "verdict: network"
 found=$(now_ms)
+# the kernel's own account of the connection, by ss (inet_diag), read on both sides of one more look
+ss_q() { ss -tinH dst "${SSH_ADDR[ns]}:22" | awk 'NR == 1 { print $3 }'; }
+ss_retr() { ss -tinH dst "${SSH_ADDR[ns]}:22" | sed -n 's/.*retrans:[0-9]*\/\([0-9]*\).*/\1/p' | head -1; }
+q0=$(ss_q) r0=$(ss_retr)
+diagnose "$T_TMP/ns.json" -w 0 "$mnt"
+q1=$(ss_q) r1=$(ss_retr)
 f=$T_TMP/ns.json
+u=$(dq "$f" 'c["transport"]["remote"][0]["unacked_bytes"]')
+t_cmp "$u" ">=" "$(( q0 < q1 ? q0 : q1 ))" "unacknowledged bytes vs ss's Send-Q: $u within [$q0, $q1] (read before and after)"
+t_cmp "$u" "<=" "$(( q0 > q1 ? q0 : q1 ))" "  and not above it"
+tr=$(dq "$f" 'c["transport"]["remote"][0]["total_retrans"]')
+t_cmp "$tr" ">=" "${r0:-0}" "retransmits vs ss's retrans total: $tr within [${r0:-?}, ${r1:-?}]"
+t_cmp "$tr" "<=" "${r1:-0}" "  and not above it"
 t_like "$(dq "$f" 'c["why"]')" "waits on ${SSH_ADDR[ns]//./\\.}:22, which has acknowledged nothing" "it names the peer's address"
 t_cmp "$(dq "$f" 'c["transport"]["remote"][0]["unacked_bytes"]')" ">" 0 "with bytes unacknowledged"
 t_cmp "$(dq "$f" 'c["transport"]["remote"][0]["retransmits"]')" ">" 0 "and retransmits"
