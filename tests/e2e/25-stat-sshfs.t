@@ -48,8 +48,9 @@ conn=$(conn_of "$mnt")
 "$MMAPWRITE" --size 2 --hold 3 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
 writer=$!
 T_BG_PIDS+=($writer)
-remote_size() { [ "$(stat -c %s "${SSH_REMOTE[ns]}/data" 2>/dev/null)" = $((2 << 20)) ]; }
-wait_for "the writer to size its file" 20 remote_size
+# holding: the mapping is dirty and the writer sleeps before its msync
+holding() { grep -q nanosleep "/proc/$writer/stack" 2>/dev/null; }
+wait_for "the writer to dirty its mapping" 30 holding
 ssh_link_cut ns
 ok $? "link cut (${SSH_CUT[ns]})"
 wait_for "WRITEs to queue behind the cut link" 30 waiting_ge "$conn" 1
