@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Build (or reuse from the cache) the patched fusewb test kernel.
+# Build (or reuse from the cache) a fusewb test kernel.
 #
-# usage: kernel/build.sh [--force]
+# usage: kernel/build.sh [--force] [NAME]
+#
+# NAME is one of kernel/kernels/ (default $FUSEWB_KVER, else 6.12: the
+# patched one); its source is the newest version apt offers of that series.
 #
 # Prints the path of the bzImage on stdout (all progress goes to stderr).
 # The result lives in $FUSEWB_CACHE/kernel/<key>/ (default
@@ -15,16 +18,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 force=0
-case "${1:-}" in
---force) force=1 ;;
-"") ;;
-*) die "usage: $0 [--force]" ;;
-esac
+for a in "$@"; do
+	case "$a" in
+	--force) force=1 ;;
+	-*) die "usage: $0 [--force] [NAME]" ;;
+	*) FUSEWB_KVER=$a; kernel_select ;;
+	esac
+done
 
+resolve_version
 key=$(cache_key)
 out=$FUSEWB_CACHE/kernel/$key
 if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
-	log "cached kernel $key"
+	log "cached kernel $FUSEWB_KVER ($FUSEWB_KSRC_PKG $FUSEWB_KSRC_VERSION): $key"
 	printf '%s\n' "$out/bzImage"
 	exit 0
 fi
@@ -52,14 +58,20 @@ log "unpacking $FUSEWB_KSRC_PKG $FUSEWB_KSRC_VERSION into $work"
 unpack_source "$deb" "$work"
 src=$work/$FUSEWB_KSRC_DIR
 obj=$work/obj
-apply_series "$src"
+if [ "$FUSEWB_PATCHED" = 1 ]; then
+	apply_series "$src"
+else
+	log "unpatched: Debian's source as it is"
+fi
+frags=("$FUSEWB_CONFIG_FRAGMENT")
+[ -z "$FUSEWB_CONFIG_EXTRA" ] || frags+=("$FUSEWB_CONFIG_EXTRA")
 
 blog=$work/build.log
-log "configuring (tinyconfig + kernel/fusewb.config)"
+log "configuring (tinyconfig + ${frags[*]##*/})"
 {
 	make -C "$src" O="$obj" tinyconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$FUSEWB_CONFIG_FRAGMENT"
+		"${frags[@]}"
 	make -C "$src" O="$obj" olddefconfig
 } >"$blog" 2>&1 || { tail -n 50 "$blog" >&2; die "configuration failed (log: $blog)"; }
 
@@ -82,7 +94,7 @@ while IFS= read -r line; do
 		log "config: wanted '$line', got '$got'"
 		bad=$((bad + 1))
 	fi
-done <"$FUSEWB_CONFIG_FRAGMENT"
+done < <(cat "${frags[@]}")
 [ "$bad" = 0 ] || die "$bad fragment symbol(s) did not take effect (missing dependency or tool, e.g. pahole for DEBUG_INFO_BTF)"
 log "config verified: all fragment symbols took effect"
 
@@ -102,14 +114,17 @@ cp "$obj/.config" "$tmp/config"
 objcopy -O binary --only-section=.BTF "$obj/vmlinux" "$tmp/vmlinux.btf" ||
 	log "warning: could not extract .BTF from vmlinux"
 cp "$blog" "$tmp/build.log"
-while IFS= read -r p; do cp "$p" "$tmp/patches/"; done < <(series_patches)
+if [ "$FUSEWB_PATCHED" = 1 ]; then
+	while IFS= read -r p; do cp "$p" "$tmp/patches/"; done < <(series_patches)
+fi
 {
 	echo "key $key"
+	echo "kernel $FUSEWB_KVER"
 	echo "source $FUSEWB_KSRC_PKG $FUSEWB_KSRC_VERSION"
 	echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n) in $((end - start)) s with -j$(nproc)"
 } >"$tmp/key.txt"
 rm -rf "$out"
 mv "$tmp" "$out"
 [ "${FUSEWB_KEEP_BUILD:-0}" = 1 ] || rm -rf "$work"
-log "built kernel $key in $((end - start)) s"
+log "built kernel $FUSEWB_KVER ($FUSEWB_KSRC_PKG $FUSEWB_KSRC_VERSION) $key in $((end - start)) s"
 printf '%s\n' "$out/bzImage"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check the kernel patch series (make kernel-check):
-#  - the pinned source package is what apt offers / what is cached,
+#  - against the newest linux-source-6.12 apt offers (or the newest cached),
 #  - every patch applies exactly (git apply, no fuzz) in order,
 #  - scripts/checkpatch.pl --strict reports 0 errors, 0 warnings and
 #    0 checks on every patch.
@@ -10,6 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 command -v perl >/dev/null || die "perl is needed for checkpatch"
+[ "$FUSEWB_PATCHED" = 1 ] || die "kernel $FUSEWB_KVER has no patch series to check"
+resolve_version
 deb=$(fetch_source_deb)
 work=$(mktemp -d "${TMPDIR:-/tmp}/fusewb-kcheck.XXXXXX")
 trap 'rm -rf "$work"' EXIT
