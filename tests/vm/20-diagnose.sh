@@ -5,6 +5,7 @@
 # flight must be found, the writer tied to it, and, with fusewb export
 # running since before the stall, the stuck requests' ages taken from the
 # exporter's pinned history.  Checks via grep on the JSON (no python here).
+# vm-timeout: 180
 . /fusewb/tests/lib/kwb.sh
 if ! kwb_setup; then
 	kwb_done
@@ -21,7 +22,8 @@ check "its verdict is healthy" grep -q '"verdict":"healthy"' $W/d0.json
 check "no history without a running fusewb" grep -q '"history":null' $W/d0.json
 
 if export_start auto; then ok "fusewb export starts"; else notok "fusewb export starts"; fi
-check "it pins its maps for diagnose" sh -c "ls -d /sys/fs/bpf/fusewb/$EXPORT_PID-* >/dev/null"
+# the exporter pins after it first answers: wait for the pin, not a moment
+check "it pins its maps for diagnose" wait_until 30 sh -c "ls -d /sys/fs/bpf/fusewb/$EXPORT_PID-* >/dev/null 2>&1"
 ctl "delay write 20"
 mmapwrite --size 2 --verify $MNT/warm.dat >$W/mw0.out 2>&1
 check "2 MiB written back with a 20 ms WRITE delay" test $? = 0
