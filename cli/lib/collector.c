@@ -16,16 +16,119 @@
 #include "fusewb.skel.h"
 
 static char libbpf_last[512];
+/* the program libbpf last failed to load, and why (the verifier's own words) */
+static char failed_prog[128];
+static char failed_why[160];
+
+/*
+ * The verifier's reason in a program load log: the line before its
+ * "processed N insns" summary, else the last line.
+ */
+static void log_reason(const char *log, char *out, size_t len)
+{
+	const char *line = log, *prev = NULL, *last = NULL;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (!strncmp(line, "processed ", 10) && prev)
+			break;
+		if (n && strncmp(line, "-- END PROG LOAD LOG --", 23))
+			prev = last = line;
+		line = nl ? nl + 1 : NULL;
+	}
+	if (!last) {
+		snprintf(out, len, "rejected (no verifier log)");
+		return;
+	}
+	snprintf(out, len, "%.*s", (int)strcspn(last, "\n"), last);
+}
+
+/* Remember which program failed: "prog 'NAME': BPF program load failed: ...", its log, ... */
+static void note_failure(const char *msg)
+{
+	const char *p = strstr(msg, "prog '"), *q, *rest;
+	size_t n;
+
+	if (!p)
+		return;
+	p += 6;
+	q = strchr(p, '\'');
+	if (!q || q[1] != ':')
+		return;
+	n = (size_t)(q - p);
+	rest = q + 2;
+	while (*rest == ' ')
+		rest++;
+	if (strcmp(failed_prog, "") && (strlen(failed_prog) != n || strncmp(failed_prog, p, n)))
+		return;		/* the first program that failed is the one to leave out */
+	snprintf(failed_prog, sizeof(failed_prog), "%.*s", (int)n, p);
+	if (!strncmp(rest, "-- BEGIN PROG LOAD LOG --", 25)) {
+		log_reason(rest + 25, failed_why, sizeof(failed_why));
+		return;
+	}
+	if (!failed_why[0] && strncmp(rest, "failed to load", 14))
+		snprintf(failed_why, sizeof(failed_why), "%.*s", (int)strcspn(rest, "\n"), rest);
+}
 
 /* libbpf's own chatter is kept back; its last warning explains a failed load */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	va_list aq;
+	char *msg;
+	int n;
+
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	if (getenv("FUSEWB_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (msg) {
+		va_copy(aq, ap);
+		vsnprintf(msg, (size_t)n + 1, fmt, aq);
+		va_end(aq);
+		note_failure(msg);
+		if (getenv("FUSEWB_DEBUG"))
+			fputs(msg, stderr);
+		else
+			snprintf(libbpf_last, sizeof(libbpf_last), "%s", msg);
+		free(msg);
+	}
 	return 0;
+}
+
+/*
+ * The sources whose program failed to load: failed, with the verifier's
+ * reason; the next alternative of their group (if any, and not excluded by
+ * --source) takes over.  False if no source in use names the program.
+ */
+static bool fail_sources(struct fwb_collector *c, const char *prog, const char *why)
+{
+	bool found = false;
+
+	for (int i = 0; i < c->nsrcs; i++) {
+		struct fwb_source *s = &c->srcs[i];
+
+		if (s->state != FWB_SRC_IN_USE || !s->prog ||
+		    (strcmp(s->prog, prog) && (!s->prog2 || strcmp(s->prog2, prog))))
+			continue;
+		found = true;
+		s->state = FWB_SRC_FAILED;
+		snprintf(s->reason, sizeof(s->reason), "load %s: %s", prog, why);
+		for (int j = i + 1; j < c->nsrcs; j++) {
+			struct fwb_source *alt = &c->srcs[j];
+
+			if (strcmp(alt->group, s->group) || alt->state != FWB_SRC_AVAILABLE ||
+			    !strncmp(alt->reason, "not chosen", 10))
+				continue;
+			alt->state = FWB_SRC_IN_USE;
+			alt->reason[0] = 0;
+			break;
+		}
+	}
+	return found;
 }
 
 static struct bpf_program *prog_by_name(struct fwb_collector *c, const char *name)
@@ -203,19 +306,35 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 			    "fusewb needs CONFIG_DEBUG_INFO_BTF=y", c->ki.release);
 	}
 	libbpf_set_print(libbpf_print);
-	c->skel = fusewb_bpf__open();
-	if (!c->skel) {
-		fwb_collector_close(c);
-		return fwb_errf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
-	}
-	c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
-	c->skel->rodata->sample_shift = time_every_shift();
-	set_autoload(c);
-	r = fusewb_bpf__load(c->skel);
-	if (r) {
-		fwb_collector_close(c);
-		return fwb_errf(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
-			    libbpf_last[0] ? ": " : "", libbpf_last);
+	/*
+	 * A program this kernel's verifier rejects fails its sources, not the
+	 * whole object: libbpf cannot load an object twice, so open it again
+	 * without that program (a bounded number of times: one per program).
+	 */
+	for (int tries = 0;; tries++) {
+		c->skel = fusewb_bpf__open();
+		if (!c->skel) {
+			fwb_collector_close(c);
+			return fwb_errf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		}
+		c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
+		c->skel->rodata->sample_shift = time_every_shift();
+		set_autoload(c);
+		failed_prog[0] = failed_why[0] = 0;
+		r = fusewb_bpf__load(c->skel);
+		if (!r)
+			break;
+		if (tries >= 32 || !failed_prog[0] ||
+		    !fail_sources(c, failed_prog, failed_why[0] ? failed_why : strerror(-r))) {
+			fwb_collector_close(c);
+			return fwb_errf(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
+				    libbpf_last[0] ? ": " : "", libbpf_last);
+		}
+		if (!c->opts.quiet)
+			fprintf(stderr, "fusewb: BPF program %s rejected by this kernel (%s): its sources left out\n",
+				failed_prog, failed_why[0] ? failed_why : strerror(-r));
+		fusewb_bpf__destroy(c->skel);
+		c->skel = NULL;
 	}
 	/* before attaching: a failure here leaves nothing running */
 	c->op_rows_len = (size_t)FWB_OPS_CONNS * FWB_OPS_ROWS * sizeof(*c->op_rows);
