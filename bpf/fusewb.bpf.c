@@ -123,19 +123,27 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r | (__u32)(v >> 1);
 }
 
+/*
+ * The histogram slot of v, bounded in the 64-bit register that indexes the
+ * array: clamped as a __u32, the compiler tests a 32-bit subregister, and
+ * 6.1's verifier then rejects the index ("math between map_value pointer and
+ * register with unbounded min value").  The barrier keeps the test on the
+ * 64-bit value.
+ */
+static __always_inline __u64 hist_slot(__u64 v)
+{
+	__u64 slot = log2_u64(v);
+
+	asm volatile("" : "+r"(slot));
+	if (slot >= FWB_HIST_SLOTS)
+		slot = FWB_HIST_SLOTS - 1;
+	return slot;
+}
+
 /* A request is named by (connection, unique). */
 static __always_inline __u64 key_of(__u32 conn, __u64 unique)
 {
 	return ((__u64)conn << 32) | (__u32)unique;
-}
-
-/* The request's address as a number: the verifier allows no arithmetic on the pointer itself. */
-static __always_inline __u64 req_addr(void *ctx)
-{
-	__u64 addr = 0;
-
-	bpf_probe_read_kernel(&addr, sizeof(addr), ctx);
-	return addr;
 }
 
 static __always_inline __u32 addr_slot_of(__u64 addr)
@@ -210,13 +218,6 @@ static __always_inline struct fwb_pending *seed_lookup(__u32 hot, __u64 key, boo
 	return p;
 }
 
-static __always_inline bool is_writeback(const struct fuse_req *req)
-{
-	struct fuse_args *args = req->args;
-
-	return writepage_end_addr && args && (__u64)args->end == writepage_end_addr;
-}
-
 /*
  * The slot of connection conn, claimed if it has none; FWB_OPS_CONNS when all
  * FWB_OPS_PROBES slots it may use are taken.  A connection is looked for in
@@ -268,29 +269,100 @@ static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
 	return bpf_map_lookup_elem(&op_stats, &idx);
 }
 
-static __always_inline __u32 req_pages(const struct fuse_req *req)
-{
-	__u32 size = req->args->in_args[1].size;
+/*
+ * What the request programs need of a request, read once: through BTF where
+ * the program gets a typed pointer (tp_btf, fentry), with probe reads where
+ * its arguments are plain numbers (kprobes).  The writeback test: a
+ * writeback WRITE ends in fuse_writepage_end (args->end), on every kernel.
+ */
+struct req_view {
+	__u64 unique, nodeid;
+	__u32 conn, opcode, pid, write_size;
+	int error;
+	bool writeback;
+};
 
-	return (size + 4095) >> 12;
+/*
+ * Mainline reaches the connection through the request's channel
+ * (req->chan->conn), earlier kernels through its mount (req->fm->fc).
+ */
+struct fuse_chan___chan {
+	struct fuse_conn *conn;
+} __attribute__((preserve_access_index));
+
+struct fuse_req___chan {
+	struct fuse_chan___chan *chan;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 req_conn_probe(const struct fuse_req *req)
+{
+	if (bpf_core_field_exists(req->fm))
+		return BPF_CORE_READ(req, fm, fc, dev);
+	return BPF_CORE_READ((struct fuse_req___chan *)req, chan, conn, dev);
 }
 
-SEC("tp_btf/fuse_request_send")
-int BPF_PROG(fuse_request_send, const struct fuse_req *req)
+static __always_inline void view_btf(const struct fuse_req *req, struct req_view *v)
 {
-	__u32 conn = req->fm->fc->dev;
-	__u64 unique = req->in.h.unique;
+	if (bpf_core_field_exists(req->fm))
+		v->conn = req->fm->fc->dev;
+	else
+		v->conn = req_conn_probe(req);
+	v->unique = req->in.h.unique;
+	v->opcode = req->in.h.opcode;
+	v->nodeid = req->in.h.nodeid;
+	v->pid = req->in.h.pid;
+	v->error = req->out.h.error;
+	if (v->opcode == 16 /* FUSE_WRITE */) {
+		struct fuse_args *args = req->args;
+
+		v->write_size = args->in_args[1].size;
+		v->writeback = writepage_end_addr && (__u64)args->end == writepage_end_addr;
+	}
+}
+
+static __always_inline void view_probe(const struct fuse_req *req, struct req_view *v)
+{
+	v->conn = req_conn_probe(req);
+	v->unique = BPF_CORE_READ(req, in.h.unique);
+	v->opcode = BPF_CORE_READ(req, in.h.opcode);
+	v->nodeid = BPF_CORE_READ(req, in.h.nodeid);
+	v->pid = BPF_CORE_READ(req, in.h.pid);
+	v->error = BPF_CORE_READ(req, out.h.error);
+	if (v->opcode == 16 /* FUSE_WRITE */) {
+		v->write_size = BPF_CORE_READ(req, args, in_args[1].size);
+		v->writeback = writepage_end_addr &&
+			       (__u64)BPF_CORE_READ(req, args, end) == writepage_end_addr;
+	}
+}
+
+/*
+ * The request's address: argument argi of a tracing program's context, read
+ * as a number (the verifier allows no arithmetic on the typed pointer), or
+ * addr itself when argi < 0 (a kprobe's argument is a number already).
+ */
+static __always_inline __u64 req_key_addr(void *ctx, int argi, __u64 addr)
+{
+	if (argi >= 0)
+		bpf_probe_read_kernel(&addr, sizeof(addr), (__u64 *)ctx + argi);
+	return addr;
+}
+
+/* A request was queued for the daemon: claim its pending slot. */
+static __always_inline void req_send(const struct req_view *v, void *ctx, int argi, __u64 addr)
+{
+	__u32 conn = v->conn;
+	__u64 unique = v->unique;
 	__u64 key = key_of(conn, unique);
 	__u32 hot = hot_slot_of(conn, unique), cold;
-	__u32 opcode = req->in.h.opcode;
-	__u32 pid = req->in.h.pid;
+	__u32 opcode = v->opcode;
+	__u32 pid = v->pid;
 	__u64 now_jiffies = bpf_jiffies64();
 	struct fwb_pending *p;
 
 	if (!unique && !key_by_addr)
 		key_by_addr = 1;
 	if (key_by_addr) {
-		key = req_addr(ctx);
+		key = req_key_addr(ctx, argi, addr);
 		hot = addr_slot_of(key);
 	}
 	p = claim(&pending_hot[hot], &pending_hot[hot ^ 1], key);
@@ -301,14 +373,14 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 			goto drop;
 		__sync_fetch_and_add(&pending_cold_used, 1);
 	}
-	p->nodeid = req->in.h.nodeid;
+	p->nodeid = v->nodeid;
 	p->conn = conn;
 	p->pages = 0;
 	if (!pid)
 		pid = bpf_get_current_pid_tgid() >> 32;
 	p->pid = pid;
-	if (opcode == 16 /* FUSE_WRITE */ && is_writeback(req)) {
-		__u32 pages = req_pages(req);
+	if (opcode == 16 /* FUSE_WRITE */ && v->writeback) {
+		__u32 pages = (v->write_size + 4095) >> 12;
 		struct fwb_op_stats *s = op_entry(conn, opcode | FWB_OP_WRITEBACK);
 
 		p->pages = pages;
@@ -321,10 +393,9 @@ int BPF_PROG(fuse_request_send, const struct fuse_req *req)
 	}
 	p->start_jiffies = now_jiffies;
 	p->opcode = opcode;
-	return 0;
+	return;
 drop:
 	__sync_fetch_and_add(&drops.pending_full, 1);
-	return 0;
 }
 
 /* A racing larger value wins; a few retries, as only the daemon's threads race here. */
@@ -344,7 +415,6 @@ static __always_inline void store_max(__u64 *p, __u64 v)
 static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, int err, __u64 bytes)
 {
 	__u64 lat;
-	__u32 slot;
 
 	__sync_fetch_and_add(&s->count, 1);
 	if (err)
@@ -354,31 +424,28 @@ static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, int 
 	if (!start_ns)
 		return;
 	lat = bpf_ktime_get_ns() - start_ns;
-	slot = log2_u64(lat);
 	__sync_fetch_and_add(&s->timed, 1);
 	__sync_fetch_and_add(&s->lat_sum_ns, lat);
 	store_max(&s->lat_max_ns, lat);
-	if (slot >= FWB_HIST_SLOTS)
-		slot = FWB_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&s->hist[slot], 1);
+	__sync_fetch_and_add(&s->hist[hist_slot(lat)], 1);
 }
 
-SEC("tp_btf/fuse_request_end")
-int BPF_PROG(fuse_request_end, const struct fuse_req *req)
+/* A request was answered (or failed, or aborted): account it, free its slot. */
+static __always_inline void req_end(const struct req_view *v, void *ctx, int argi, __u64 addr)
 {
-	__u32 conn = req->fm->fc->dev;
-	__u64 unique = req->in.h.unique;
+	__u32 conn = v->conn;
+	__u64 unique = v->unique;
 	__u64 key = key_of(conn, unique);
 	__u32 hot = hot_slot_of(conn, unique);
 	struct fwb_pending *p;
 	struct fwb_op_stats *s;
-	__u64 start_ns, bytes = 0;
+	__u64 start_ns, bytes = 0, raddr = 0;
 	__u32 opcode, pages;
 	bool in_cold;
-	int err;
 
 	if (key_by_addr) {
-		key = req_addr(ctx);
+		raddr = req_key_addr(ctx, argi, addr);
+		key = raddr;
 		hot = addr_slot_of(key);
 	}
 
@@ -388,13 +455,15 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 		key = key_of(conn, unique);
 		p = seed_lookup(hot_slot_of(conn, unique), key, &in_cold);
 		if (!p) {
-			key = req_addr(ctx) | FWB_KEY_QUEUED_BIT;
+			if (!raddr)
+				raddr = req_key_addr(ctx, argi, addr);
+			key = raddr | FWB_KEY_QUEUED_BIT;
 			p = seed_lookup(addr_slot_of(key), key, &in_cold);
 		}
 	}
 	if (!p) {
 		__sync_fetch_and_add(&drops.unmatched_end, 1);
-		return 0;
+		return;
 	}
 	start_ns = p->start_ns;
 	opcode = p->opcode;
@@ -402,7 +471,7 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 	/* a seed may be taken back by diag_seed or read_clock meanwhile: one of them empties it */
 	if ((opcode & FWB_PENDING_SEEDED) &&
 	    __sync_val_compare_and_swap(&p->key, key, FWB_KEY_BUSY) != key)
-		return 0;
+		return;
 	p->opcode = 0;
 	p->key = 0;
 	if (in_cold)
@@ -410,21 +479,108 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 	if (opcode & FWB_PENDING_QUEUED)
 		__sync_fetch_and_add(&pending_queued, -1);
 
-	err = req->out.h.error;
 	if (opcode & FWB_PENDING_WB)
 		opcode = (opcode & ~FWB_PENDING_FLAGS) | FWB_OP_WRITEBACK;
 	else
 		opcode &= ~FWB_PENDING_FLAGS;
 	if ((opcode & 0xffff) == 16 /* FUSE_WRITE */)
-		bytes = req->args->in_args[1].size;
+		bytes = v->write_size;
 	s = op_entry(conn, opcode);
 	if (!s)
-		return 0;
-	account(s, start_ns, err, bytes);
+		return;
+	account(s, start_ns, v->error, bytes);
 	if (opcode & FWB_OP_WRITEBACK) {
 		__sync_fetch_and_add(&s->pages, pages);
 		__sync_fetch_and_add(&s->inflight_pages, -(__s64)pages);
 	}
+}
+
+/* 6.12 and later: the request tracepoints */
+SEC("tp_btf/fuse_request_send")
+int BPF_PROG(fuse_request_send, const struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_btf(req, &v);
+	req_send(&v, ctx, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/fuse_request_end")
+int BPF_PROG(fuse_request_end, const struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_btf(req, &v);
+	req_end(&v, ctx, 0, 0);
+	return 0;
+}
+
+/*
+ * Without them (before 6.12): the function that queues a request for the
+ * daemon, and fuse_request_end (exported, in every version).  Up to 6.11
+ * queue_request_and_unlock(fiq, req) runs after unique is assigned; 6.12's
+ * fuse_dev_queue_req(fiq, req) assigns it inside (so requests are named by
+ * address there, as with 6.12's tracepoint).  fentry where the kernel
+ * allows it, else kprobes.
+ */
+SEC("fentry/queue_request_and_unlock")
+int BPF_PROG(req_fe_queue, struct fuse_iqueue *fiq, struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_btf(req, &v);
+	req_send(&v, ctx, 1, 0);
+	return 0;
+}
+
+SEC("fentry/fuse_dev_queue_req")
+int BPF_PROG(req_fe_dev_queue, struct fuse_iqueue *fiq, struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_btf(req, &v);
+	req_send(&v, ctx, 1, 0);
+	return 0;
+}
+
+SEC("fentry/fuse_request_end")
+int BPF_PROG(req_fe_end, struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_btf(req, &v);
+	req_end(&v, ctx, 0, 0);
+	return 0;
+}
+
+SEC("kprobe/queue_request_and_unlock")
+int BPF_KPROBE(req_kp_queue, void *fiq, struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_probe(req, &v);
+	req_send(&v, ctx, -1, (__u64)req);
+	return 0;
+}
+
+SEC("kprobe/fuse_dev_queue_req")
+int BPF_KPROBE(req_kp_dev_queue, void *fiq, struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_probe(req, &v);
+	req_send(&v, ctx, -1, (__u64)req);
+	return 0;
+}
+
+SEC("kprobe/fuse_request_end")
+int BPF_KPROBE(req_kp_end, struct fuse_req *req)
+{
+	struct req_view v = {};
+
+	view_probe(req, &v);
+	req_end(&v, ctx, -1, (__u64)req);
 	return 0;
 }
 
@@ -504,10 +660,18 @@ int BPF_PROG(folio_wait_writeback, struct folio *folio, struct address_space *ma
 	return 0;
 }
 
-/* Up to 6.13 the format calls this bdi's share bdi_dirty / bdi_setpoint. */
+/*
+ * Up to 6.13 the format calls this bdi's share bdi_dirty / bdi_setpoint;
+ * both spellings are flavours, so the object builds against either vmlinux.h.
+ */
 struct trace_event_raw_balance_dirty_pages___old {
 	unsigned long bdi_setpoint;
 	unsigned long bdi_dirty;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_balance_dirty_pages___new {
+	unsigned long wb_setpoint;
+	unsigned long wb_dirty;
 } __attribute__((preserve_access_index));
 
 /*
@@ -572,9 +736,11 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 	s->dirty = BPF_CORE_READ(ctx, dirty);
 	/* locals: another CPU may store its event's fields meanwhile */
 	limit = BPF_CORE_READ(ctx, limit);
-	if (bpf_core_field_exists(ctx->wb_dirty)) {
-		wb_dirty = BPF_CORE_READ(ctx, wb_dirty);
-		wb_setpoint = BPF_CORE_READ(ctx, wb_setpoint);
+	if (bpf_core_field_exists(((struct trace_event_raw_balance_dirty_pages___new *)ctx)->wb_dirty)) {
+		struct trace_event_raw_balance_dirty_pages___new *cur = (void *)ctx;
+
+		wb_dirty = BPF_CORE_READ(cur, wb_dirty);
+		wb_setpoint = BPF_CORE_READ(cur, wb_setpoint);
 	} else {
 		struct trace_event_raw_balance_dirty_pages___old *old = (void *)ctx;
 
@@ -748,7 +914,7 @@ static __always_inline void kwb_end(__u64 wpa, int error, __u64 start_ns, __u64 
 {
 	struct fwb_wbreq *r = bpf_map_lookup_elem(&wb_reqs, &wpa);
 	struct fwb_kwb_stats *s;
-	__u32 conn, pages = 0, slot;
+	__u32 conn, pages = 0;
 	__u64 lat;
 
 	if (r && id && r->id != id) {
@@ -781,10 +947,7 @@ static __always_inline void kwb_end(__u64 wpa, int error, __u64 start_ns, __u64 
 	s->lat_sum_ns += lat;
 	if (lat > s->lat_max_ns)
 		s->lat_max_ns = lat;
-	slot = log2_u64(lat);
-	if (slot >= FWB_HIST_SLOTS)
-		slot = FWB_HIST_SLOTS - 1;
-	s->hist[slot]++;
+	s->hist[hist_slot(lat)]++;
 }
 
 static __always_inline void kwb_redirty(__u32 conn, __u64 wait_ns)
@@ -1134,6 +1297,11 @@ struct diag_walk {
 	__u32 seen[FWB_DIAGQ_NR];
 };
 
+/* 6.13 and later stamp each request at its allocation (jiffies) */
+struct fuse_req___ct {
+	unsigned long create_time;
+} __attribute__((preserve_access_index));
+
 static __always_inline void diag_watch_add(__u32 id, __u32 kind, __u64 session)
 {
 	struct diag_watch_key k = { .id = id, .kind = kind };
@@ -1184,8 +1352,8 @@ __noinline int diag_gather(struct diag_walk *w, __u64 reqp, __u32 queue)
 	r->nodeid = BPF_CORE_READ(req, in.h.nodeid);
 	r->flags = BPF_CORE_READ(req, flags);
 	r->create_time = 0;
-	if (bpf_core_field_exists(req->create_time))
-		r->create_time = BPF_CORE_READ(req, create_time);
+	if (bpf_core_field_exists(((struct fuse_req___ct *)req)->create_time))
+		r->create_time = BPF_CORE_READ((struct fuse_req___ct *)req, create_time);
 	args = BPF_CORE_READ(req, args);
 	r->writeback = 0;
 	r->bytes = 0;
@@ -1406,7 +1574,7 @@ static __always_inline void diag_walk_conn(struct seq_file *seq, struct fuse_con
 	out.congestion_threshold = BPF_CORE_READ(fc, congestion_threshold);
 	out.num_waiting = BPF_CORE_READ(fc, num_waiting.counter);
 	out.ndevs = w.ndevs;
-	out.has_create_time = bpf_core_field_exists(struct fuse_req, create_time);
+	out.has_create_time = bpf_core_field_exists(struct fuse_req___ct, create_time);
 	for (int q = 0; q < FWB_DIAGQ_NR; q++)
 		out.nq[q] = w.seen[q];
 	out.truncated = w.truncated;

@@ -36,8 +36,25 @@ struct source_def {
 static const struct source_def defs[] = {
 	{ "requests", "tp_btf:fuse_request_send", "request counts, pending table, pages in flight",
 	  "fuse_request_send", PROBE_TP_BTF, "fuse_request_send" },
+	/*
+	 * before 6.12: fentry, else a kprobe, where the kernel queues a request
+	 * (queue_request_and_unlock up to 6.11, fuse_dev_queue_req from 6.12:
+	 * whichever it has and did not inline) and on fuse_request_end
+	 */
+	{ "requests", "fentry:queue_request_and_unlock", "request counts, pending table, pages in flight",
+	  "req_fe_queue", PROBE_FENTRY, "queue_request_and_unlock" },
+	{ "requests", "fentry:fuse_dev_queue_req", "request counts, pending table, pages in flight",
+	  "req_fe_dev_queue", PROBE_FENTRY, "fuse_dev_queue_req" },
+	{ "requests", "kprobe:queue_request_and_unlock", "request counts, pending table, pages in flight",
+	  "req_kp_queue", PROBE_KPROBE, "queue_request_and_unlock" },
+	{ "requests", "kprobe:fuse_dev_queue_req", "request counts, pending table, pages in flight",
+	  "req_kp_dev_queue", PROBE_KPROBE, "fuse_dev_queue_req" },
 	{ "requests-end", "tp_btf:fuse_request_end", "request latency and errors",
 	  "fuse_request_end", PROBE_TP_BTF, "fuse_request_end" },
+	{ "requests-end", "fentry:fuse_request_end", "request latency and errors",
+	  "req_fe_end", PROBE_FENTRY, "fuse_request_end" },
+	{ "requests-end", "kprobe:fuse_request_end", "request latency and errors",
+	  "req_kp_end", PROBE_KPROBE, "fuse_request_end" },
 	{ "writeback-classify", "kallsyms:fuse_writepage_end",
 	  "tells writeback WRITEs from write-through and direct writes", NULL,
 	  PROBE_KSYM, "fuse_writepage_end" },
