@@ -25,7 +25,7 @@ CFLAGS     += -Wall -Wextra
 DEPFLAGS    = -MMD -MP
 CPPFLAGS   += -I$(OUT) -Icli
 LIBS        = $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
-BPF_CFLAGS  = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ibpf -Wall
+BPF_CFLAGS  = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ibpf/$(ARCH) -Ibpf -Wall
 
 LIB_SRCS    = $(wildcard cli/lib/*.c)
 LIB_OBJS    = $(patsubst cli/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
@@ -37,7 +37,7 @@ UNIT_BINS   = $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 CMD_LIBS    = $(shell pkg-config --libs ncursesw libmicrohttpd 2>/dev/null || echo -lncursesw -lmicrohttpd) -lpthread
 TEST_BINS   = $(OUT)/fakepeer
 
-.PHONY: FORCE all deps test unit bench install clean vmlinux demo deb-check
+.PHONY: FORCE all bpf deps test unit bench install clean vmlinux demo deb-check
 all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 
 -include tests/testfs/Makefile.inc
@@ -51,8 +51,11 @@ test-bins: $(TEST_BINS) $(UNIT_BINS)
 $(OUT) $(OUT)/lib $(OUT)/cli $(OUT)/unit:
 	mkdir -p $@
 
-# The BPF object: CO-RE against the committed bpf/vmlinux.h (see README).
-$(OUT)/fusewb.bpf.o: bpf/fusewb.bpf.c bpf/fusewb.h bpf/vmlinux.h | $(OUT)
+# The BPF object: CO-RE against the committed bpf/$(ARCH)/vmlinux.h (see
+# README).  `make ARCH=arm64 OUT=build/arm64 bpf` builds it for arm64.
+bpf: $(OUT)/fusewb.bpf.o
+
+$(OUT)/fusewb.bpf.o: bpf/fusewb.bpf.c bpf/fusewb.h bpf/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(LLVM_STRIP) -g $@.tmp -o $@
 	rm -f $@.tmp
@@ -89,9 +92,11 @@ $(OUT)/fakepeer: tests/tools/fakepeer.c | $(OUT)
 $(OUT)/unit/%: tests/unit/%.c $(OUT)/libfusewb.a | $(OUT)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(OUT)/libfusewb.a $(LIBS)
 
-# Regenerate the committed vmlinux.h from the running kernel.
+# Regenerate the committed vmlinux.h of this architecture from the running
+# kernel (bpf/arm64/vmlinux.h came from Debian's arm64 kernel package:
+# scripts/arm64-vmlinux-h.sh).
 vmlinux:
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > bpf/$(ARCH)/vmlinux.h
 
 deps:
 	bash scripts/deps.sh
