@@ -16,61 +16,8 @@
 #include "fusewb.skel.h"
 
 static char libbpf_last[512];
-/* the program libbpf last failed to load, and why (the verifier's own words) */
-static char failed_prog[128];
-static char failed_why[160];
-
-/*
- * The verifier's reason in a program load log: the line before its
- * "processed N insns" summary, else the last line.
- */
-static void log_reason(const char *log, char *out, size_t len)
-{
-	const char *line = log, *prev = NULL, *last = NULL;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t n = nl ? (size_t)(nl - line) : strlen(line);
-
-		if (!strncmp(line, "processed ", 10) && prev)
-			break;
-		if (n && strncmp(line, "-- END PROG LOAD LOG --", 23))
-			prev = last = line;
-		line = nl ? nl + 1 : NULL;
-	}
-	if (!last) {
-		snprintf(out, len, "rejected (no verifier log)");
-		return;
-	}
-	snprintf(out, len, "%.*s", (int)strcspn(last, "\n"), last);
-}
-
-/* Remember which program failed: "prog 'NAME': BPF program load failed: ...", its log, ... */
-static void note_failure(const char *msg)
-{
-	const char *p = strstr(msg, "prog '"), *q, *rest;
-	size_t n;
-
-	if (!p)
-		return;
-	p += 6;
-	q = strchr(p, '\'');
-	if (!q || q[1] != ':')
-		return;
-	n = (size_t)(q - p);
-	rest = q + 2;
-	while (*rest == ' ')
-		rest++;
-	if (strcmp(failed_prog, "") && (strlen(failed_prog) != n || strncmp(failed_prog, p, n)))
-		return;		/* the first program that failed is the one to leave out */
-	snprintf(failed_prog, sizeof(failed_prog), "%.*s", (int)n, p);
-	if (!strncmp(rest, "-- BEGIN PROG LOAD LOG --", 25)) {
-		log_reason(rest + 25, failed_why, sizeof(failed_why));
-		return;
-	}
-	if (!failed_why[0] && strncmp(rest, "failed to load", 14))
-		snprintf(failed_why, sizeof(failed_why), "%.*s", (int)strcspn(rest, "\n"), rest);
-}
+/* the program libbpf last failed to load, and why (loadlog.c) */
+static struct fwb_load_failure failed;
 
 /* libbpf's own chatter is kept back; its last warning explains a failed load */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -89,7 +36,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		va_copy(aq, ap);
 		vsnprintf(msg, (size_t)n + 1, fmt, aq);
 		va_end(aq);
-		note_failure(msg);
+		fwb_load_failure_note(&failed, msg);
 		if (getenv("FUSEWB_DEBUG"))
 			fputs(msg, stderr);
 		else
@@ -116,7 +63,7 @@ static bool fail_sources(struct fwb_collector *c, const char *prog, const char *
 			continue;
 		found = true;
 		s->state = FWB_SRC_FAILED;
-		snprintf(s->reason, sizeof(s->reason), "load %s: %s", prog, why);
+		snprintf(s->reason, sizeof(s->reason), "%.32s rejected: %.115s", prog, why);
 		for (int j = i + 1; j < c->nsrcs; j++) {
 			struct fwb_source *alt = &c->srcs[j];
 
@@ -320,19 +267,19 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
 		c->skel->rodata->sample_shift = time_every_shift();
 		set_autoload(c);
-		failed_prog[0] = failed_why[0] = 0;
+		memset(&failed, 0, sizeof(failed));
 		r = fusewb_bpf__load(c->skel);
 		if (!r)
 			break;
-		if (tries >= 32 || !failed_prog[0] ||
-		    !fail_sources(c, failed_prog, failed_why[0] ? failed_why : strerror(-r))) {
+		if (tries >= 32 || !failed.prog[0] ||
+		    !fail_sources(c, failed.prog, failed.why[0] ? failed.why : strerror(-r))) {
 			fwb_collector_close(c);
 			return fwb_errf(err, errlen, "cannot load BPF programs (%s)%s%s", strerror(-r),
 				    libbpf_last[0] ? ": " : "", libbpf_last);
 		}
 		if (!c->opts.quiet)
 			fprintf(stderr, "fusewb: BPF program %s rejected by this kernel (%s): its sources left out\n",
-				failed_prog, failed_why[0] ? failed_why : strerror(-r));
+				failed.prog, failed.why[0] ? failed.why : strerror(-r));
 		fusewb_bpf__destroy(c->skel);
 		c->skel = NULL;
 	}

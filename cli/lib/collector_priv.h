@@ -10,6 +10,14 @@
 struct fusewb_bpf;
 struct bpf_link;
 
+/* A failed load: the program libbpf names, and the verifier's reason (loadlog.c). */
+struct fwb_load_failure {
+	char prog[128];
+	char why[160];
+};
+/* Feed one libbpf message; the first program named is kept. */
+void fwb_load_failure_note(struct fwb_load_failure *f, const char *msg);
+
 struct fwb_collector {
 	struct fwb_opts opts;
 	struct fwb_kernel_info ki;
