@@ -638,25 +638,44 @@ static __always_inline void learn_bdi(struct address_space *mapping, __u32 conn)
 		bdi_learned[i] = conn;
 }
 
-SEC("tp_btf/writeback_dirty_folio")
-int BPF_PROG(writeback_dirty_folio, struct folio *folio, struct address_space *mapping)
+/* a task dirtied, or waits on writeback of, a page of mapping */
+static __always_inline void count_mapping(struct address_space *mapping, __u32 kind)
 {
 	__u32 conn = fuse_conn_of(mapping);
 
-	if (conn) {
+	if (!conn)
+		return;
+	if (kind == FWB_TASK_DIRTY)
 		learn_bdi(mapping, conn);
-		count_task(conn, FWB_TASK_DIRTY);
-	}
+	count_task(conn, kind);
+}
+
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(writeback_dirty_folio, struct folio *folio, struct address_space *mapping)
+{
+	count_mapping(mapping, FWB_TASK_DIRTY);
 	return 0;
 }
 
 SEC("tp_btf/folio_wait_writeback")
 int BPF_PROG(folio_wait_writeback, struct folio *folio, struct address_space *mapping)
 {
-	__u32 conn = fuse_conn_of(mapping);
+	count_mapping(mapping, FWB_TASK_WBWAIT);
+	return 0;
+}
 
-	if (conn)
-		count_task(conn, FWB_TASK_WBWAIT);
+/* Before the folio conversion (5.17) the same two tracepoints took a page. */
+SEC("tp_btf/writeback_dirty_page")
+int BPF_PROG(writeback_dirty_page, struct page *page, struct address_space *mapping)
+{
+	count_mapping(mapping, FWB_TASK_DIRTY);
+	return 0;
+}
+
+SEC("tp_btf/wait_on_page_writeback")
+int BPF_PROG(wait_on_page_writeback, struct page *page, struct address_space *mapping)
+{
+	count_mapping(mapping, FWB_TASK_WBWAIT);
 	return 0;
 }
 
@@ -1044,6 +1063,40 @@ int BPF_PROG(kwb_fe_tmp_alloc, struct fuse_writepage_args *wpa, struct folio *fo
 	     struct folio *tmp_folio, __u32 page_index)
 {
 	kwb_tmp_alloc((__u64)wpa, page_index, 0, bpf_ktime_get_ns());
+	return 0;
+}
+
+/*
+ * Before fuse_writepage_args_page_fill (6.1 to 6.9) the page cache's
+ * writeback fills each temp page in fuse_writepages_fill(page, wbc, data);
+ * on return data->wpa is the request the page went into, as its last page.
+ * NULL: the page joined a request already queued for it (a rewrite while
+ * under writeback), which is not seen; nor is one-page writeback from reclaim
+ * (fuse_writepage_locked): their completions count as untracked.
+ */
+struct fuse_fill_wb_data___fill {
+	struct fuse_writepage_args *wpa;
+} __attribute__((preserve_access_index));
+
+/* pages, not folios, in those kernels' requests */
+struct fuse_args_pages___pages {
+	unsigned int num_pages;
+} __attribute__((preserve_access_index));
+
+SEC("fexit/fuse_writepages_fill")
+int BPF_PROG(kwb_fe_fill, void *page, void *wbc, void *data, int ret)
+{
+	struct fuse_writepage_args *wpa;
+	__u32 n;
+
+	if (ret)
+		return 0;
+	wpa = BPF_CORE_READ((struct fuse_fill_wb_data___fill *)data, wpa);
+	if (!wpa)
+		return 0;
+	n = BPF_CORE_READ((struct fuse_args_pages___pages *)&wpa->ia.ap, num_pages);
+	if (n)
+		kwb_tmp_alloc((__u64)wpa, n - 1, 0, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -1439,8 +1492,8 @@ __noinline int diag_seed(struct diag_walk *w, __u64 reqp, __u32 queue)
 			__sync_fetch_and_add(&s->inflight_pages, pages);
 	}
 	p->pages = pages;
-	if (bpf_core_field_exists(req->create_time))
-		ctime = BPF_CORE_READ(req, create_time);
+	if (bpf_core_field_exists(((struct fuse_req___ct *)req)->create_time))
+		ctime = BPF_CORE_READ((struct fuse_req___ct *)req, create_time);
 	if (ctime) {
 		p->start_jiffies = ctime;
 	} else {

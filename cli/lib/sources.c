@@ -60,8 +60,13 @@ static const struct source_def defs[] = {
 	  PROBE_KSYM, "fuse_writepage_end" },
 	{ "dirtiers", "tp_btf:writeback_dirty_folio", "pages dirtied per mount and task",
 	  "writeback_dirty_folio", PROBE_TP_BTF, "writeback_dirty_folio" },
+	/* their names before the folio conversion (5.17) */
+	{ "dirtiers", "tp_btf:writeback_dirty_page", "pages dirtied per mount and task",
+	  "writeback_dirty_page", PROBE_TP_BTF, "writeback_dirty_page" },
 	{ "wbwait", "tp_btf:folio_wait_writeback", "waits on writeback per mount and task",
 	  "folio_wait_writeback", PROBE_TP_BTF, "folio_wait_writeback" },
+	{ "wbwait", "tp_btf:wait_on_page_writeback", "waits on writeback per mount and task",
+	  "wait_on_page_writeback", PROBE_TP_BTF, "wait_on_page_writeback" },
 	{ "throttle", "tracepoint:writeback/balance_dirty_pages", "dirty throttling per bdi",
 	  "balance_dirty_pages", PROBE_TRACEPOINT, "writeback/balance_dirty_pages" },
 	/* kernel writeback: the patched kernel's tracepoints, else fentry, else kprobes */
@@ -70,6 +75,9 @@ static const struct source_def defs[] = {
 	  "kwb_tp_tmp_alloc", PROBE_TP_BTF, "fuse_writepage_tmp_alloc" },
 	{ FWB_GROUP_TEMP_ALLOC, "fentry:fuse_writepage_args_page_fill", "temp pages allocated per mount",
 	  "kwb_fe_tmp_alloc", PROBE_FENTRY, "fuse_writepage_args_page_fill" },
+	{ FWB_GROUP_TEMP_ALLOC, "fexit:fuse_writepages_fill",
+	  "temp pages allocated per mount (6.1 to 6.9: not one-page writeback from reclaim)",
+	  "kwb_fe_fill", PROBE_FENTRY, "fuse_writepages_fill" },
 	{ FWB_GROUP_TEMP_ALLOC, "kprobe:fuse_writepage_args_page_fill", "temp pages allocated per mount",
 	  "kwb_kp_tmp_alloc", PROBE_KPROBE, "fuse_writepage_args_page_fill" },
 	{ FWB_GROUP_TEMP_END, "tp_btf:fuse_writepage_end",
@@ -344,6 +352,12 @@ static bool probe_def(const struct source_def *d, struct probe_ctx *pc, char *wh
 		snprintf(name, sizeof(name), "bpf_iter__%s", d->target);
 		if (!btf || btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) < 0) {
 			snprintf(why, len, "BPF iterator %s not supported", d->target);
+			return false;
+		}
+		/* the queue walk is one bpf_loop (helper of 5.17 and later) */
+		if (!strcmp(d->group, "diag-queues") && ki->root &&
+		    libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) <= 0) {
+			snprintf(why, len, "needs the bpf_loop helper (Linux 5.17 and later), which this kernel lacks");
 			return false;
 		}
 		return true;
