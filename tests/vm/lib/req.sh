@@ -26,8 +26,10 @@ req_sum() {
 		writes += n
 		bytes += num(w, "bytes")
 		l = after(w, "\"latency_us\":{")
-		lsum += n * num(l, "mean")
-		if (num(l, "max") > lmax)
+		if (n > 0)
+			lsum += n * num(l, "mean")
+		# (an interval without timed WRITEs has "latency_us":null)
+		if (n > 0 && num(l, "max") > lmax)
 			lmax = num(l, "max")
 		inflight = num(w, "inflight_pages")
 		p = after($0, "\"pending\":{")
