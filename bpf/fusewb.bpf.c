@@ -1755,7 +1755,10 @@ static __always_inline void diag_inet(struct fwb_diag_ep *e, struct sock *sk, st
 	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
 
 	e->kind = proto == 6 ? FWB_EP_TCP : proto == 17 ? FWB_EP_UDP : FWB_EP_OTHER;
-	e->net = (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	/* without CONFIG_NET_NS possible_net_t is empty: one namespace, 0 */
+	e->net = 0;
+	if (bpf_core_field_exists(sk->__sk_common.skc_net.net))
+		e->net = (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net);
 	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (e->family == AF_INET_FWB) {
