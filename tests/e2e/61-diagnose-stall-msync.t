@@ -21,6 +21,13 @@ testfs_ctl st stall
 wait_for "the writer to block in msync" 20 in_d_state "$writer"
 ok $? "the writer blocks in msync"
 wait_for "writeback WRITEs to reach the daemon" 20 waiting_ge "$conn" 1
+
+# young (below --hung): slow, and the text says what the window saw, no p99 made of pending ages
+diagnose "$T_TMP/young.json" -w 0.5 --slow 0.1 "$mnt"
+t_like "$(dq "$T_TMP/young.json" 'c["verdict"]')" "^slow$" "young stall: slow, not yet hung"
+t_like "$(dq "$T_TMP/young.json" 'c["remedies"][0]["note"]')" "no answer arrived in the [0-9.]+ m?s window and the oldest request waits" \
+	"the remedy says no answer came in the window"
+t_cmp "$(dq "$T_TMP/young.json" '"p99" in c["remedies"][0]["note"] + c["why"]')" == 0 "and gives no p99 (nothing was answered)"
 sleep 2.5
 
 diagnose "$T_TMP/d.json" --hung-after 2 "$mnt"
