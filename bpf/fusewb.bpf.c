@@ -1083,20 +1083,25 @@ struct fuse_args_pages___pages {
 	unsigned int num_pages;
 } __attribute__((preserve_access_index));
 
-SEC("fexit/fuse_writepages_fill")
-int BPF_PROG(kwb_fe_fill, void *page, void *wbc, void *data, int ret)
+static __always_inline void kwb_fill_done(void *data, int ret)
 {
 	struct fuse_writepage_args *wpa;
 	__u32 n;
 
 	if (ret)
-		return 0;
+		return;
 	wpa = BPF_CORE_READ((struct fuse_fill_wb_data___fill *)data, wpa);
 	if (!wpa)
-		return 0;
+		return;
 	n = BPF_CORE_READ((struct fuse_args_pages___pages *)&wpa->ia.ap, num_pages);
 	if (n)
 		kwb_tmp_alloc((__u64)wpa, n - 1, 0, bpf_ktime_get_ns());
+}
+
+SEC("fexit/fuse_writepages_fill")
+int BPF_PROG(kwb_fe_fill, void *page, void *wbc, void *data, int ret)
+{
+	kwb_fill_done(data, ret);
 	return 0;
 }
 
@@ -1133,6 +1138,35 @@ SEC("kprobe/fuse_writepage_end")
 int BPF_KPROBE(kwb_kp_end, void *fm, void *args, int error)
 {
 	kwb_end(wpa_of_args((__u64)args), error, 0, 0);
+	return 0;
+}
+
+/* the kprobe twin of kwb_fe_fill: data kept per thread from entry to return */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FWB_MAX_WAITERS);
+	__type(key, __u64);
+	__type(value, __u64);
+} fill_data SEC(".maps");
+
+SEC("kprobe/fuse_writepages_fill")
+int BPF_KPROBE(kwb_kp_fill, void *page, void *wbc, void *data)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), d = (__u64)data;
+
+	bpf_map_update_elem(&fill_data, &tid, &d, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/fuse_writepages_fill")
+int BPF_KRETPROBE(kwb_kp_fill_ret, int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), *d = bpf_map_lookup_elem(&fill_data, &tid);
+
+	if (!d)
+		return 0;
+	kwb_fill_done((void *)*d, ret);
+	bpf_map_delete_elem(&fill_data, &tid);
 	return 0;
 }
 

@@ -80,6 +80,9 @@ static const struct source_def defs[] = {
 	  "kwb_fe_fill", PROBE_FENTRY, "fuse_writepages_fill" },
 	{ FWB_GROUP_TEMP_ALLOC, "kprobe:fuse_writepage_args_page_fill", "temp pages allocated per mount",
 	  "kwb_kp_tmp_alloc", PROBE_KPROBE, "fuse_writepage_args_page_fill" },
+	{ FWB_GROUP_TEMP_ALLOC, "kretprobe:fuse_writepages_fill",
+	  "temp pages allocated per mount (6.1 to 6.9: not one-page writeback from reclaim)",
+	  "kwb_kp_fill", PROBE_KPROBE, "fuse_writepages_fill" },
 	{ FWB_GROUP_TEMP_END, "tp_btf:fuse_writepage_end",
 	  "temp pages completed, writeback latency from the kernel's timestamp (patched kernel)",
 	  "kwb_tp_end", PROBE_TP_BTF, "fuse_writepage_end" },
@@ -123,6 +126,7 @@ static const struct {
 } second_progs[] = {
 	{ "kwb_fe_wait", "kwb_fe_wait_ret" },
 	{ "kwb_kp_wait", "kwb_kp_wait_ret" },
+	{ "kwb_kp_fill", "kwb_kp_fill_ret" },
 };
 
 static const char *second_prog(const char *prog)
