@@ -205,21 +205,31 @@ kwb_expected_sources() {
 	esac
 }
 
-kwb_probe() {
-	kind=$1
-	if [ "$kind" = auto ]; then
-		fusewb probe >$W/probe.$kind 2>&1
+# probe_run KIND DESC: fusewb probe [--source KIND] into $W/probe.KIND,
+# shown as comments; DESC checks that it loaded.  probe_none_failed PREFIX
+# then checks that no source failed.
+probe_run() {
+	if [ "$1" = auto ]; then
+		fusewb probe >$W/probe.$1 2>&1
 	else
-		fusewb probe --source "$kind" >$W/probe.$kind 2>&1
+		fusewb probe --source "$1" >$W/probe.$1 2>&1
 	fi
 	rc=$?
-	sed 's/^/#   /' $W/probe.$kind
-	check "fusewb probe${2:+ $2} loads and attaches (rc=$rc)" test "$rc" = 0
+	sed 's/^/#   /' $W/probe.$1
+	check "$2 (rc=$rc)" test "$rc" = 0
+}
+probe_none_failed() {
+	nfailed=$(grep -Ec '^[^ ]+ +failed ' $W/probe.$kind)
+	check "${1}fusewb probe: no source failed ($nfailed)" test "$nfailed" = 0
+}
+
+kwb_probe() {
+	kind=$1
+	probe_run "$kind" "fusewb probe${2:+ $2} loads and attaches"
 	for src in $(kwb_expected_sources "$kind"); do
 		check "fusewb probe: $src in use" grep -Eq "^$src +in use " $W/probe.$kind
 	done
-	nfailed=$(grep -Ec '^[^ ]+ +failed ' $W/probe.$kind)
-	check "fusewb probe: no source failed ($nfailed)" test "$nfailed" = 0
+	probe_none_failed ""
 	[ "$kind" = auto ] && return
 	FUSEWB_SOURCE=$kind fusewb probe 2>&1 | grep -E ' in use ' >$W/probe.env
 	grep -E ' in use ' $W/probe.$kind | cmp -s - $W/probe.env

@@ -61,14 +61,7 @@ req_expected_kind() {
 
 req_probe() {
 	kind=$1
-	if [ "$kind" = auto ]; then
-		fusewb probe >$W/probe.$kind 2>&1
-	else
-		fusewb probe --source "$kind" >$W/probe.$kind 2>&1
-	fi
-	rc=$?
-	sed 's/^/#   /' $W/probe.$kind
-	check "[$kind] fusewb probe loads and attaches (rc=$rc)" test "$rc" = 0
+	probe_run "$kind" "[$kind] fusewb probe loads and attaches"
 	k=$(req_expected_kind "$kind")
 	check "[$kind] fusewb probe: $k:queue_request_and_unlock in use (requests)" \
 		grep -Eq "^$k:queue_request_and_unlock +in use " $W/probe.$kind
@@ -76,8 +69,7 @@ req_probe() {
 		grep -Eq "^$k:fuse_request_end +in use " $W/probe.$kind
 	check "[$kind] fusewb probe: tp_btf:fuse_request_send unavailable, and says why" \
 		grep -Eq '^tp_btf:fuse_request_send +unavailable +tracepoint fuse_request_send not in this kernel' $W/probe.$kind
-	nfailed=$(grep -Ec '^[^ ]+ +failed ' $W/probe.$kind)
-	check "[$kind] fusewb probe: no source failed ($nfailed)" test "$nfailed" = 0
+	probe_none_failed "[$kind] "
 }
 
 # Writeback latency: every WRITE answered after DELAY ms; the request path
