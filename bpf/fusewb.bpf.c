@@ -20,6 +20,9 @@ const volatile __u64 writepage_end_addr = 0;	/* &fuse_writepage_end, from kallsy
  * carries the decision to the completion.
  */
 const volatile __u32 sample_shift = 0;
+/* blocks of rows in op_stats (its max_entries / FWB_OPS_ROWS), and the slot table's size - 1 */
+const volatile __u32 ops_blocks = FWB_OPS_BLOCKS_DEFAULT;
+const volatile __u32 ops_slot_mask = 4 * FWB_OPS_BLOCKS_DEFAULT - 1;
 
 struct fwb_sampler {
 	__u64 jiffies;		/* when this CPU last timed a request */
@@ -71,22 +74,28 @@ __u32 seed_mode;
 __u32 pending_seeds;
 __s32 pending_queued;
 
-/* rows of FWB_OPS_ROWS per connection slot; user space maps it (see fusewb.h) */
+/* blocks of FWB_OPS_ROWS rows, one per tracked connection; user space maps it (see fusewb.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, FWB_OPS_CONNS * FWB_OPS_ROWS);
+	__uint(max_entries, FWB_OPS_BLOCKS_DEFAULT * FWB_OPS_ROWS);	/* user space sets ops_blocks rows */
 	__type(key, __u32);
 	__type(value, struct fwb_op_stats);
 } op_stats SEC(".maps");
 /*
  * The connection owning each slot (0: free), claimed with a compare-and-swap
  * by the first request seen; user space frees the slots of connections gone.
- * Bit r of ops_rows_used[slot]: row r was written, so user space reads only
- * those.
+ * ops_block[slot]: 1 + the slot's block of rows, FWB_OPS_NO_BLOCK when none
+ * was free (the connection is not tracked), 0 before it is claimed.
+ * ops_blocks_taken: bit b is block b's.  Bit r of ops_rows_used[slot]: row r
+ * was written, so user space reads only those.  ops_noslot: requests of
+ * connections that found no slot (their mounts cannot be told from idle).
  */
-__u32 ops_conn[FWB_OPS_CONNS];
-__u64 ops_rows_used[FWB_OPS_CONNS];
+__u32 ops_conn[FWB_OPS_SLOTS_MAX];
+__u32 ops_block[FWB_OPS_SLOTS_MAX];
+__u64 ops_rows_used[FWB_OPS_SLOTS_MAX];
+__u64 ops_blocks_taken[FWB_OPS_BLOCKS_MAX / 64];
+__u64 ops_noslot;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -219,7 +228,7 @@ static __always_inline struct fwb_pending *seed_lookup(__u32 hot, __u64 key, boo
 }
 
 /*
- * The slot of connection conn, claimed if it has none; FWB_OPS_CONNS when all
+ * The slot of connection conn, claimed if it has none; FWB_OPS_SLOTS_MAX when all
  * FWB_OPS_PROBES slots it may use are taken.  A connection is looked for in
  * all of them before a free one is claimed: user space frees slots, so a free
  * slot does not end the search.  A claim lost to another CPU searches again.
@@ -229,35 +238,82 @@ static __always_inline __u32 conn_slot(__u32 conn)
 	__u32 h = fwb_ops_hash(conn);
 
 	for (int pass = 0; pass < 2; pass++) {
-		__u32 free = FWB_OPS_CONNS, seen;
+		__u32 free = FWB_OPS_SLOTS_MAX, seen;
 
 		for (__u32 i = 0; i < FWB_OPS_PROBES; i++) {
-			__u32 slot = (h + i) & (FWB_OPS_CONNS - 1);
+			__u32 slot = (h + i) & ops_slot_mask & (FWB_OPS_SLOTS_MAX - 1);
 			__u32 owner = ops_conn[slot];
 
 			if (owner == conn)
 				return slot;
-			if (!owner && free == FWB_OPS_CONNS)
+			if (!owner && free == FWB_OPS_SLOTS_MAX)
 				free = slot;
 		}
-		if (free == FWB_OPS_CONNS)
+		if (free == FWB_OPS_SLOTS_MAX)
 			break;
-		seen = __sync_val_compare_and_swap(&ops_conn[free & (FWB_OPS_CONNS - 1)], 0, conn);
+		seen = __sync_val_compare_and_swap(&ops_conn[free & (FWB_OPS_SLOTS_MAX - 1)], 0, conn);
 		if (!seen || seen == conn)
 			return free;
 	}
-	return FWB_OPS_CONNS;
+	return FWB_OPS_SLOTS_MAX;
+}
+
+/* index of the one bit set in x */
+static __always_inline __u32 bit_index(__u64 x)
+{
+	__u32 n = 0;
+
+	if (!(x & 0xffffffffULL)) { n += 32; x >>= 32; }
+	if (!(x & 0xffff)) { n += 16; x >>= 16; }
+	if (!(x & 0xff)) { n += 8; x >>= 8; }
+	if (!(x & 0xf)) { n += 4; x >>= 4; }
+	if (!(x & 0x3)) { n += 2; x >>= 2; }
+	if (!(x & 0x1)) n += 1;
+	return n;
+}
+
+/*
+ * A free block taken (1 + its index), or FWB_OPS_NO_BLOCK; once per
+ * connection.  A global function: verified once, not at every caller.
+ */
+__noinline __u32 take_block(void)
+{
+	for (__u32 w = 0; w < FWB_OPS_BLOCKS_MAX / 64 && w * 64 < ops_blocks; w++) {
+		for (int tries = 0; tries < 4; tries++) {
+			__u64 v = ops_blocks_taken[w], bit = ~v & (v + 1);
+			__u32 b = w * 64 + bit_index(bit);
+
+			if (!bit || b >= ops_blocks)
+				break;
+			if (__sync_val_compare_and_swap(&ops_blocks_taken[w], v, v | bit) == v)
+				return b + 1;
+		}
+	}
+	return FWB_OPS_NO_BLOCK;
 }
 
 static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
 {
-	__u32 slot = conn_slot(conn), row, idx;
+	__u32 slot = conn_slot(conn), row, idx, blk, seen;
 	__u64 bit;
 
-	if (slot >= FWB_OPS_CONNS) {
-		__sync_fetch_and_add(&drops.opstats_full, 1);
-		return NULL;
+	if (slot >= FWB_OPS_SLOTS_MAX) {
+		__sync_fetch_and_add(&ops_noslot, 1);
+		goto full;
 	}
+	blk = ops_block[slot];
+	if (!blk) {
+		blk = take_block();
+		seen = __sync_val_compare_and_swap(&ops_block[slot], 0, blk);
+		if (seen) {		/* another CPU gave the slot its block first */
+			if (blk != FWB_OPS_NO_BLOCK)
+				__sync_fetch_and_and(&ops_blocks_taken[((blk - 1) / 64) & (FWB_OPS_BLOCKS_MAX / 64 - 1)],
+						     ~(1ULL << ((blk - 1) % 64)));
+			blk = seen;
+		}
+	}
+	if (blk == FWB_OPS_NO_BLOCK)
+		goto full;
 	if (opcode & FWB_OP_WRITEBACK)
 		row = FWB_OPS_WB_ROW;
 	else
@@ -265,8 +321,11 @@ static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
 	bit = 1ULL << row;
 	if (!(ops_rows_used[slot] & bit))
 		__sync_fetch_and_or(&ops_rows_used[slot], bit);
-	idx = slot * FWB_OPS_ROWS + row;
+	idx = (blk - 1) * FWB_OPS_ROWS + row;
 	return bpf_map_lookup_elem(&op_stats, &idx);
+full:
+	__sync_fetch_and_add(&drops.opstats_full, 1);
+	return NULL;
 }
 
 /*

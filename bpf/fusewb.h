@@ -26,22 +26,33 @@
 #define FWB_PENDING_SLOTS	(1 << FWB_PENDING_SHIFT)
 
 /*
- * Per-(connection, opcode) stats are rows of one array user space maps:
- * FWB_OPS_ROWS rows for each of FWB_OPS_CONNS connection slots.  Row r holds
- * opcode r, row 0 the opcodes past the table (CUSE_INIT), the last row
- * writeback WRITEs.  A completion then costs no map lookup beyond the array
- * index, and a scrape reads the rows in place instead of copying a hash map
- * out entry by entry (300 ns an entry in the kernel's batch read).
+ * Per-(connection, opcode) stats are rows of one array user space maps, in
+ * blocks of FWB_OPS_ROWS rows, one block per tracked connection.  Row r of a
+ * block holds opcode r, row 0 the opcodes past the table (CUSE_INIT), the
+ * last row writeback WRITEs.  A completion then costs no map lookup beyond
+ * the array index, and a scrape reads the rows in place instead of copying a
+ * hash map out entry by entry (300 ns an entry in the kernel's batch read).
+ *
+ * A connection first claims a slot in the ops_conn hash table, then a block;
+ * the table has 4 slots per block (ops_slot_mask), so that its probes find a
+ * free slot at any load of the blocks.  The number of blocks (the mounts
+ * tracked) is set before load: FWB_OPS_BLOCKS_DEFAULT, up to
+ * FWB_OPS_BLOCKS_MAX.  A connection that found no free block is marked
+ * FWB_OPS_NO_BLOCK for as long as it lives: counting it later would show
+ * counts that miss its start as if they were whole.
  */
-#define FWB_OPS_CONNS		256
 #define FWB_OPS_ROWS		64
 #define FWB_OPS_WB_ROW		(FWB_OPS_ROWS - 1)
-#define FWB_OPS_PROBES		8	/* slots a connection may land in, from its hash */
+#define FWB_OPS_BLOCKS_DEFAULT	1024
+#define FWB_OPS_BLOCKS_MAX	4096
+#define FWB_OPS_SLOTS_MAX	(4 * FWB_OPS_BLOCKS_MAX)
+#define FWB_OPS_PROBES		16	/* slots a connection may land in, from its hash */
+#define FWB_OPS_NO_BLOCK	0xffffffffU
 
-/* first slot tried for connection conn; BPF and user space probe alike */
+/* first slot tried for connection conn (before the table's mask) */
 static inline __u32 fwb_ops_hash(__u32 conn)
 {
-	return (conn * 2654435761U) >> 24 & (FWB_OPS_CONNS - 1);
+	return (conn * 2654435761U) >> 16;
 }
 #define FWB_MAX_TASKSTATS	8192	/* (connection, tgid, kind) triples */
 /*

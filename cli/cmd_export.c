@@ -46,6 +46,9 @@ static void help(void)
 	       "  --web.telemetry-path PATH  where the metrics are (default " DEFAULT_PATH ")\n"
 	       "  --no-collect.requests      leave out the per-opcode request histograms and\n"
 	       "                             error counters (hosts with very many mounts)\n"
+	       "  --tracked-mounts N         mounts whose request stats are kept (default %d,\n"
+	       "                             up to %d; 24 KiB each); the others have\n"
+	       "                             fusewb_mount_tracked 0 and no request series\n"
 	       "  -s, --source KIND          where a job has alternatives, use only KIND\n"
 	       "                             (tracepoint, fentry, kprobe, auto; as fusewb stat)\n"
 	       "  --user NAME                after loading BPF, run as NAME (or a numeric uid)\n"
@@ -57,7 +60,8 @@ static void help(void)
 	       "  fusewb export                                 # http://127.0.0.1:9464/metrics\n"
 	       "  fusewb export --user nobody                   # drop root once BPF is attached\n"
 	       "  fusewb export --web.listen-address=:9464 fuse.sshfs   # all IPv4 addresses, sshfs only\n"
-	       "  curl -s 127.0.0.1:9464/metrics | grep fusewb_pending_oldest_age_seconds\n");
+	       "  curl -s 127.0.0.1:9464/metrics | grep fusewb_pending_oldest_age_seconds\n",
+	       FWB_OPS_BLOCKS_DEFAULT, FWB_OPS_BLOCKS_MAX);
 }
 
 static int render(void *arg, char **body, size_t *len)
@@ -106,7 +110,7 @@ static bool source_in_use(const struct fwb_source *srcs, int n, const char *grou
 
 int cmd_export(int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_PATH, OPT_USER, OPT_REQUESTS, OPT_NO_REQUESTS };
+	enum { OPT_LISTEN = 256, OPT_PATH, OPT_USER, OPT_REQUESTS, OPT_NO_REQUESTS, OPT_TRACKED };
 	static const struct option opts[] = {
 		{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 		{ "web.telemetry-path", required_argument, NULL, OPT_PATH },
@@ -114,6 +118,7 @@ int cmd_export(int argc, char **argv)
 		{ "source", required_argument, NULL, 's' },
 		{ "collect.requests", no_argument, NULL, OPT_REQUESTS },
 		{ "no-collect.requests", no_argument, NULL, OPT_NO_REQUESTS },
+		{ "tracked-mounts", required_argument, NULL, OPT_TRACKED },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -122,6 +127,7 @@ int cmd_export(int argc, char **argv)
 	struct fwb_opts o = { .quiet = false, .share = true };
 	struct export_http *h;
 	char err[512], shown[128] = "";
+	long n;
 	int ch, fd;
 
 	while ((ch = getopt_long(argc, argv, "hs:", opts, NULL)) != -1) {
@@ -135,6 +141,11 @@ int cmd_export(int argc, char **argv)
 			break;
 		case OPT_REQUESTS: e.ctx.no_requests = false; break;
 		case OPT_NO_REQUESTS: e.ctx.no_requests = true; break;
+		case OPT_TRACKED:
+			if (fwb_arg_count("fusewb export", "--tracked-mounts", optarg, 1, FWB_OPS_BLOCKS_MAX, &n))
+				return 2;
+			o.ops_mounts = (int)n;
+			break;
 		case 'h': help(); return 0;
 		default: return 2;
 		}

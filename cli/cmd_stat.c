@@ -29,12 +29,15 @@ static void help(void)
 	       "  -s, --source KIND       where a job has alternatives, use only KIND:\n"
 	       "                          tracepoint, fentry, kprobe or auto (default:\n"
 	       "                          $FUSEWB_SOURCE, or auto; see fusewb probe)\n"
+	       "  --tracked-mounts N      mounts whose request stats are kept (default %d,\n"
+	       "                          up to %d; 24 KiB each); others show '-', FLAG UNTRK\n"
 	       "  -h, --help\n\n"
 	       "EXAMPLES:\n"
 	       "  fusewb stat                        # all FUSE mounts, every second\n"
 	       "  fusewb stat -d 5 /mnt/s3           # one mount, every 5 s\n"
 	       "  fusewb stat --source kprobe        # kprobe fallback even on a patched kernel\n"
-	       "  fusewb stat --json -n 10 fuse.sshfs | jq .mounts[].writeback\n");
+	       "  fusewb stat --json -n 10 fuse.sshfs | jq .mounts[].writeback\n",
+	       FWB_OPS_BLOCKS_DEFAULT, FWB_OPS_BLOCKS_MAX);
 }
 
 static void print_header(void)
@@ -76,6 +79,8 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
 		char dirty[24], lim[24], peak[24], pct[24] = "-", maxr[24] = "-", thr[24] = "-";
 		char p50[24] = "-", p99[24] = "-", mx[24] = "-", oldest[24] = "-";
+		/* request stats of an untracked mount (the table was full): '-', not 0 */
+		char wr[24] = "-", mb[24] = "-", werr[24] = "-", infl[24] = "-";
 		const char *bind = fwb_limit_by_str(m);	/* does the cap set LIMIT? */
 
 		if (m->kwb_have & FWB_KWB_TEMP)
@@ -85,8 +90,14 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		/* the most dirty pages a throttled writer saw in the interval, against the limit then */
 		if (m->peak_dirty_pages >= 0 && m->peak_limit_pages > 0)
 			snprintf(pct, sizeof(pct), "%.1f", 100.0 * m->peak_dirty_pages / m->peak_limit_pages);
+		if (!m->ops_untracked) {
+			snprintf(wr, sizeof(wr), "%.1f", m->wb_writes / iv);
+			snprintf(mb, sizeof(mb), "%.2f", m->wb_bytes / iv / 1e6);
+			snprintf(werr, sizeof(werr), "%llu", (unsigned long long)m->wb_errors);
+			snprintf(infl, sizeof(infl), "%lld", (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
+		}
 		/* no WRITE ended, nothing pending: no latency or age to show, not 0 */
-		if (m->wb_lat.count) {
+		if (m->wb_lat.count && !m->ops_untracked) {
 			snprintf(p50, sizeof(p50), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6);
 			snprintf(p99, sizeof(p99), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6);
 			snprintf(mx, sizeof(mx), "%.2f", fwb_hist_max(&m->wb_lat) / 1e6);
@@ -99,14 +110,12 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		fwb_fmt_max_ratio(maxr, sizeof(maxr), m);
 		if (maxr[0] != '-' && m->strict_limit > 0)
 			strcat(maxr, "S");
-		printf("%-24.24s %-12.12s %7.1f %7.2f %4llu %8s %8s %8s %6lld %6s %8s %8s %8s %5s %6s %5s %7s %5llu %8s %s\n",
-		       m->mountpoint, m->fstype, m->wb_writes / iv, m->wb_bytes / iv / 1e6,
-		       (unsigned long long)m->wb_errors, p50, p99, mx,
-		       (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0),
-		       tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
+		printf("%-24.24s %-12.12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5llu %8s %s\n",
+		       m->mountpoint, m->fstype, wr, mb, werr, p50, p99, mx, infl, tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
 		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, maxr, bind ? bind : "-", thr,
 		       (unsigned long long)m->pending_count,
-		       oldest, m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" : "-");
+		       oldest, m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" :
+		       m->ops_untracked ? "UNTRK" : "-");
 	}
 	if (!d->nmounts)
 		printf("(no FUSE mounts)\n");
@@ -125,6 +134,7 @@ int cmd_stat(int argc, char **argv)
 		{ "hung", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "source", required_argument, NULL, 's' },
+		{ "tracked-mounts", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -132,7 +142,7 @@ int cmd_stat(int argc, char **argv)
 	struct fwb_collector *c;
 	struct fwb_opts o = { .share = true };
 	double interval = 1, hung_s = FWB_HUNG_DEFAULT_S;
-	long count = -1;
+	long count = -1, n;
 	bool json = false;
 	char err[512];
 	int ch, rc = 0;
@@ -159,6 +169,11 @@ int cmd_stat(int argc, char **argv)
 		case 's':
 			if (fwb_opts_set_source(&o, optarg, "fusewb stat"))
 				return 2;
+			break;
+		case 'M':
+			if (fwb_arg_count("fusewb stat", "--tracked-mounts", optarg, 1, FWB_OPS_BLOCKS_MAX, &n))
+				return 2;
+			o.ops_mounts = (int)n;
 			break;
 		case 'h': help(); return 0;
 		default: return 2;

@@ -73,6 +73,9 @@ static void help(const char *prog)
 	       "  -j, --json            NDJSON of the stat schema, one object per interval\n"
 	       "  -H, --hung SECONDS    possibly-hung threshold for the oldest pending\n"
 	       "                        request (default 10)\n"
+	       "      --tracked-mounts N  mounts whose request stats are kept (default %d, up to\n"
+	       "                        %d; 24 KiB each); others are flagged UNTRK, their\n"
+	       "                        WRITE counts and latency '-'\n"
 	       "  -V, --version         print the version and exit\n"
 	       "  -h, --help\n\n"
 	       "Keys: q quit, Up/Down j/k select, Enter detail, s < > sort column, r reverse,\n"
@@ -81,7 +84,8 @@ static void help(const char *prog)
 	       "  fusewbtop                          # every FUSE mount, every second\n"
 	       "  fusewbtop /mnt/s3 fuse.sshfs       # only these mounts\n"
 	       "  fusewbtop -b -n 3 -d 2 | less      # three reports as plain text\n"
-	       "  fusewb top --hung 30 --json -n 1   # one NDJSON object\n", prog);
+	       "  fusewb top --hung 30 --json -n 1   # one NDJSON object\n", prog,
+	       FWB_OPS_BLOCKS_DEFAULT, FWB_OPS_BLOCKS_MAX);
 }
 
 /* ---- data ---- */
@@ -549,6 +553,7 @@ int cmd_top(int argc, char **argv)
 		{ "detail", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "hung", required_argument, NULL, 'H' },
+		{ "tracked-mounts", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -558,6 +563,7 @@ int cmd_top(int argc, char **argv)
 	};
 	struct fwb_opts o = { .share = true };
 	bool batch = false, json = false, details = false;
+	long n;
 	char err[512];
 	int ch, rc = 0;
 
@@ -582,6 +588,11 @@ int cmd_top(int argc, char **argv)
 			if (fwb_arg_seconds(t.prog, "hung threshold", optarg, FWB_THRESHOLD_MIN_S,
 					    FWB_INTERVAL_MAX_S, &t.hung_s))
 				return 2;
+			break;
+		case 'M':
+			if (fwb_arg_count(t.prog, "--tracked-mounts", optarg, 1, FWB_OPS_BLOCKS_MAX, &n))
+				return 2;
+			o.ops_mounts = (int)n;
 			break;
 		case 'h': help(t.prog); return 0;
 		default:

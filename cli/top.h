@@ -86,6 +86,7 @@ struct top_row {
 	int64_t tmp;			/* temp pages in flight; -1 where no source feeds it (or 6.16+) */
 	uint64_t pending, errors;
 	bool hung;
+	bool untracked;			/* request stats not kept (table full): WR/s..WERR are '-' */
 };
 
 struct top_rows {

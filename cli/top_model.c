@@ -29,7 +29,7 @@ const struct top_coldef top_cols[COL_N] = {
 	[COL_PEND]   = { "PEND",        4, 2, false, true,  true,  "requests not answered yet (fusectl waiting if it says more)" },
 	[COL_OLDEST] = { "OLDEST",      6, 2, false, true,  true,  "age of the oldest pending request; >N: at least N (sent before start)" },
 	[COL_ERR]    = { "WERR",        4, 6, false, true,  true,  "writeback WRITEs that ended with an error" },
-	[COL_FLAG]   = { "FLAG",        5, 0, true,  false, false, "HUNG?: oldest pending request older than the threshold" },
+	[COL_FLAG]   = { "FLAG",        5, 0, true,  false, false, "HUNG?: oldest pending request older than the threshold; UNTRK: request stats not kept (--tracked-mounts)" },
 };
 
 bool top_row_matches(const struct fwb_mount *m, const char *filter)
@@ -197,6 +197,11 @@ void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, doubl
 	}
 	r->errors = m->wb_errors;
 	r->hung = r->pending && r->oldest_s >= hung_s;
+	r->untracked = m->ops_untracked;
+	if (r->untracked) {		/* unknown, not 0 */
+		r->wr_s = r->mb_s = r->p50_ms = r->p99_ms = NAN;
+		r->inflight = -1;
+	}
 }
 
 int top_rows_build(struct top_rows *r, const struct fwb_snapshot *d, double iv,
@@ -259,7 +264,7 @@ static int cmp_col(const struct top_row *a, const struct top_row *b, enum top_co
 	case COL_THR: return cmp_num(a->thr_ms_s, b->thr_ms_s);
 	case COL_PEND: return cmp_num(a->pending, b->pending);
 	case COL_OLDEST: return cmp_num(a->oldest_s, b->oldest_s);
-	case COL_ERR: return cmp_num(a->errors, b->errors);
+	case COL_ERR: return cmp_num(a->untracked ? NAN : a->errors, b->untracked ? NAN : b->errors);
 	default: return 0;
 	}
 }

@@ -249,8 +249,8 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 		else
 			top_fmt_age(b, len, r->oldest_s * 1e9);
 		return;
-	case COL_ERR: top_fmt_num(b, len, r->errors, 0, fit); return;
-	case COL_FLAG: snprintf(b, len, "%s", r->hung ? "HUNG?" : fit ? "" : "-"); return;
+	case COL_ERR: top_fmt_num(b, len, r->untracked ? NAN : r->errors, 0, fit); return;
+	case COL_FLAG: snprintf(b, len, "%s", r->hung ? "HUNG?" : r->untracked ? "UNTRK" : fit ? "" : "-"); return;
 	default: return;
 	}
 }
@@ -423,8 +423,8 @@ static uint64_t drops_total(const struct fwb_drops *d)
 
 void top_render_list(struct top_screen *s, const struct top_view_in *in, int width)
 {
-	int nhung = top_rows_hung(in->rows);
-	char hung[96] = "", drops[160] = "", filt[TOP_FILTER_MAX + 16] = "", ht[16];
+	int nhung = top_rows_hung(in->rows), nuntr = 0;
+	char hung[96] = "", drops[160] = "", filt[TOP_FILTER_MAX + 16] = "", ht[16], untr[64] = "";
 
 	screen_init(s);
 	shared_header(s, in, width);
@@ -439,8 +439,12 @@ void top_render_list(struct top_screen *s, const struct top_view_in *in, int wid
 			 (unsigned long long)in->d->drops.bdistats_full);
 	if (in->filter && *in->filter)
 		snprintf(filt, sizeof(filt), "  filter '%s'", in->filter);
-	add_line(&s->head, width, nhung || *drops ? TA_WARN : TA_NORMAL,
-		 "%d FUSE mount%s%s  sort %s%s%s%s", in->rows->n, in->rows->n == 1 ? "" : "s", hung,
+	for (int i = 0; i < in->rows->n; i++)
+		nuntr += in->rows->v[i].untracked;
+	if (nuntr)
+		snprintf(untr, sizeof(untr), "  %d UNTRACKED (table full)", nuntr);
+	add_line(&s->head, width, nhung || *drops || nuntr ? TA_WARN : TA_NORMAL,
+		 "%d FUSE mount%s%s%s  sort %s%s%s%s", in->rows->n, in->rows->n == 1 ? "" : "s", hung, untr,
 		 top_cols[in->sort.col].name,
 		 top_cols[in->sort.col].desc != in->sort.reverse ? " (desc)" : " (asc)", filt, drops);
 	table(s, in, width);
@@ -734,14 +738,20 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Writeback (%s)", in->cumulative ? "since start; c: this interval" :
 		 "this interval; c: since start");
-	add_line(&s->body, width, TA_NORMAL, "  WRITE/s %s  MB/s %s  pages/s %s  in flight %lld pages  errors %llu",
-		 a, b, c, (long long)r.inflight, (unsigned long long)m->wb_errors);
-	top_fmt_dur(a, sizeof(a), m->wb_lat.count ? fwb_hist_quantile(&m->wb_lat, 0.5) : NAN);
-	top_fmt_dur(b, sizeof(b), m->wb_lat.count ? fwb_hist_quantile(&m->wb_lat, 0.99) : NAN);
-	top_fmt_dur(c, sizeof(c), m->wb_lat.count ? fwb_hist_max(&m->wb_lat) : NAN);
-	top_fmt_dur(d, sizeof(d), m->wb_lat.count ? (double)m->wb_lat.sum_ns / m->wb_lat.count : NAN);
-	add_line(&s->body, width, TA_NORMAL, "  latency p50 %s  p99 %s  max %s  mean %s  (%llu WRITEs)",
-		 a, b, c, d, (unsigned long long)m->wb_lat.count);
+	if (r.untracked) {
+		add_line(&s->body, width, TA_WARN, "  UNTRACKED: the request table was full when this mount began "
+			 "(fusewbtop --tracked-mounts N): WRITEs, bytes, errors and latency unknown");
+	} else {
+		add_line(&s->body, width, TA_NORMAL,
+			 "  WRITE/s %s  MB/s %s  pages/s %s  in flight %lld pages  errors %llu",
+			 a, b, c, (long long)r.inflight, (unsigned long long)m->wb_errors);
+		top_fmt_dur(a, sizeof(a), m->wb_lat.count ? fwb_hist_quantile(&m->wb_lat, 0.5) : NAN);
+		top_fmt_dur(b, sizeof(b), m->wb_lat.count ? fwb_hist_quantile(&m->wb_lat, 0.99) : NAN);
+		top_fmt_dur(c, sizeof(c), m->wb_lat.count ? fwb_hist_max(&m->wb_lat) : NAN);
+		top_fmt_dur(d, sizeof(d), m->wb_lat.count ? (double)m->wb_lat.sum_ns / m->wb_lat.count : NAN);
+		add_line(&s->body, width, TA_NORMAL, "  latency p50 %s  p99 %s  max %s  mean %s  (%llu WRITEs)",
+			 a, b, c, d, (unsigned long long)m->wb_lat.count);
+	}
 	top_fmt_num(a, sizeof(a), r.dirty, 0, 0);
 	top_fmt_num(b, sizeof(b), dm->bdi_writeback_pages, 0, 0);
 	top_fmt_num(c, sizeof(c), dm->bdi_thresh_pages, 0, 0);

@@ -266,6 +266,14 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		}
 		c->skel->rodata->writepage_end_addr = c->ki.writepage_end_addr;
 		c->skel->rodata->sample_shift = time_every_shift();
+		/* blocks of request-stat rows: one per tracked connection, 4 hash slots each */
+		c->ops_blocks = c->opts.ops_mounts > 0 ? c->opts.ops_mounts : FWB_OPS_BLOCKS_DEFAULT;
+		c->skel->rodata->ops_blocks = c->ops_blocks;
+		c->ops_slots = 64;
+		while (c->ops_slots < 4 * c->ops_blocks)
+			c->ops_slots *= 2;
+		c->skel->rodata->ops_slot_mask = c->ops_slots - 1;
+		bpf_map__set_max_entries(c->skel->maps.op_stats, c->ops_blocks * FWB_OPS_ROWS);
 		set_autoload(c);
 		memset(&failed, 0, sizeof(failed));
 		r = fusewb_bpf__load(c->skel);
@@ -284,7 +292,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		c->skel = NULL;
 	}
 	/* before attaching: a failure here leaves nothing running */
-	c->op_rows_len = (size_t)FWB_OPS_CONNS * FWB_OPS_ROWS * sizeof(*c->op_rows);
+	c->op_rows_len = (size_t)c->ops_blocks * FWB_OPS_ROWS * sizeof(*c->op_rows);
 	c->op_rows = mmap(NULL, c->op_rows_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  bpf_map__fd(c->skel->maps.op_stats), 0);
 	if (c->op_rows == MAP_FAILED) {
@@ -317,6 +325,7 @@ void fwb_collector_close(struct fwb_collector *c)
 	free(c->devfiles);
 	free(c->last_conns);
 	free(c->bdis_unsynced);
+	free(c->ops_miss);
 	free(c->kwb_orphans);
 	free(c);
 }

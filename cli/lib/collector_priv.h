@@ -24,9 +24,15 @@ struct fwb_collector {
 	struct fwb_source *srcs;
 	int nsrcs;
 	struct fusewb_bpf *skel;
-	/* the op_stats array, mapped: FWB_OPS_CONNS * FWB_OPS_ROWS rows (snapshot.c) */
+	/* the op_stats array, mapped: ops_blocks * FWB_OPS_ROWS rows (snapshot.c) */
 	struct fwb_op_stats *op_rows;
 	size_t op_rows_len;
+	int ops_blocks, ops_slots;	/* as set in rodata before load */
+	/* per slot: snapshots in a row that missed its connection (freed at 2) */
+	struct fwb_ops_miss {
+		uint32_t conn;
+		uint32_t n;
+	} *ops_miss;
 	char *pin_dir;			/* peer.c: where the maps are pinned (opts.share) */
 	struct bpf_link *links[FWB_MAX_LINKS];
 	int nlinks;

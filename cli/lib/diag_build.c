@@ -474,7 +474,7 @@ static void fill_history(const struct fwb_diag_inputs *in, struct fwb_diag_repor
 	const struct fwb_mount *m = mount_of(in->history, r->m.conn);
 	struct fwb_diag_history *h = &r->history;
 
-	if (!m || !in->peer)
+	if (!m || !in->peer || m->ops_untracked)	/* its counts are unknown, not 0: no history */
 		return;
 	h->have = true;
 	h->pid = in->peer->pid;

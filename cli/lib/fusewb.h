@@ -166,6 +166,12 @@ struct fwb_mount {
 	int ndaemons;
 
 	/* writeback WRITEs (counters unless noted) */
+	/*
+	 * ops_untracked: the request stats (wb_*, ops) were not kept for this
+	 * connection (the table was full when it began): they are unknown, not
+	 * 0, and front ends show them as null / '-'.
+	 */
+	bool ops_untracked;
 	uint64_t wb_writes, wb_bytes, wb_pages, wb_errors;
 	int64_t wb_inflight_pages;	/* gauge */
 	struct fwb_hist wb_lat;
@@ -250,6 +256,7 @@ struct fwb_opts {
 	bool no_bpf;			/* resolver only (diagnose without root-level BPF) */
 	const char *source;		/* force a kind of source: see fwb_probe_kernel_forced */
 	bool share;			/* pin the maps: fusewb diagnose reads this history (peer.c) */
+	int ops_mounts;			/* connections whose request stats are kept; 0: FWB_OPS_BLOCKS_DEFAULT */
 };
 
 int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char *err, size_t errlen);

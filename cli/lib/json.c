@@ -107,12 +107,19 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		fwb_json_str(f, m->daemons[i].comm);
 		fprintf(f, ",\"state\":\"%c\"}", m->daemons[i].state);
 	}
-	fprintf(f, "],\"writeback\":{\"writes\":%llu,\"bytes\":%llu,\"pages\":%llu,\"errors\":%llu,"
-		"\"inflight_pages\":%lld,\"latency_us\":",
-		(unsigned long long)m->wb_writes, (unsigned long long)m->wb_bytes,
-		(unsigned long long)m->wb_pages, (unsigned long long)m->wb_errors,
-		(long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
-	json_latency(f, &m->wb_lat);
+	/* an untracked mount's request stats are unknown: null, never 0 */
+	fprintf(f, "],\"tracked\":%s,\"writeback\":{", m->ops_untracked ? "false" : "true");
+	if (m->ops_untracked) {
+		fputs("\"writes\":null,\"bytes\":null,\"pages\":null,\"errors\":null,"
+		      "\"inflight_pages\":null,\"latency_us\":null", f);
+	} else {
+		fprintf(f, "\"writes\":%llu,\"bytes\":%llu,\"pages\":%llu,\"errors\":%llu,"
+			"\"inflight_pages\":%lld,\"latency_us\":",
+			(unsigned long long)m->wb_writes, (unsigned long long)m->wb_bytes,
+			(unsigned long long)m->wb_pages, (unsigned long long)m->wb_errors,
+			(long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
+		json_latency(f, &m->wb_lat);
+	}
 	json_kwb(f, m);
 	fputs("},\"redirty\":", f);
 	json_redirty(f, m->kwb_have & FWB_KWB_REDIRTY, m->redirty_waits, m->redirty_wait_ns);
@@ -154,7 +161,7 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			"\"nodeid\":%llu,\"pages\":%u}", p->age_ns / 1e6, p->age_min ? "true" : "false",
 			p->queued ? "true" : "false", p->pid, (unsigned long long)p->nodeid, p->pages);
 	}
-	fputs("]},\"ops\":[", f);
+	fputs(m->ops_untracked ? "]},\"ops\":null" : "]},\"ops\":[", f);
 	for (int i = 0; i < m->nops; i++) {
 		const struct fwb_op *o = &m->ops[i];
 
@@ -166,7 +173,7 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		json_latency(f, &o->lat);
 		fputc('}', f);
 	}
-	fputs("],\"tasks\":[", f);
+	fputs(m->ops_untracked ? ",\"tasks\":[" : "],\"tasks\":[", f);
 	for (int i = 0; i < m->ntasks; i++) {
 		const struct fwb_task *t = &m->tasks[i];
 

@@ -253,10 +253,11 @@ static int map_info(int fd, struct bpf_map_info *info)
 
 /*
  * Map the pinned map at dir/name read-only, if its value has our layout (the
- * same build); else NULL, with why it was not taken.
+ * same build); else NULL, with why it was not taken.  any_entries: its
+ * length may differ from ours (op_stats, sized by --tracked-mounts).
  */
-static void *map_pinned(const char *dir, const char *name, const struct bpf_map *ours, size_t *len,
-			const char **why)
+static void *map_pinned(const char *dir, const char *name, const struct bpf_map *ours, bool any_entries,
+			size_t *len, const char **why)
 {
 	struct bpf_map_info info, mine;
 	uint64_t sig;
@@ -275,7 +276,7 @@ static void *map_pinned(const char *dir, const char *name, const struct bpf_map 
 	}
 	sig = map_layout(&info);
 	*why = !sig ? "its maps carry no type information (BTF) to check their layout against" :
-	       info.value_size != mine.value_size || info.max_entries != mine.max_entries ?
+	       info.value_size != mine.value_size || (!any_entries && info.max_entries != mine.max_entries) ?
 	       "another build of fusewb (its maps' sizes differ from this one's)" :
 	       sig != map_layout(&mine) ?
 	       "another build of fusewb (its maps' layout differs from this one's)" : NULL;
@@ -341,9 +342,9 @@ int fwb_peer_open(struct fwb_collector *c, struct fwb_peer *out)
 		if (e->d_name[0] == '.' || !pins_alive(e->d_name, &pid, &t) || pid == getpid())
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", pin_root(), e->d_name);
-		p.bss = map_pinned(dir, "bss", c->skel->maps.bss, &p.bss_len, &why);
+		p.bss = map_pinned(dir, "bss", c->skel->maps.bss, false, &p.bss_len, &why);
 		if (p.bss)
-			p.rows = map_pinned(dir, "op_stats", c->skel->maps.op_stats, &p.rows_len, &why);
+			p.rows = map_pinned(dir, "op_stats", c->skel->maps.op_stats, true, &p.rows_len, &why);
 		if (!p.bss || !p.rows) {
 			peer_unmap(&p);
 			if (nskipped < FWB_PEER_SKIPS_MAX) {

@@ -482,6 +482,8 @@ struct per_mount {
 
 /* in need: fed by the balance_dirty_pages program, left out where it is not in use */
 #define NEED_THROTTLE	0x80000000u
+/* in need: from the request table, left out for a mount it could not hold (fusewb_mount_tracked 0) */
+#define NEED_TRACKED	0x40000000u
 
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
 #define WIDTH(fld) ((int)sizeof(((struct fwb_mount *)0)->fld))
@@ -489,23 +491,23 @@ struct per_mount {
 static const struct per_mount per_mount[] = {
 	{ "fusewb_writeback_writes_total", "counter",
 	  "Writeback WRITE requests completed by the daemon.",
-	  FIELD(wb_writes), U64, 8, 0 },
+	  FIELD(wb_writes), U64, 8, NEED_TRACKED },
 	{ "fusewb_writeback_bytes_total", "counter",
 	  "Bytes carried by completed writeback WRITE requests.",
-	  FIELD(wb_bytes), U64, 8, 0 },
+	  FIELD(wb_bytes), U64, 8, NEED_TRACKED },
 	{ "fusewb_writeback_pages_total", "counter",
 	  "Pages carried by completed writeback WRITE requests.",
-	  FIELD(wb_pages), U64, 8, 0 },
+	  FIELD(wb_pages), U64, 8, NEED_TRACKED },
 	{ "fusewb_writeback_errors_total", "counter",
 	  "Writeback WRITE requests the daemon answered with an error.",
-	  FIELD(wb_errors), U64, 8, 0 },
+	  FIELD(wb_errors), U64, 8, NEED_TRACKED },
 	/*
 	 * Memory in base units, as every _bytes series beside it; counters of
 	 * pages (_pages_total) count events, like _writes_total, and stay counts.
 	 */
 	{ "fusewb_writeback_inflight_bytes", "gauge",
 	  "Page cache in writeback WRITE requests sent to the daemon and not yet answered (whole pages).",
-	  FIELD(wb_inflight_pages), CLAMP0_PAGES_AS_BYTES, WIDTH(wb_inflight_pages), 0 },
+	  FIELD(wb_inflight_pages), CLAMP0_PAGES_AS_BYTES, WIDTH(wb_inflight_pages), NEED_TRACKED },
 	{ "fusewb_bdi_dirty_bytes", "gauge",
 	  "Dirty page cache of the mount's bdi (BdiReclaimable in debugfs).",
 	  FIELD(bdi_dirty_pages), PAGES_AS_BYTES, WIDTH(bdi_dirty_pages), 0 },
@@ -627,7 +629,7 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 
 static bool known(const struct fwb_mount *m, const struct per_mount *p)
 {
-	uint32_t have = m->kwb_have | (m->throttle_have ? NEED_THROTTLE : 0);
+	uint32_t have = m->kwb_have | (m->throttle_have ? NEED_THROTTLE : 0) | (m->ops_untracked ? 0 : NEED_TRACKED);
 
 	if ((have & p->need) != p->need)
 		return false;
@@ -671,6 +673,18 @@ static void write_info(struct out *o, const struct fwb_snapshot *s, const struct
 		o_str(o, "\",source=\"");
 		o_label(o, s->mounts[i].source);
 		o_str(o, "\"} 1\n");
+	}
+}
+
+static void write_tracked(struct out *o, const struct fwb_snapshot *s, const struct str *labels)
+{
+	family(o, "fusewb_mount_tracked", "gauge",
+	       "1 when the mount's requests are counted; 0 when the request table was full as it began "
+	       "(--tracked-mounts): its writeback and request series are then absent, not 0.");
+	for (int i = 0; i < s->nmounts; i++) {
+		o_s(o, STR("fusewb_mount_tracked{"));
+		o_s(o, labels[i]);
+		o_s(o, s->mounts[i].ops_untracked ? STR("} 0\n") : STR("} 1\n"));
 	}
 }
 
@@ -730,8 +744,9 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 
 	family(o, wb.p, "histogram", "Writeback WRITE requests from send to the daemon's answer.");
 	for (int i = 0; i < s->nmounts; i++)
-		hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | FWB_OP_WRITEBACK, wb, labels[i],
-			    &s->mounts[i].wb_lat, le, wb_layout);
+		if (!s->mounts[i].ops_untracked)
+			hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | FWB_OP_WRITEBACK, wb, labels[i],
+				    &s->mounts[i].wb_lat, le, wb_layout);
 
 	family(o, kwb.p, "histogram",
 	       "Temp-page writeback WRITEs from request allocation to completion, timed in the kernel "
@@ -874,6 +889,7 @@ char *fwb_prom_render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c
 				   fwb_hist_slot_upper_ns(i + FWB_PROM_FIRST_SLOT) / 1e9);
 	}
 	write_info(&o, s, L.l);
+	write_tracked(&o, s, L.l);
 	if (c->cache)
 		c->cache->gen++;
 	write_histograms(&o, s, L.l, le, !c->no_requests, c->cache);

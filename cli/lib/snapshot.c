@@ -149,63 +149,116 @@ static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_sta
 	}
 }
 
-/* The slot connection conn owns in the mapped ops_conn table, or -1 (probed as the BPF side does). */
-static int ops_slot(const volatile __u32 *owners, uint32_t conn)
-{
-	for (__u32 i = 0; i < FWB_OPS_PROBES; i++) {
-		__u32 slot = (fwb_ops_hash(conn) + i) & (FWB_OPS_CONNS - 1);
-
-		if (owners[slot] == conn)
-			return slot;
-	}
-	return -1;
-}
-
 static uint32_t row_opcode(int row)
 {
 	return row == FWB_OPS_WB_ROW ? 16 /* FUSE_WRITE */ | FWB_OP_WRITEBACK : (uint32_t)row;
 }
 
+/* the snapshot's mounts by connection, for walks over the slot table */
+struct conn_ix {
+	uint32_t conn;
+	int i;
+};
+
+static int cmp_conn_ix(const void *a, const void *b)
+{
+	uint32_t x = ((const struct conn_ix *)a)->conn, y = ((const struct conn_ix *)b)->conn;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct conn_ix *index_mounts(const struct fwb_snapshot *s)
+{
+	struct conn_ix *ix = malloc(sizeof(*ix) * (s->nmounts ? s->nmounts : 1));
+
+	for (int i = 0; ix && i < s->nmounts; i++)
+		ix[i] = (struct conn_ix){ s->mounts[i].conn, i };
+	if (ix)
+		qsort(ix, s->nmounts, sizeof(*ix), cmp_conn_ix);
+	return ix;
+}
+
+static int ix_find(const struct conn_ix *ix, int n, uint32_t conn)
+{
+	struct conn_ix k = { conn, 0 }, *f = bsearch(&k, ix, n, sizeof(*ix), cmp_conn_ix);
+
+	return f ? f->i : -1;
+}
+
 /*
- * A slot whose connection is gone: rows zeroed, then the slot freed, so its
- * counters never come back under a reused connection number.  One mountinfo
- * read that missed the mount is not enough (fwb_conn_was_seen).
+ * A slot whose connection is gone: rows zeroed, then the block and the slot
+ * freed, so its counters never come back under a reused connection number.
+ * Gone means missed by two snapshots in a row: a mount that appeared after
+ * this snapshot read mountinfo already has a slot, and must keep it.
  */
 static void free_stale_slots(struct fwb_collector *c, struct fwb_snapshot *s)
 {
-	volatile __u32 *owners = c->skel->bss->ops_conn;
-	volatile __u64 *used = c->skel->bss->ops_rows_used;
+	struct fusewb_bpf__bss *bss = c->skel->bss;
+	struct conn_ix *ix;
 
-	for (int slot = 0; slot < FWB_OPS_CONNS; slot++) {
-		__u32 conn = owners[slot];
+	if (!c->ops_miss && !(c->ops_miss = calloc(c->ops_slots, sizeof(*c->ops_miss))))
+		return;
+	if (!(ix = index_mounts(s)))
+		return;
+	for (int slot = 0; slot < c->ops_slots; slot++) {
+		__u32 conn = bss->ops_conn[slot], blk;
 
-		if (!conn || fwb_snapshot_mount(s, conn) || fwb_conn_was_seen(c, conn))
+		if (!conn || ix_find(ix, s->nmounts, conn) >= 0) {
+			c->ops_miss[slot].n = 0;
 			continue;
-		for (int row = 0; row < FWB_OPS_ROWS; row++)
-			if (used[slot] & (1ULL << row))
-				memset(&c->op_rows[slot * FWB_OPS_ROWS + row], 0, sizeof(*c->op_rows));
-		used[slot] = 0;
-		__atomic_store_n(&owners[slot], 0, __ATOMIC_RELEASE);
+		}
+		if (c->ops_miss[slot].conn != conn)
+			c->ops_miss[slot] = (struct fwb_ops_miss){ conn, 0 };
+		if (++c->ops_miss[slot].n < 2)
+			continue;
+		c->ops_miss[slot].n = 0;
+		blk = bss->ops_block[slot];
+		if (blk && blk != FWB_OPS_NO_BLOCK && (int)blk <= c->ops_blocks) {
+			for (int row = 0; row < FWB_OPS_ROWS; row++)
+				if (bss->ops_rows_used[slot] & (1ULL << row))
+					memset(&c->op_rows[(blk - 1) * FWB_OPS_ROWS + row], 0, sizeof(*c->op_rows));
+		}
+		bss->ops_rows_used[slot] = 0;
+		__atomic_store_n(&bss->ops_block[slot], 0, __ATOMIC_RELEASE);
+		if (blk && blk != FWB_OPS_NO_BLOCK && (int)blk <= c->ops_blocks)
+			__atomic_fetch_and(&bss->ops_blocks_taken[(blk - 1) / 64], ~(1ULL << (blk - 1) % 64),
+					   __ATOMIC_RELEASE);
+		__atomic_store_n(&bss->ops_conn[slot], 0, __ATOMIC_RELEASE);
 	}
+	free(ix);
 }
 
 /*
  * The rows are read in place: each counter is one aligned 64-bit load, so
  * a row read while the BPF side adds to it is at worst a few events short
  * in some fields, as a read between two per-CPU increments was before.
+ * nblocks: the blocks rows holds (a peer's may differ from ours).
+ *
+ * A mount is untracked when its connection has no block (none was free when
+ * it began), or has no slot while some connection found none (then an idle
+ * mount and one that was never counted look alike).
  */
-static void read_op_rows(const struct fusewb_bpf__bss *bss, const struct fwb_op_stats *rows,
+static void read_op_rows(const struct fusewb_bpf__bss *bss, const struct fwb_op_stats *rows, int nblocks,
 			 struct fwb_snapshot *s)
 {
-	const volatile __u32 *owners = bss->ops_conn;
-	const volatile __u64 *usedv = bss->ops_rows_used;
+	const volatile struct fusewb_bpf__bss *b = bss;
+	bool noslot = b->ops_noslot != 0;
+	struct conn_ix *ix = index_mounts(s);
 
-	for (int i = 0; i < s->nmounts; i++) {
-		struct fwb_mount *m = &s->mounts[i];
-		int slot = ops_slot(owners, m->conn);
+	for (int i = 0; i < s->nmounts; i++)
+		s->mounts[i].ops_untracked = noslot || !ix;
+	for (int slot = 0; ix && slot < FWB_OPS_SLOTS_MAX; slot++) {
+		__u32 conn = b->ops_conn[slot], blk;
+		struct fwb_mount *m;
 		__u64 used;
+		int i;
 
-		if (slot < 0 || !(used = usedv[slot]))
+		if (!conn || (i = ix_find(ix, s->nmounts, conn)) < 0 || (m = &s->mounts[i])->ops)
+			continue;
+		blk = b->ops_block[slot];
+		m->ops_untracked = blk == FWB_OPS_NO_BLOCK || (int)blk > nblocks;
+		/* blk 0: claimed this instant, its first request not yet counted */
+		if (!blk || m->ops_untracked || !(used = b->ops_rows_used[slot]))
 			continue;
 		m->ops = calloc(__builtin_popcountll(used), sizeof(*m->ops));
 		if (!m->ops)
@@ -213,13 +266,14 @@ static void read_op_rows(const struct fusewb_bpf__bss *bss, const struct fwb_op_
 		/* ascending rows: ops come out sorted by opcode, writeback WRITEs last */
 		for (int row = 0; row < FWB_OPS_ROWS; row++)
 			if (used & (1ULL << row))
-				add_op(m, row_opcode(row), &rows[slot * FWB_OPS_ROWS + row]);
+				add_op(m, row_opcode(row), &rows[(blk - 1) * FWB_OPS_ROWS + row]);
 	}
+	free(ix);
 }
 
 static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 {
-	read_op_rows(c->skel->bss, c->op_rows, s);
+	read_op_rows(c->skel->bss, c->op_rows, c->ops_blocks, s);
 	free_stale_slots(c, s);
 }
 
@@ -529,7 +583,7 @@ int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, const s
 		memcpy(s->mounts[i].mountpoint, base->mounts[i].mountpoint, sizeof(s->mounts[i].mountpoint));
 	}
 	s->mono_ns = fwb_mono_ns();
-	read_op_rows(p->bss, p->rows, s);
+	read_op_rows(p->bss, p->rows, p->rows_len / (FWB_OPS_ROWS * sizeof(struct fwb_op_stats)), s);
 	read_pending(c, p->bss, s);
 	s->drops = ((const struct fusewb_bpf__bss *)p->bss)->drops;
 	return 0;
@@ -558,6 +612,7 @@ static void *dup_array(const void *p, size_t n, size_t size)
 
 static void delta_mount(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev)
 {
+	d->ops_untracked |= prev->ops_untracked;	/* an interval that began untracked is not whole */
 	SUB(wb_writes);
 	SUB(wb_bytes);
 	SUB(wb_pages);

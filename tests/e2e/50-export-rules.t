@@ -11,11 +11,11 @@ P=$ROOT/deploy
 
 out=$(promtool check rules "$D/fusewb-rules.yml" 2>&1)
 ok $? "promtool check rules"
-t_like "$out" "SUCCESS: 7 rules found" "seven alerting rules"
+t_like "$out" "SUCCESS: 8 rules found" "eight alerting rules"
 out=$(cd "$D" && promtool test rules fusewb-rules.test.yml 2>&1)
 ok $? "promtool test rules (dashboards/fusewb-rules.test.yml)"
 [[ $out == *SUCCESS* ]] || diag "$out"
-for a in FusewbDaemonPossiblyHung FusewbWritebackSlow FusewbDirtyNearLimit FusewbWritebackErrors FusewbExporterDown; do
+for a in FusewbDaemonPossiblyHung FusewbWritebackSlow FusewbDirtyNearLimit FusewbWritebackErrors FusewbExporterDown FusewbMountUntracked; do
 	t_cmp "$(grep -c "alertname: $a$" "$D/fusewb-rules.test.yml")" ">=" 2 "rule $a has firing and quiet test cases"
 done
 

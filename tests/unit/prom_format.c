@@ -290,6 +290,24 @@ int main(void)
 	free(t);
 	c.no_requests = false;
 
+	/* a mount the request table could not hold: flagged, and its request series absent, not 0 */
+	m[0].ops_untracked = true;
+	m[0].nops = 0;
+	t = render(&s, &c);
+	is_str(S("fusewb_mount_tracked", ""), "0", "untracked mount: fusewb_mount_tracked 0");
+	ok(count_lines(t, "fusewb_mount_tracked{") == 2 && strstr(t, "connection=\"43\"} 1\n"),
+	   "the tracked mount has 1");
+	ok(!S("fusewb_writeback_writes_total", "") && !S("fusewb_writeback_bytes_total", "") &&
+	   !S("fusewb_writeback_errors_total", "") && !S("fusewb_writeback_inflight_bytes", ""),
+	   "no writeback counters for it");
+	snprintf(key, sizeof(key), "fusewb_writeback_write_duration_seconds_count%s}", L);
+	ok(!strstr(t, key), "no writeback histogram for it");
+	ok(S("fusewb_pending_requests", "") != NULL, "its pending requests (another table) stay");
+	ok(families_grouped(t), "families still grouped");
+	free(t);
+	m[0].ops_untracked = false;
+	m[0].nops = 2;
+
 	/* the histogram cache: the same text as a fresh render, scrape after scrape */
 	{
 		struct fwb_prom_ctx nocache = c;	/* the same context, rendering afresh */

@@ -84,5 +84,24 @@ int main(void)
 		printf("# %s", buf);
 	free(buf);
 	fwb_snapshot_free(&d);
+
+	/* a mount the request table could not hold: null and tracked false, never 0 */
+	m1.ops_untracked = true;
+	ok(fwb_snapshot_delta(&prev, &cur, &d) == 0 && d.mounts[0].ops_untracked, "delta keeps untracked");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	fwb_stat_json(f, &d, 1.0);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys; m=json.loads(sys.argv[1])[\"mounts\"][0]; w=m[\"writeback\"]; "
+		 "assert m[\"tracked\"] is False; assert m[\"ops\"] is None; "
+		 "assert all(w[k] is None for k in (\"writes\", \"bytes\", \"pages\", \"errors\", "
+		 "\"inflight_pages\", \"latency_us\")), w; assert m[\"pending\"][\"count\"]==2' '%s'", buf);
+	rc = system(cmd);
+	ok(rc == 0, "untracked: writeback numbers and ops are null, tracked is false");
+	if (rc)
+		printf("# %s", buf);
+	free(buf);
+	fwb_snapshot_free(&d);
 	return tap_done();
 }

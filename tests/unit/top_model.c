@@ -442,6 +442,51 @@ static void test_screens(void)
 	top_rows_free(&r);
 }
 
+/* A mount the request table could not hold: its numbers are '-', flagged UNTRK, never 0 */
+static void test_untracked(void)
+{
+	struct fwb_mount ms[2];
+	struct fwb_snapshot d = { .mounts = ms, .nmounts = 2 };
+	struct top_rows r;
+	struct top_screen s = { 0 };
+	struct top_view_in in = { .d = &d, .cum = &d, .rows = &r, .iv = 1, .interval = 1, .hung_s = 10,
+				  .kernel = "6.18.0-test", .sources = "", .sort = { .col = COL_MBS },
+				  .selected = 0, .comm_of = fake_comm };
+	const char *line = NULL;
+	char copy[512], *f[COL_N + 1], *save = NULL;
+	int nf = 0;
+	bool detail = false, head = false;
+
+	ms[0] = mk("/mnt/tracked", "fuse.testfs", 70);
+	ms[1] = mk("/mnt/late", "fuse.testfs", 71);
+	writes(&ms[0], 5, 3e6);
+	ms[1].ops_untracked = true;
+	top_rows_build(&r, &d, 1, 10, NULL, NULL);
+	top_rows_sort(&r, in.sort);
+	ok(r.v[1].untracked && isnan(r.v[1].wr_s) && isnan(r.v[1].mb_s) && isnan(r.v[1].p50_ms) &&
+	   r.v[1].inflight < 0, "untracked: WR/s, MB/s, p50 and INFL are unknown, not 0");
+	top_render_list(&s, &in, 0);
+	for (int i = 0; i < s.body.n; i++)
+		if (strstr(s.body.v[i].text, "/mnt/late"))
+			line = s.body.v[i].text;
+	snprintf(copy, sizeof(copy), "%s", line ? line : "");
+	for (char *t = strtok_r(copy, " ", &save); t && nf <= COL_N; t = strtok_r(NULL, " ", &save))
+		f[nf++] = t;
+	ok(nf == COL_N && !strcmp(f[COL_FLAG], "UNTRK") && !strcmp(f[COL_WRS], "-") && !strcmp(f[COL_MBS], "-") &&
+	   !strcmp(f[COL_P50], "-") && !strcmp(f[COL_P99], "-") && !strcmp(f[COL_INFL], "-") &&
+	   !strcmp(f[COL_ERR], "-"), "pipe: flagged UNTRK, WR/s MB/s p50 p99 INFL WERR '-': %s",
+	   line ? line : "(none)");
+	for (int i = 0; i < s.head.n; i++)
+		head |= strstr(s.head.v[i].text, "1 UNTRACKED") != NULL;
+	ok(head, "the header counts it");
+	top_render_detail(&s, &in, &ms[1], 80);
+	for (int i = 0; i < s.body.n; i++)
+		detail |= strstr(s.body.v[i].text, "UNTRACKED") != NULL;
+	ok(detail, "detail: says the mount is not tracked");
+	top_screen_free(&s);
+	top_rows_free(&r);
+}
+
 int main(void)
 {
 	test_format();
@@ -449,6 +494,7 @@ int main(void)
 	test_stuck();
 	test_history();
 	test_screens();
+	test_untracked();
 	printf("1..%d\n", n_test);
 	return n_fail != 0;
 }
