@@ -162,8 +162,8 @@ while kill -0 $st 2>/dev/null; do
 	sleep 0.2
 done
 stat_text=$(cat "$T_TMP/stat.txt")
-t_like "$stat_text" "UNTRACKED" "stat's text flags an untracked mount"
-t_like "$(grep -m1 'UNTRACKED' <<< "$stat_text")" " - +- +- " "and shows '-' for its numbers"
+t_like "$stat_text" " UNTRK" "stat's text flags an untracked mount (FLAG UNTRK)"
+t_like "$(grep -m1 ' UNTRK' <<< "$stat_text")" "fuse.testfs +- +- +- +- +- +- +- " "and shows '-' for its numbers"
 
 scrape > "$T_TMP/s.prom"
 t_cmp "$(grep -c "^fusewb_mount_tracked{mountpoint=\"$D/m[0-9]*\".* 0$" "$T_TMP/s.prom")" ">=" $((N - SMALL)) \
