@@ -233,7 +233,7 @@ static __always_inline struct fwb_pending *seed_lookup(__u32 hot, __u64 key, boo
  * all of them before a free one is claimed: user space frees slots, so a free
  * slot does not end the search.  A claim lost to another CPU searches again.
  */
-static __always_inline __u32 conn_slot(__u32 conn)
+__noinline __u32 conn_slot(__u32 conn)	/* global: verified once, not at each caller */
 {
 	__u32 h = fwb_ops_hash(conn);
 

@@ -46,7 +46,7 @@
 #define FWB_OPS_BLOCKS_DEFAULT	1024
 #define FWB_OPS_BLOCKS_MAX	4096
 #define FWB_OPS_SLOTS_MAX	(4 * FWB_OPS_BLOCKS_MAX)
-#define FWB_OPS_PROBES		16	/* slots a connection may land in, from its hash */
+#define FWB_OPS_PROBES		8	/* slots a connection may land in, from its hash */
 #define FWB_OPS_NO_BLOCK	0xffffffffU
 
 /* first slot tried for connection conn (before the table's mask) */
