@@ -258,18 +258,17 @@ __noinline __u32 conn_slot(__u32 conn)	/* global: verified once, not at each cal
 	return FWB_OPS_SLOTS_MAX;
 }
 
-/* index of the one bit set in x */
+/* index of the one bit set in x, without branches (each would double the verifier's paths) */
+static const __u8 debruijn64[64] = {
+	0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
+};
+
 static __always_inline __u32 bit_index(__u64 x)
 {
-	__u32 n = 0;
-
-	if (!(x & 0xffffffffULL)) { n += 32; x >>= 32; }
-	if (!(x & 0xffff)) { n += 16; x >>= 16; }
-	if (!(x & 0xff)) { n += 8; x >>= 8; }
-	if (!(x & 0xf)) { n += 4; x >>= 4; }
-	if (!(x & 0x3)) { n += 2; x >>= 2; }
-	if (!(x & 0x1)) n += 1;
-	return n;
+	return debruijn64[(x * 0x03f79d71b4cb0a89ULL) >> 58];
 }
 
 /*
@@ -292,9 +291,15 @@ __noinline __u32 take_block(void)
 	return FWB_OPS_NO_BLOCK;
 }
 
-static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
+/*
+ * The index in op_stats of connection conn's row for opcode, claiming its
+ * slot and block first; ~0U when it has none (counted in opstats_full).  A
+ * global function, verified once per program: op_entry is called inside the
+ * seeding iterator's loops too.
+ */
+__noinline __u32 op_row(__u32 conn, __u32 opcode)
 {
-	__u32 slot = conn_slot(conn), row, idx, blk, seen;
+	__u32 slot = conn_slot(conn), row, blk, seen;
 	__u64 bit;
 
 	if (slot >= FWB_OPS_SLOTS_MAX) {
@@ -321,11 +326,17 @@ static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
 	bit = 1ULL << row;
 	if (!(ops_rows_used[slot] & bit))
 		__sync_fetch_and_or(&ops_rows_used[slot], bit);
-	idx = (blk - 1) * FWB_OPS_ROWS + row;
-	return bpf_map_lookup_elem(&op_stats, &idx);
+	return (blk - 1) * FWB_OPS_ROWS + row;
 full:
 	__sync_fetch_and_add(&drops.opstats_full, 1);
-	return NULL;
+	return ~0U;
+}
+
+static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
+{
+	__u32 idx = op_row(conn, opcode);
+
+	return idx == ~0U ? NULL : bpf_map_lookup_elem(&op_stats, &idx);
 }
 
 /*

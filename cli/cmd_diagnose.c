@@ -446,12 +446,6 @@ int cmd_diagnose(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	co.quiet = o.json;
-	/*
-	 * Its own look is seconds long: 256 mounts' request rows (6 MiB, as
-	 * before --tracked-mounts) load in a fraction of the default's time, and
-	 * a running exporter's history covers the rest.
-	 */
-	co.ops_mounts = 256;
 	if (fwb_collector_open(&c, &co, err, sizeof(err))) {
 		fprintf(stderr, "fusewb diagnose: %s\n", err);
 		return 2;
