@@ -233,7 +233,7 @@ static __always_inline struct fwb_pending *seed_lookup(__u32 hot, __u64 key, boo
  * all of them before a free one is claimed: user space frees slots, so a free
  * slot does not end the search.  A claim lost to another CPU searches again.
  */
-__noinline __u32 conn_slot(__u32 conn)	/* global: verified once, not at each caller */
+static __always_inline __u32 conn_slot(__u32 conn)
 {
 	__u32 h = fwb_ops_hash(conn);
 
@@ -258,27 +258,22 @@ __noinline __u32 conn_slot(__u32 conn)	/* global: verified once, not at each cal
 	return FWB_OPS_SLOTS_MAX;
 }
 
-/* index of the one bit set in x, without branches (each would double the verifier's paths) */
-static const __u8 debruijn64[64] = {
-	0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
-	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
-	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
-	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
-};
-
+/* index of the one bit set in x: the bits below it counted, without branches (each would double the verifier's paths) */
 static __always_inline __u32 bit_index(__u64 x)
 {
-	return debruijn64[(x * 0x03f79d71b4cb0a89ULL) >> 58];
+	__u64 v = x - 1;
+
+	v = v - ((v >> 1) & 0x5555555555555555ULL);
+	v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (v * 0x0101010101010101ULL) >> 56;
 }
 
-/*
- * A free block taken (1 + its index), or FWB_OPS_NO_BLOCK; once per
- * connection.  A global function: verified once, not at every caller.
- */
-__noinline __u32 take_block(void)
+/* A free block taken (1 + its index), or FWB_OPS_NO_BLOCK; once per connection. */
+static __always_inline __u32 take_block(void)
 {
 	for (__u32 w = 0; w < FWB_OPS_BLOCKS_MAX / 64 && w * 64 < ops_blocks; w++) {
-		for (int tries = 0; tries < 4; tries++) {
+		for (int tries = 0; tries < 2; tries++) {	/* a lost race retries once, then the next word */
 			__u64 v = ops_blocks_taken[w], bit = ~v & (v + 1);
 			__u32 b = w * 64 + bit_index(bit);
 
@@ -293,11 +288,9 @@ __noinline __u32 take_block(void)
 
 /*
  * The index in op_stats of connection conn's row for opcode, claiming its
- * slot and block first; ~0U when it has none (counted in opstats_full).  A
- * global function, verified once per program: op_entry is called inside the
- * seeding iterator's loops too.
+ * slot and block first; ~0U when it has none (counted in opstats_full).
  */
-__noinline __u32 op_row(__u32 conn, __u32 opcode)
+static __always_inline __u32 op_row(__u32 conn, __u32 opcode)
 {
 	__u32 slot = conn_slot(conn), row, blk, seen;
 	__u64 bit;
