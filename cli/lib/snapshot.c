@@ -271,6 +271,20 @@ static void read_op_rows(const struct fusewb_bpf__bss *bss, const struct fwb_op_
 	free(ix);
 }
 
+/* The index in op_rows of connection conn's row, or -1 when it has no block (rare: a walk of the slots) */
+static int ops_row_of(const struct fwb_collector *c, uint32_t conn, int row)
+{
+	const struct fusewb_bpf__bss *bss = c->skel->bss;
+
+	for (int slot = 0; slot < c->ops_slots; slot++) {
+		__u32 blk = bss->ops_block[slot];
+
+		if (bss->ops_conn[slot] == conn && blk && blk != FWB_OPS_NO_BLOCK && (int)blk <= c->ops_blocks)
+			return (blk - 1) * FWB_OPS_ROWS + row;
+	}
+	return -1;
+}
+
 static void read_ops(struct fwb_collector *c, struct fwb_snapshot *s)
 {
 	read_op_rows(c->skel->bss, c->op_rows, c->ops_blocks, s);
@@ -436,7 +450,7 @@ static void retire_stale_seeds_in(struct fwb_collector *c, struct fwb_pending *t
 		uint64_t key = __atomic_load_n(&p->key, __ATOMIC_ACQUIRE);
 		uint16_t opcode = p->opcode;
 		struct fwb_mount *m;
-		int slot;
+		int row;
 
 		if (!key || key == FWB_KEY_BUSY || !(opcode & FWB_PENDING_SEEDED) ||
 		    !(m = fwb_snapshot_mount(s, p->conn)) || m->waiting != 0)
@@ -445,10 +459,9 @@ static void retire_stale_seeds_in(struct fwb_collector *c, struct fwb_pending *t
 						 __ATOMIC_RELAXED))
 			continue;
 		opcode = p->opcode;
-		slot = ops_slot(bss->ops_conn, p->conn);
-		if ((opcode & FWB_PENDING_WB) && slot >= 0)
-			__atomic_fetch_sub(&c->op_rows[slot * FWB_OPS_ROWS + FWB_OPS_WB_ROW].inflight_pages,
-					   (int64_t)p->pages, __ATOMIC_RELAXED);
+		row = ops_row_of(c, p->conn, FWB_OPS_WB_ROW);
+		if ((opcode & FWB_PENDING_WB) && row >= 0)
+			__atomic_fetch_sub(&c->op_rows[row].inflight_pages, (int64_t)p->pages, __ATOMIC_RELAXED);
 		if (cold)
 			__atomic_fetch_sub(&bss->pending_cold_used, 1, __ATOMIC_RELAXED);
 		if (opcode & FWB_PENDING_QUEUED)
