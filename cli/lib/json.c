@@ -162,7 +162,7 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			p->queued ? "true" : "false", p->pid, (unsigned long long)p->nodeid, p->pages);
 	}
 	fputs(m->ops_untracked ? "]},\"ops\":null" : "]},\"ops\":[", f);
-	for (int i = 0; i < m->nops; i++) {
+	for (int i = 0; !m->ops_untracked && i < m->nops; i++) {
 		const struct fwb_op *o = &m->ops[i];
 
 		fprintf(f, "%s{\"opcode\":", i ? "," : "");
