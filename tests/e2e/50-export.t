@@ -96,18 +96,39 @@ ok $? "no counter, bucket, _sum or _count went backwards across three scrapes"
 [ -z "$bad" ] || diag "$bad"
 
 # --- a hung request: pending count and the oldest one's age ------------------
+# testfs reads "stall" in a thread of its own: the oracle starts once the
+# stall is on, so the first request it sees is the one left unanswered
 testfs_ctl a stall
+for _ in $(seq 50); do
+	testfs_status a && [ "$(testfs_stat a stalled)" = 1 ] && break
+	sleep 0.1
+done
+t_cmp "$(testfs_stat a stalled)" == 1 "testfs says the stall is on"
+oracle_start stall fuse_requests "$CONN"
+ok $? "bpftrace oracle attached for the stall"
 timeout 60 touch "$MNT/new-while-stalled" &
 T_BG_PIDS+=($!)
 toucher=$!
 waiting=$(fusectl_waiting_stable "$CONN")
 ok $? "fusectl's waiting settles while stalled ($waiting)"
 sleep 1
+s3_t0=$(date +%s.%N)
 scrape > "$T_TMP/s3"
+s3_t1=$(date +%s.%N)
+oracle_stop stall
+ok $? "oracle stopped and parsed (the daemon still stalled)"
 t_cmp "$waiting" ">=" 1 "stalled daemon: fusectl says a request waits"
 t_near "$(mval "$T_TMP/s3" fusewb_pending_requests "$RE")" "$(fusectl_waiting "$CONN")" 0 \
 	"a stalled daemon: the count is stable" "stalled daemon: pending requests vs fusectl waiting"
-t_cmp "$(mval "$T_TMP/s3" fusewb_pending_oldest_age_seconds "$RE")" ">=" 1.5 "stalled daemon: oldest request ages"
+# the exporter reads the age at some moment of the scrape: the reference is
+# the oracle's first unanswered send aged to the scrape's midpoint, the
+# tolerance half the scrape plus 20 ms (fusewb ages in jiffies)
+mid=$(awk -v a="$s3_t0" -v b="$s3_t1" 'BEGIN { printf "%.6f", (a + b) / 2 }')
+tol=$(awk -v a="$s3_t0" -v b="$s3_t1" 'BEGIN { printf "%.3f", (b - a) / 2 + 0.02 }')
+ref=$(awk -v ms="$(oracle_age_ms "$(oracle_n stall first_send_ns "$CONN")" "$mid")" 'BEGIN { printf "%.4f", ms / 1e3 }')
+t_near "$(mval "$T_TMP/s3" fusewb_pending_oldest_age_seconds "$RE")" "$ref" "$tol" \
+	"ages in jiffies, read during a scrape between two clock readings" \
+	"stalled daemon: oldest request age (s) vs the oracle's first unanswered send"
 testfs_ctl a resume
 wait "$toucher"
 ok $? "the stalled request completes after resume"
