@@ -30,16 +30,25 @@ start=$(date +%s.%N)
 diagnose "$T_TMP/d.json" "$mnt"
 end=$(date +%s.%N)
 t_cmp "$DIAG_RC" == 0 "a healthy mount exits 0"
-t_cmp "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "<" 2 "diagnose finishes in under 2 s"
+# a hang bound, not a performance figure (make bench measures that): the
+# run is the default 1 s window plus loading the BPF programs, about 2 s
+# here; 20 s allows for a loaded 2-core machine and still catches a hang
+# or an order-of-magnitude regression
+t_cmp "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "<" 20 \
+	"diagnose finishes within 20 s (a hang bound, not a timing)"
 t_like "$(dq "$T_TMP/d.json" 'c["verdict"]')" "^healthy$" "verdict healthy"
 t_cmp "$(dq "$T_TMP/d.json" 'len(d["connections"])')" == 1 "only the named mount"
 t_cmp "$(dq "$T_TMP/d.json" 'c["connection"]')" == "$conn" "its connection number"
 t_cmp "$(dq "$T_TMP/d.json" 'c["daemons"][0]["pid"]')" == "${TFS_PID[ok]}" "its daemon pid"
 t_cmp "$(dq "$T_TMP/d.json" 'sum(t["wait"] == "device_read" for t in c["daemons"][0]["threads"])')" ">=" 1 \
 	"an idle daemon thread waits in the device read"
-t_cmp "$(dq "$T_TMP/d.json" 'c["requests"]["count"]')" == 0 "no request in the kernel"
+t_near "$(dq "$T_TMP/d.json" 'c["requests"]["count"]')" "$(fusectl_waiting "$conn")" 0 \
+	"an idle mount: nothing sent between the two readings" "no request in the kernel: count vs fusectl's waiting"
 t_cmp "$(dq "$T_TMP/d.json" 'len(c["remedies"])')" == 0 "nothing to do"
-t_cmp "$(dq "$T_TMP/d.json" 'c["background"]["max"]')" ">" 0 "max_background read from the connection"
+t_near "$(dq "$T_TMP/d.json" 'c["background"]["max"]')" "$(fusectl_get "$conn" max_background)" 0 \
+	"same kernel value" "max_background vs fusectl's max_background"
+t_near "$(dq "$T_TMP/d.json" 'c["background"]["congestion_threshold"]')" "$(fusectl_get "$conn" congestion_threshold)" 0 \
+	"same kernel value" "congestion_threshold vs fusectl's congestion_threshold"
 
 # the same by connection number, by the mount point with a trailing slash, and as text
 diagnose "$T_TMP/n.json" "$conn"
