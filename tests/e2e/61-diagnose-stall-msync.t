@@ -10,6 +10,8 @@ need_root
 testfs_mount st || { ok 1 "mount testfs"; t_done; exit 1; }
 mnt=${TFS_MNT[st]}
 conn=$(conn_of "$mnt")
+# the oracle, attached before the workload: it sees every WRITE sent
+oracle_start req fuse_requests "$conn" || { ok 1 "start the oracle"; t_done; exit 1; }
 
 # dirty 8 MiB through the mapping, stall while it holds them, then msync
 # (no `timeout` wrapper: $! must be the writer; wait_exit and the cleanup bound it)
@@ -21,6 +23,8 @@ testfs_ctl st stall
 wait_for "the writer to block in msync" 20 in_d_state "$writer"
 ok $? "the writer blocks in msync"
 wait_for "writeback WRITEs to reach the daemon" 20 waiting_ge "$conn" 1
+# a request fusectl counts now, after the stall, is never answered: the oldest is at least this old
+t_waiting=$(date +%s.%N)
 
 # young (below --hung): slow, and the text says what the window saw, no p99 made of pending ages
 diagnose "$T_TMP/young.json" -w 0.5 --slow 0.1 "$mnt"
@@ -30,8 +34,11 @@ t_like "$(dq "$T_TMP/young.json" 'c["remedies"][0]["note"]')" "no answer arrived
 t_cmp "$(dq "$T_TMP/young.json" '"p99" in c["remedies"][0]["note"] + c["why"]')" == 0 "and gives no p99 (nothing was answered)"
 sleep 2.5
 
+t0=$(date +%s.%N)
 diagnose "$T_TMP/d.json" --hung-after 2 "$mnt"
+t1=$(date +%s.%N)
 f=$T_TMP/d.json
+oracle_stop req
 t_cmp "$DIAG_RC" == 1 "exit 1: something is wrong"
 t_like "$(dq "$f" 'c["verdict"]')" "^not_answering$" "verdict: the daemon read requests and answers none"
 t_cmp "$(dq "$f" 'c["hung"]')" == 1 "it is a hang"
@@ -45,8 +52,19 @@ t_cmp "$(dq "$f" 'all(r["writeback"] for r in c["requests"]["list"])')" == 1 "wr
 t_cmp "$(dq "$f" 'c["requests"]["by_queue"]["processing"]')" == "$n" "all read by the daemon, none answered"
 t_cmp "$(dq "$f" 'min(r["age_ms"] for r in c["requests"]["list"])')" ">" 2000 "each older than 2 s"
 t_like "$(dq "$f" 'c["requests"]["list"][0]["age_source"]')" "^create_time$" "ages from the kernel's create_time"
-t_cmp "$(dq "$f" 'sum(r["bytes"] for r in c["requests"]["list"])')" == $((8 << 20)) \
-	"the WRITEs carry the 8 MiB the writer dirtied"
+# the oldest request: sent after the oracle's first send, waiting since before t_waiting
+lo=$(awk -v a="$t0" -v b="$t_waiting" 'BEGIN { printf "%.1f", (a - b) * 1e3 }')
+hi=$(oracle_age_ms "$(oracle_n req first_send_ns "$conn")" "$t1")
+t_near "$(dq "$f" 'max(r["age_ms"] for r in c["requests"]["list"])')" \
+	"$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.1f", (l + h) / 2 }')" \
+	"$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.1f", (h - l) / 2 }')" \
+	"bounds: fusectl's first waiting reading ($lo ms) and the oracle's first send ($hi ms)" \
+	"the oldest request's age"
+# the oracle counts each unanswered WRITE's pages, rounded up: up to 4095 bytes per WRITE over its bytes
+t_near "$(dq "$f" 'sum(r["bytes"] for r in c["requests"]["list"])')" \
+	"$(($(oracle_n req inflight_pages "$conn" 16) * 4096))" "$((n * 4095))" \
+	"the oracle counts whole pages per WRITE" \
+	"the stuck WRITEs' bytes, vs the oracle's pages sent and unanswered"
 # the bdi's page counts are per-CPU batched counters (WB_STAT_BATCH =
 # 8 * (1 + ilog2(CPUs)) per CPU), so they may trail the truth by that much
 cpus=$(nproc)
