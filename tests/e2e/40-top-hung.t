@@ -22,19 +22,47 @@ ok $? "fusewbtop is up on both mounts"
 # stall the daemon, then make a request it will never answer
 testfs_ctl hang stall
 ok $? "daemon stalled"
+# the oracle from the stall on: nothing is answered, so its first send is
+# the oldest pending request (stopped after the readings, never touches the mount)
+HCONN=$(conn_of "$HANG")
+oracle_start req fuse_requests "$HCONN"
+ok $? "bpftrace oracle attached to the stalled connection"
 cat "$HANG/f" >/dev/null 2>&1 &
 T_BG_PIDS+=($!)
 
 cap=$(tm_wait top 'HUNG\?' 8)
 ok $? "the stalled mount gets the HUNG? marker"
+capwall=$(date +%s.%N)
 diag "pane with a hung daemon:"
 while IFS= read -r l; do diag "| $l"; done <<<"$cap"
 row=$(grep -m1 'HUNG?' <<<"$cap")
 t_like "$row" 'hang/mnt ' "HUNG? is on the stalled mount's row"
 t_like "$(grep -A1 '^MOUNTPOINT' <<<"$cap" | tail -1)" 'hang/mnt .*HUNG\?' "the hung mount is listed first"
 t_like "$cap" '1 POSSIBLY HUNG \(oldest request > 2s\)' "the status line counts it"
-t_cmp "$(pane_val "$cap" 'hang/mnt$' PEND)" '>=' 1 "pending requests on the stalled mount"
-t_like "$(pane_val "$cap" 'hang/mnt$' OLDEST)" '^[0-9.]+s$' "age of the oldest request in seconds"
+oldest=$(pane_val "$cap" 'hang/mnt$' OLDEST)
+t_like "$oldest" '^[0-9.]+s$' "age of the oldest request in seconds"
+# stalled: the count settles; a frame drawn after that reading shows it
+waiting=$(fusectl_waiting_stable "$HCONN")
+ok $? "fusectl's waiting settles while stalled ($waiting)"
+tt=$(pane_title_time "$(tm_cap top)")
+for _ in $(seq 50); do
+	capp=$(tm_cap top)
+	[ "$(pane_title_time "$capp")" != "$tt" ] && break
+	sleep 0.1
+done
+t_near "$(pane_val "$capp" 'hang/mnt$' PEND)" "$waiting" 0 \
+	"a stalled daemon: the count is stable" "PEND on the stalled mount vs fusectl waiting"
+oracle_stop req
+ok $? "oracle stopped and parsed (the daemon still stalled)"
+t_near "$(pane_val "$capp" 'hang/mnt$' PEND)" "$(oracle_sum req pending "$HCONN")" 0 \
+	"same events: sent and not answered" "PEND on the stalled mount vs oracle"
+t_cmp "$(fusectl_waiting "$HCONN")" == "$waiting" "fusectl's waiting did not change meanwhile"
+# the frame on the pane was drawn up to one refresh (0.5 s) before the
+# capture, and its age is shown to 0.1 s
+t_near "$(awk -v a="${oldest%s}" 'BEGIN { print a * 1000 }')" \
+	"$(oracle_age_ms "$(oracle_n req first_send_ns "$HCONN")" "$capwall")" 800 \
+	"frame up to one 0.5 s refresh before the capture, shown to 0.1 s" \
+	"OLDEST (ms) vs the oracle's first unanswered send"
 [[ "$(grep 'ok/mnt' <<<"$cap")" != *HUNG* ]]
 ok $? "the healthy mount is not flagged"
 
