@@ -18,6 +18,9 @@ for m in "$FAST" "$SLOW"; do
 	T_BG_PIDS+=($!)
 done
 
+# the oracle over the window of the first frames, for the latency they report
+oracle_start req fuse_requests "$(conn_of "$FAST")" "$(conn_of "$SLOW")"
+ok $? "bpftrace oracle attached to both connections"
 # the shell outlives fusewbtop: its exit status and the terminal state stay readable
 tm_start top 80 24 "TERM=xterm-256color $TOP $FAST $SLOW; echo EXIT=\$?; sleep 600"
 t_like "$(tm display -p -t top '#{window_width}x#{window_height}')" '^80x24$' "terminal is 80x24"
@@ -39,12 +42,63 @@ row=$(grep -E 'slow/mnt ' <<<"$cap")
 nh=$(wc -w <<<"$heading")
 nr=$(wc -w <<<"$row")
 t_cmp "$nr" '>=' $((nh - 1)) "slow row has a value under every heading (FLAG empty)"
-t_cmp "$(pane_val "$cap" 'slow/mnt$' MB/s)" '>' 0 "slow mount: MB/s non-zero"
-t_cmp "$(pane_val "$cap" 'fast/mnt$' MB/s)" '>' 0 "fast mount: MB/s non-zero"
-p50=$(pane_val "$cap" 'slow/mnt$' p50ms)
-t_cmp "$p50" '>=' 33 "slow mount: p50 >= 33 ms (50 ms delay)"
-t_cmp "$p50" '<=' 90 "slow mount: p50 <= 90 ms (50 ms delay)"
-t_cmp "$(pane_val "$cap" 'fast/mnt$' p50ms)" '<' 30 "fast mount: p50 < 30 ms"
+# MB/s of one frame vs the bytes testfs wrote between the two frames' edges:
+# an edge is seen by polling the pane (the title's second changes each 1 s
+# refresh), so each is known to within the poll's span
+frame_edge() {	# frame_edge TITLE_TIME: wait for a new frame; prints "capture-start capture-end bytes-slow bytes-fast"
+	local a b c
+	for _ in $(seq 40); do
+		a=$(date +%s.%N)
+		c=$(tm_cap top)
+		if [ "$(pane_title_time "$c")" != "$1" ]; then
+			testfs_status slow; testfs_status fast
+			b=$(date +%s.%N)
+			EDGE_CAP=$c
+			echo "$PREV_POLL $b $(testfs_stat slow write_bytes) $(testfs_stat fast write_bytes)"
+			return 0
+		fi
+		PREV_POLL=$a
+		sleep 0.05
+	done
+	return 1
+}
+PREV_POLL=$(date +%s.%N)
+read -r _ e1 _ _ < <(frame_edge "$(pane_title_time "$(tm_cap top)")")
+PREV_POLL=$(date +%s.%N)
+frame_edge "$(pane_title_time "$(tm_cap top)")" >"$T_TMP/edge1"
+read -r a1 b1 s1 f1 <"$T_TMP/edge1"
+t1=$(pane_title_time "$(tm_cap top)")
+PREV_POLL=$(date +%s.%N)
+frame_edge "$t1" >"$T_TMP/edge2"
+read -r a2 b2 s2 f2 <"$T_TMP/edge2"
+mcap=$(tm_cap top)
+for n in slow fast; do
+	eval "x1=\$${n:0:1}1 x2=\$${n:0:1}2"
+	got=$(pane_val "$mcap" "$n/mnt\$" MB/s)
+	# testfs's bytes are read at the ends b1, b2 of the polls; the frame's
+	# edges lie within [a, b] of each, so its interval's bytes differ by at
+	# most the rate times those two spans (and the figure is shown to 0.1)
+	read -r ref tol < <(awk -v x1="$x1" -v x2="$x2" -v a1="$a1" -v b1="$b1" -v a2="$a2" -v b2="$b2" 'BEGIN {
+		r = (x2 - x1) / 1e6 / (b2 - b1)
+		printf "%.2f %.2f\n", r, r * ((b1 - a1) + (b2 - a2)) + 0.05 }')
+	t_near "$got" "$ref" "$tol" "each edge of the interval seen within one pane poll and a status read; shown to 0.1" \
+		"$n mount: MB/s vs testfs's write_bytes over the frame's interval"
+done
+oracle_stop req
+ok $? "oracle stopped and parsed"
+# testfs sleeps 50 ms in every WRITE of the slow mount: at least its bucket's 33.6 ms
+t_cmp "$(pane_val "$cap" 'slow/mnt$' p50ms)" '>=' 33 "slow mount: p50 >= 33 ms (50 ms delay)"
+# The frame's p50 is interpolated in a log2 bucket of one interval; the
+# oracle's median bucket [lo, hi) covers the oracle's whole window, so
+# the frame may sit one bucket either side of it (the load varies).
+for n in fast slow; do
+	read -r lo hi < <(oracle_hist_pct req lat_log2 50 "$(conn_of "${TFS_MNT[$n]}")" 16)
+	p50=$(pane_val "$cap" "$n/mnt\$" p50ms)
+	t_cmp "$p50" '>=' "$(awk -v l="${lo:-0}" 'BEGIN { print l / 2 / 1e6 }')" \
+		"$n mount: p50 at least half the oracle's median bucket [$((${lo:-0} / 1000)), $((${hi:-0} / 1000))) µs"
+	t_cmp "$p50" '<=' "$(awk -v h="${hi:-0}" 'BEGIN { print h * 2 / 1e6 }')" \
+		"$n mount: p50 at most twice the top of the oracle's median bucket"
+done
 t_like "$(sed -n 2p <<<"$cap")" '^sources: tp_btf fuse_request_\*' "sources line"
 t_like "$(sed -n 3p <<<"$cap")" '^vm: dirty [0-9.]+[BKMG]' "vm line, in bytes"
 t_like "$(tail -1 <<<"$cap")" '^q:quit' "key help in the footer"
