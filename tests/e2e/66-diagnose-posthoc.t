@@ -21,6 +21,9 @@ touch "${TFS_BACK[ph]}/file"
 # its dentry with a LOOKUP of its own instead of queueing behind the stuck one
 mkdir "$mnt/sub"
 testfs_ctl ph stall
+# the oracle sees the stat's request sent: its first send on this connection
+oracle_start req fuse_requests "$conn"
+ok $? "bpftrace oracle attached to connection $conn"
 # a stat(2) on the stalled mount: a LOOKUP/GETATTR nobody answers
 stat "$mnt/file" > /dev/null 2>&1 &
 statter=$!
@@ -32,17 +35,30 @@ since=$(date +%s.%N)
 
 diagnose "$T_TMP/d.json" "$mnt"
 f=$T_TMP/d.json
-ran=$(awk -v a="$since" -v b="$(date +%s.%N)" 'BEGIN { print (b - a) * 1000 }')
+until=$(date +%s.%N)
+ran=$(awk -v a="$since" -v b="$until" 'BEGIN { print (b - a) * 1000 }')
+oracle_stop req
+ok $? "oracle stopped and parsed (the daemon still stalled)"
 t_cmp "$DIAG_RC" == 1 "exit 1"
 t_like "$(dq "$f" 'c["verdict"]')" "^not_answering$" "verdict: not answering (default --hung 10 s)"
 t_cmp "$(dq "$f" 'c["connection"]')" == "$conn" "the connection"
 t_cmp "$(dq "$f" 'c["daemons"][0]["pid"]')" == "$pid" "the daemon pid"
 t_cmp "$(dq "$f" 'c["requests"]["count"]')" == 1 "one stuck request"
+t_near "$(dq "$f" 'c["requests"]["count"]')" "$(oracle_sum req pending "$conn")" 0 \
+	"same events: sent and not answered" "stuck requests vs oracle"
 t_like "$(dq "$f" 'c["requests"]["list"][0]["opcode"]')" "^(LOOKUP|GETATTR)$" "the stat's LOOKUP or GETATTR"
 t_cmp "$(dq "$f" 'c["requests"]["list"][0]["pid"]')" == "$statter" "asked by the stat process"
 t_like "$(dq "$f" 'c["requests"]["list"][0]["age_source"]')" "^create_time$" "its age from the kernel"
 t_cmp "$(dq "$f" 'c["requests"]["list"][0]["age_ms"]')" ">" "$(awk -v r="$ran" 'BEGIN { print r + 5000 }')" \
 	"older than diagnose itself: it was read post hoc"
+# diagnose reads the age at some moment of its run: the oracle's age of the
+# send at the run's middle, within half the run plus jiffies (create_time)
+mid=$(awk -v a="$since" -v b="$until" 'BEGIN { printf "%.3f", (a + b) / 2 }')
+t_near "$(dq "$f" 'c["requests"]["list"][0]["age_ms"]')" \
+	"$(oracle_age_ms "$(oracle_n req first_send_ns "$conn")" "$mid")" \
+	"$(awk -v r="$ran" 'BEGIN { printf "%.0f", r / 2 + 20 }')" \
+	"read at an unknown moment of diagnose's ${ran%.*} ms run; create_time in jiffies" \
+	"its age (ms) vs the oracle's send"
 t_like "$(dq "$f" '[b["wait"] + "/" + b["via"] for b in c["blocked"] if b["pid"] == '"$statter"']')" \
 	"^answer/request$" "the stat is blocked waiting for that answer"
 t_cmp "$(dq "$f" '[b["offcpu_ms"] for b in c["blocked"] if b["pid"] == '"$statter"'][0]')" ">" 5000 \
