@@ -236,6 +236,18 @@ kwb_probe() {
 	check "FUSEWB_SOURCE=$kind fusewb probe uses the same sources as --source $kind" test $? = 0
 }
 
+# lat_writes KIND DELAY: two runs of mmapwrite 4 MiB + fsync, data verified
+# (checked), against a server that answers each WRITE after DELAY ms; returns
+# when the temp pages have drained.
+lat_writes() {
+	for i in 1 2; do
+		mmapwrite --size 4 --sync fsync --verify $MNT/lat-$1-$i.dat >/dev/null
+		rc=$?
+		check "[$1] mmapwrite 4 MiB with ${2} ms WRITE delay, data verified (run $i, rc=$rc)" test "$rc" = 0
+	done
+	wait_until 30 temp_zero
+}
+
 # Latency: every WRITE answered after DELAY ms, 4 x 1 MiB WRITEs per run.
 # Tolerance: fusewb's mean within [DELAY, 2 DELAY], max below 3 DELAY: the
 # kernel times a WRITE from its allocation, so filling 256 temp pages,
@@ -247,12 +259,7 @@ kwb_latency() {
 	ctl "delay write $delay"
 	from=$(stat_lines)
 	trace_on fuse_writepage_end
-	for i in 1 2; do
-		mmapwrite --size 4 --sync fsync --verify $MNT/lat-$kind-$i.dat >/dev/null
-		rc=$?
-		check "[$kind] mmapwrite 4 MiB with ${delay} ms WRITE delay, data verified (run $i, rc=$rc)" test "$rc" = 0
-	done
-	wait_until 30 temp_zero
+	lat_writes "$kind" "$delay"
 	trace_off $W/trace.lat
 	ctl "delay write 0"
 	stat_settle
@@ -272,24 +279,42 @@ kwb_latency() {
 		fcheck "a >= b * (1 - c / 100) && a <= b * (1 + c / 100)" "$mean" "$tmean" "$TOL_LAT"
 }
 
+# stall_begin KIND: mmapwrite dirties 4 MiB, holds it 2 s, then fsyncs with
+# the server stalled, until NR_WRITEBACK_TEMP holds the 4 MiB (checked).
+# Leaves mmapwrite running as $mw; returns 1 if it never reached its hold.
+stall_begin() {
+	rm -f $W/mw.err
+	mmapwrite --size 4 --hold 2 --sync fsync --verify $MNT/stall-$1.dat >$W/mw.out 2>$W/mw.err &
+	mw=$!
+	if ! wait_until 30 grep -q holding $W/mw.err; then
+		notok "[$1] mmapwrite reached its hold"
+		kill $mw 2>/dev/null
+		return 1
+	fi
+	ctl stall
+	wait_until 30 temp_at_least 1024
+	temp=$(vmstat_temp)
+	check "[$1] WRITEs stalled: NR_WRITEBACK_TEMP $temp >= 1024 (4 MiB)" test "$temp" -ge 1024
+}
+
+# stall_resume KIND: resume the server; mmapwrite exits 0 with its data
+# verified (checked), the temp pages drain and stat writes the lines after.
+stall_resume() {
+	ctl resume
+	wait $mw
+	rc=$?
+	check "[$1] after resume mmapwrite exits 0, data verified (rc=$rc)" test "$rc" = 0
+	wait_until 30 temp_zero
+	stat_settle
+}
+
 # Temp pages in flight: 4 MiB dirtied, the server stalled, then synced:
 # every temp page stays allocated until resume.  Tolerance: 0 pages against
 # NR_WRITEBACK_TEMP, read in the same snapshot.
 kwb_stall() {
 	kind=$1
 	from=$(stat_lines)
-	rm -f $W/mw.err
-	mmapwrite --size 4 --hold 2 --sync fsync --verify $MNT/stall-$kind.dat >$W/mw.out 2>$W/mw.err &
-	mw=$!
-	if ! wait_until 30 grep -q holding $W/mw.err; then
-		notok "[$kind] mmapwrite reached its hold"
-		kill $mw 2>/dev/null
-		return
-	fi
-	ctl stall
-	wait_until 30 temp_at_least 1024
-	temp=$(vmstat_temp)
-	check "[$kind] WRITEs stalled: NR_WRITEBACK_TEMP $temp >= 1024 (4 MiB)" test "$temp" -ge 1024
+	stall_begin "$kind" || return
 	stat_settle
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
 	inflight=$8 snaptemp=$9
@@ -307,12 +332,7 @@ kwb_stall() {
 	else
 		notok "[$kind] stalled: scrape fusewb export"
 	fi
-	ctl resume
-	wait $mw
-	rc=$?
-	check "[$kind] after resume mmapwrite exits 0, data verified (rc=$rc)" test "$rc" = 0
-	wait_until 30 temp_zero
-	stat_settle
+	stall_resume "$kind"
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
 	inflight=$8 vmtemp=$(vmstat_temp)
 	check "[$kind] resumed: temp pages in flight $inflight == 0 and NR_WRITEBACK_TEMP $vmtemp == 0" \

@@ -83,12 +83,7 @@ req_latency() {
 	ctl "delay write $delay"
 	from=$(stat_lines)
 	w0=$(tfs writes) b0=$(tfs write_bytes)
-	for i in 1 2; do
-		mmapwrite --size 4 --sync fsync --verify $MNT/lat-$kind-$i.dat >/dev/null
-		rc=$?
-		check "[$kind] mmapwrite 4 MiB with ${delay} ms WRITE delay, data verified (run $i, rc=$rc)" test "$rc" = 0
-	done
-	wait_until 30 temp_zero
+	lat_writes "$kind" "$delay"
 	ctl "delay write 0"
 	stat_settle
 	w1=$(tfs writes) b1=$(tfs write_bytes)
@@ -131,18 +126,7 @@ req_stalled_agree() {
 # tolerance) and the pending count is fusectl's waiting (tolerance 0).
 req_stall() {
 	kind=$1
-	rm -f $W/mw.err
-	mmapwrite --size 4 --hold 2 --sync fsync --verify $MNT/stall-$kind.dat >$W/mw.out 2>$W/mw.err &
-	mw=$!
-	if ! wait_until 30 grep -q holding $W/mw.err; then
-		notok "[$kind] mmapwrite reached its hold"
-		kill $mw 2>/dev/null
-		return
-	fi
-	ctl stall
-	wait_until 30 temp_at_least 1024
-	temp=$(vmstat_temp)
-	check "[$kind] WRITEs stalled: NR_WRITEBACK_TEMP $temp >= 1024 (4 MiB)" test "$temp" -ge 1024
+	stall_begin "$kind" || return
 	wait_until 20 req_stalled_agree
 	set -- $(req_sum "$(($(stat_lines) - 1))")
 	inflight=$5 pend=$6 waiting=$7
@@ -160,12 +144,7 @@ req_stall() {
 	else
 		diag "[$kind] no temp-page source of this kind here: temp pages not checked"
 	fi
-	ctl resume
-	wait $mw
-	rc=$?
-	check "[$kind] after resume mmapwrite exits 0, data verified (rc=$rc)" test "$rc" = 0
-	wait_until 30 temp_zero
-	stat_settle
+	stall_resume "$kind"
 	set -- $(req_sum "$(($(stat_lines) - 1))")
 	check "[$kind] resumed: writeback pages in flight $5 == 0, pending $6 == 0" test "$5" = 0 -a "$6" = 0
 }
