@@ -43,6 +43,7 @@ all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 -include tests/testfs/Makefile.inc
 -include cli/Makefile.inc
 -include kernel/Makefile.inc
+-include tests/bench/Makefile.inc
 # header dependencies, written by the compiler (-MMD)
 -include $(wildcard $(OUT)/lib/*.d $(OUT)/cli/*.d $(OUT)/unit/*.d)
 

@@ -4,8 +4,8 @@
 set -u
 cd "$(dirname "$0")"
 rc=0
-for b in storm.sh top_overhead.sh export_scrape.sh diagnose_time.sh; do
-	[ -x "$b" ] || [ -f "$b" ] || continue
+for b in storm.sh startup.sh top_overhead.sh export_scrape.sh diagnose_time.sh; do
+	[ -f "$b" ] || continue
 	echo "== $b"
 	bash "$b" || rc=1
 done

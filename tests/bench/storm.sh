@@ -1,72 +1,224 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The request-storm benchmark: per-program cost of fusewb's BPF (run_time_ns /
-# run_cnt with kernel.bpf_stats_enabled=1) and the storm's throughput with and
-# without fusewb attached, in alternating runs.
-#   STORM_WRITES  small write-through WRITEs per run (default 100000)
-#   STORM_PAIRS   with/without pairs (default 5)
+# The request-storm benchmark.  Over ONE storm of write-through WRITEs on a
+# testfs mount, with all of them attached at the same time:
+#   - the floor: empty tp_btf programs on fuse_request_send/end (floor.bpf.c),
+#   - fusewb's request programs (a `fusewb stat` of this build),
+#   - bpftrace timing every request by opcode (latency.bt),
+#   - STORM_VARIANTS: more bench objects, e.g. the elimination variants
+#     (elim.bpf.c: what each part of the request programs costs),
+# the kernel's bpf_stats of each (run_time_ns / run_cnt, deltas over the
+# storm) and each one's ratio to the floor of its tracepoint.  The floor
+# moves between machine states (34-100 ns here), so only ratios within one
+# run mean anything.  Programs are counted by id: another fusewb running on
+# the machine is not counted (it sees the same events and warms the same
+# cache lines, as the programs here do for one another).  Then the storm's
+# throughput with and without fusewb, in alternating runs.
+#   STORM_WRITES    WRITEs in the measured storm (default 40000)
+#   STORM_BS        bytes per write (default 4096)
+#   STORM_PAIRS     with/without throughput pairs (default 3; 0: none)
+#   STORM_VARIANTS  space-separated bench objects (build/bench/*.bpf.o) to add
+#   STORM_BPFTRACE  0: leave bpftrace out
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$ROOT/build}
 . "$ROOT/tests/lib.sh"
-trap 't_cleanup; sysctl -qw kernel.bpf_stats_enabled=$old_stats' EXIT
-WRITES=${STORM_WRITES:-100000}
-PAIRS=${STORM_PAIRS:-5}
-old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+WRITES=${STORM_WRITES:-40000}
+BS=${STORM_BS:-4096}
+PAIRS=${STORM_PAIRS:-3}
+VARIANTS=${STORM_VARIANTS:-}
+WITH_BT=${STORM_BPFTRACE:-1}
+KIDS=()
 
-# write-through: no writeback cache, so every 64-byte write() is one FUSE WRITE
-testfs_mount storm >/dev/null || { echo "bench: cannot mount testfs" >&2; exit 1; }
+cleanup() {
+	local p
+	for p in "${KIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${KIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	t_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+die() { echo "storm: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root"
+[ -x "$BUILD/benchload" ] && [ -f "$BUILD/bench/floor.bpf.o" ] || die "build first: make"
+# write-through: no writeback cache, so every write() is one FUSE WRITE
+testfs_mount storm >/dev/null || die "cannot mount testfs"
 mnt=${TFS_MNT[storm]}
 
-storm() {	# prints WRITEs per second
+storm() {	# storm COUNT: prints WRITEs per second
 	local t0 t1
 	t0=$(date +%s.%N)
-	dd if=/dev/zero of="$mnt/storm" bs=64 count="$WRITES" conv=notrunc status=none
+	timeout 600 dd if=/dev/zero of="$mnt/storm" bs="$BS" count="$1" conv=notrunc status=none
 	t1=$(date +%s.%N)
-	awk -v n="$WRITES" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }'
+	awk -v n="$1" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }'
 }
 
-start_fusewb() {
-	"$ROOT/build/fusewb" stat -i 3600 >/dev/null 2>&1 &
-	FWB=$!
-	# attached once its programs show up
+# prog ids that PID has attached (its bpf_link fds), with their names
+attached_progs() {	# attached_progs PID
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '$1 == "link_type:" { l = 1 } $1 == "prog_id:" && l { print $2 }' "$f" 2>/dev/null
+	done | sort -u
+}
+# prog ids whose fds PID holds
+held_progs() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -u
+}
+prog_name() { bpftool prog show id "$1" --json 2>/dev/null | python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])'; }
+
+: > "$T_TMP/progs"	# "LABEL TRACEPOINT ID PID" per measured program
+
+# 1. the floor and the variants, each object in its own loader
+mkfifo "$T_TMP/hold"
+n=0
+for obj in "$BUILD/bench/floor.bpf.o" $VARIANTS; do
+	n=$((n + 1))
+	"$BUILD/benchload" "$obj" < "$T_TMP/hold" > "$T_TMP/load.$n" 2> "$T_TMP/load.$n.err" &
+	KIDS+=($!)
+	[ "$n" = 1 ] && exec 9> "$T_TMP/hold"	# held open: the loaders end when this script does
 	for _ in $(seq 100); do
-		bpftool prog show 2>/dev/null | grep -q fuse_request_en && return 0
+		grep -q '^ready$' "$T_TMP/load.$n" && break
+		kill -0 "${KIDS[-1]}" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "bench: fusewb did not attach" >&2
-	exit 1
-}
-stop_fusewb() { kill "$FWB"; wait "$FWB" 2>/dev/null; }
-
-storm >/dev/null	# warm the page cache and the daemon
-with=() without=()
-for i in $(seq "$PAIRS"); do
-	without+=("$(storm)")
-	start_fusewb
-	with+=("$(storm)")
-	stop_fusewb
+	grep -q '^ready$' "$T_TMP/load.$n" || die "$(basename "$obj"): $(cat "$T_TMP/load.$n.err")"
+	while read -r name id; do
+		[ "$name" = ready ] && continue
+		case $name in
+		*_send|*_s) tp=send ;;
+		*_end|*_e) tp=end ;;
+		*) continue ;;
+		esac
+		label=${name%_send}; label=${label%_end}; label=${label%_s}; label=${label%_e}
+		echo "$label $tp $id ${KIDS[-1]}" >> "$T_TMP/progs"
+	done < "$T_TMP/load.$n"
 done
 
-# per-event cost, measured over one more storm with stats on
-sysctl -qw kernel.bpf_stats_enabled=1
+# 2. fusewb: its request programs, once attached
+start_fusewb() {	# sets FWB, fwb_send and fwb_end
+	"$BUILD/fusewb" stat -d 3600 > /dev/null 2> "$T_TMP/fusewb.err" &
+	FWB=$!
+	KIDS+=("$FWB")
+	fwb_send= fwb_end=
+	for _ in $(seq 200); do
+		for id in $(attached_progs "$FWB"); do
+			case $(prog_name "$id") in
+			fuse_request_se*) fwb_send=$id ;;
+			fuse_request_en*) fwb_end=$id ;;
+			esac
+		done
+		[ -n "$fwb_send" ] && [ -n "$fwb_end" ] && return 0
+		kill -0 "$FWB" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "fusewb did not attach its request programs: $(cat "$T_TMP/fusewb.err")"
+}
 start_fusewb
-storm >/dev/null
-echo "per-program cost during a $WRITES-WRITE storm (kernel.bpf_stats_enabled=1):"
-# our programs are the ones whose fds the fusewb process holds
-ids=$(cat /proc/"$FWB"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" { print $2 }' | sort -u | tr '\n' ' ')
-bpftool prog show --json | python3 -c '
-import json, sys
-mine = set(int(i) for i in sys.argv[1].split())
-for p in json.load(sys.stdin):
-    if p["id"] in mine and p.get("run_cnt"):
-        print("  %-24s %10d events %8.1f ns/event" % (p["name"], p["run_cnt"], p["run_time_ns"] / p["run_cnt"]))
-' "$ids"
-stop_fusewb
-sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo "fusewb send $fwb_send $FWB" >> "$T_TMP/progs"
+echo "fusewb end $fwb_end $FWB" >> "$T_TMP/progs"
 
+# 3. bpftrace (its tracepoints are perf events: the programs it holds)
+if [ "$WITH_BT" = 1 ]; then
+	command -v bpftrace > /dev/null || die "bpftrace is not installed (scripts/packages/core.txt)"
+	grep -q ' /sys/kernel/tracing ' /proc/self/mountinfo || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
+	BPFTRACE_MAP_KEYS_MAX=65536 bpftrace "$ROOT/tests/bench/latency.bt" > "$T_TMP/bt.out" 2>&1 &
+	BT=$!
+	KIDS+=("$BT")
+	bt_send= bt_end=
+	for _ in $(seq 300); do
+		if grep -q '^Attaching' "$T_TMP/bt.out"; then
+			for id in $(held_progs "$BT"); do
+				case $(prog_name "$id") in
+				fuse_request_se*) bt_send=$id ;;
+				fuse_request_en*) bt_end=$id ;;
+				esac
+			done
+			[ -n "$bt_send" ] && [ -n "$bt_end" ] && break
+		fi
+		kill -0 "$BT" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$bt_send" ] && [ -n "$bt_end" ] || die "bpftrace did not load: $(cat "$T_TMP/bt.out")"
+	echo "bpftrace send $bt_send $BT" >> "$T_TMP/progs"
+	echo "bpftrace end $bt_end $BT" >> "$T_TMP/progs"
+fi
+
+snap() { python3 "$ROOT/tests/bench/progstats.py" "$T_TMP/progs" "$1" || die "cannot read the programs' stats"; }
+# every program runs on events now (loaded is not attached: bpftrace attaches after loading)
+storm 200 > /dev/null	# also warms the page cache and the daemon
+snap "$T_TMP/warm.json"
+python3 - "$T_TMP/progs" "$T_TMP/warm.json" <<'EOF' || die "a program saw none of the warm-up's events"
+import json, sys
+stats = {p["id"]: p.get("run_cnt", 0) for p in json.load(open(sys.argv[2]))}
+idle = [l.strip() for l in open(sys.argv[1]) if not stats.get(int(l.split()[2]))]
+if idle:
+    sys.exit("storm: not running (label, tracepoint, id): " + "; ".join(idle))
+EOF
+
+# 4. the measured storm
+snap "$T_TMP/before.json"
+rate=$(storm "$WRITES")
+snap "$T_TMP/after.json"
+
+python3 - "$T_TMP/progs" "$T_TMP/before.json" "$T_TMP/after.json" "$WRITES" "$BS" "$rate" <<'EOF'
+import json, sys
+progs = [l.split() for l in open(sys.argv[1])]
+def load(f):
+    return {p["id"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in json.load(open(f))}
+before, after = load(sys.argv[2]), load(sys.argv[3])
+writes, bs, rate = int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+rows = []
+for label, tp, i, pid in progs:
+    i = int(i)
+    if i not in after:
+        sys.exit("storm: program %s %s (id %d) is gone" % (label, tp, i))
+    cnt = after[i][0] - before[i][0]
+    ns = after[i][1] - before[i][1]
+    rows.append((label, tp, cnt, ns / cnt if cnt else float("nan")))
+floor = {tp: ns for label, tp, cnt, ns in rows if label == "floor"}
+floor_mean = sum(floor.values()) / len(floor)
+print("per-event cost over one storm of %d %d-byte write-through WRITEs on testfs (%s WRITEs/s)," % (writes, bs, rate))
+print("all programs attached at once; bpf_stats run_time_ns/run_cnt, deltas over the storm:")
+print("  %-16s %-20s %9s %9s %8s" % ("program", "tracepoint", "run_cnt", "ns/event", "x floor"))
+labels = []
+for label, tp, cnt, ns in rows:
+    if label not in labels:
+        labels.append(label)
+    print("  %-16s %-20s %9d %9.1f %8.2f" % (label, "fuse_request_" + tp, cnt, ns, ns / floor[tp]))
+print("means over the send and end programs:")
+for label in labels:
+    mine = [(tp, ns) for l, tp, cnt, ns in rows if l == label]
+    mean = sum(ns for tp, ns in mine) / len(mine)
+    # each against its own tracepoint's floor, averaged: the same as mean/floor_mean when the floors agree
+    print("  %-16s %9.1f ns/event %6.2fx floor" % (label, mean, mean / floor_mean))
+for tp in ("send", "end"):
+    cnts = sorted(set(cnt for l, t, cnt, ns in rows if t == tp))
+    extra = cnts[-1] - writes
+    print("run_cnt on fuse_request_%s: %s (the storm's WRITEs: %d; %d more: its open/flush/release "
+          "and other FUSE traffic on the machine)%s" % (tp, "all " + str(cnts[0]) if len(cnts) == 1 else
+          "%d..%d" % (cnts[0], cnts[-1]), writes, extra,
+          "" if len(cnts) == 1 else "; they differ by the events in flight while bpf_stats were read"))
+EOF
+
+[ "$PAIRS" -gt 0 ] || exit 0
+# throughput with and without fusewb: only fusewb attached while "with"
+for p in "${KIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+KIDS=()
+stop_fusewb() { kill "$FWB"; wait "$FWB" 2>/dev/null; KIDS=(); }
+with=() without=()
+for _ in $(seq "$PAIRS"); do
+	without+=("$(storm "$WRITES")")
+	start_fusewb
+	with+=("$(storm "$WRITES")")
+	stop_fusewb
+done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-mw=$(median "${with[@]}")
-mo=$(median "${without[@]}")
 echo "storm throughput, WRITEs/s: without fusewb ${without[*]}"
 echo "                            with fusewb    ${with[*]}"
-awk -v a="$mw" -v b="$mo" 'BEGIN { printf "throughput ratio with/without (medians): %.3f\n", a / b }'
+awk -v a="$(median "${with[@]}")" -v b="$(median "${without[@]}")" \
+	'BEGIN { printf "throughput ratio with/without (medians): %.3f\n", a / b }'
