@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")"
 rc=0
-for b in storm.sh startup.sh top_overhead.sh export_scrape.sh diagnose_time.sh; do
+for b in storm.sh elim.sh startup.sh top_overhead.sh export_scrape.sh diagnose_time.sh; do
 	[ -f "$b" ] || continue
 	echo "== $b"
 	bash "$b" || rc=1

@@ -17,7 +17,10 @@
 #   STORM_WRITES    WRITEs in the measured storm (default 40000)
 #   STORM_BS        bytes per write (default 4096)
 #   STORM_PAIRS     with/without throughput pairs (default 3; 0: none)
-#   STORM_VARIANTS  space-separated bench objects (build/bench/*.bpf.o) to add
+#   STORM_VARIANTS  more programs to measure, space-separated: OBJECT (all its
+#                   programs) or LABEL=OBJECT[,VAR=VALUE...]: a copy of
+#                   fusewb's request programs from OBJECT (build/fusewb.bpf.o)
+#                   with its .rodata VARs set, named LABEL (tests/bench/elim.sh)
 #   STORM_BPFTRACE  0: leave bpftrace out
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -75,10 +78,21 @@ prog_name() { bpftool prog show id "$1" --json 2>/dev/null | python3 -c 'import 
 
 # 1. the floor and the variants, each object in its own loader
 mkfifo "$T_TMP/hold"
+wb_end=0x$(awk '$3 == "fuse_writepage_end" { print $1; exit }' /proc/kallsyms)
 n=0
-for obj in "$BUILD/bench/floor.bpf.o" $VARIANTS; do
+for spec in "$BUILD/bench/floor.bpf.o" $VARIANTS; do
 	n=$((n + 1))
-	"$BUILD/benchload" "$obj" < "$T_TMP/hold" > "$T_TMP/load.$n" 2> "$T_TMP/load.$n.err" &
+	args=() obj=$spec
+	if [[ $spec == *=* ]]; then	# LABEL=OBJECT[,VAR=VALUE...]
+		IFS=, read -ra sets <<< "${spec#*=}"
+		obj=${sets[0]}
+		args=(-l "${spec%%=*}" -s "writepage_end_addr=$wb_end")
+		for a in "${sets[@]:1}"; do args+=(-s "$a"); done
+		set -- fuse_request_send fuse_request_end
+	else
+		set --
+	fi
+	"$BUILD/benchload" "${args[@]}" "$obj" "$@" < "$T_TMP/hold" > "$T_TMP/load.$n" 2> "$T_TMP/load.$n.err" &
 	KIDS+=($!)
 	[ "$n" = 1 ] && exec 9> "$T_TMP/hold"	# held open: the loaders end when this script does
 	for _ in $(seq 100); do
@@ -86,15 +100,14 @@ for obj in "$BUILD/bench/floor.bpf.o" $VARIANTS; do
 		kill -0 "${KIDS[-1]}" 2>/dev/null || break
 		sleep 0.1
 	done
-	grep -q '^ready$' "$T_TMP/load.$n" || die "$(basename "$obj"): $(cat "$T_TMP/load.$n.err")"
+	grep -q '^ready$' "$T_TMP/load.$n" || die "$spec: $(cat "$T_TMP/load.$n.err")"
 	while read -r name id; do
 		[ "$name" = ready ] && continue
 		case $name in
-		*_send|*_s) tp=send ;;
-		*_end|*_e) tp=end ;;
+		*_send) tp=send label=${name%_send} ;;
+		*_end) tp=end label=${name%_end} ;;
 		*) continue ;;
 		esac
-		label=${name%_send}; label=${label%_end}; label=${label%_s}; label=${label%_e}
 		echo "$label $tp $id ${KIDS[-1]}" >> "$T_TMP/progs"
 	done < "$T_TMP/load.$n"
 done

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make bench's request-cost table from a tiny storm: every row is there
-# (the floor, fusewb's request programs, bpftrace; their means), and all of
-# them saw the same events (run_cnt per tracepoint, against the floor's).
+# (the floor, fusewb's request programs, bpftrace, a copy of fusewb's
+# programs timing every request as elim.sh loads them; their means), and
+# all of them saw the same events (run_cnt per tracepoint, against the
+# floor's).
 # Timings vary with the machine: none is asserted, only that they are numbers.
 # Also startup.sh's rows (load + attach of stat, top, export).
 . "$(dirname "$0")/../lib.sh"
@@ -10,10 +12,11 @@ need_root
 command -v bpftrace > /dev/null || skip_all "bpftrace is not installed"
 
 writes=300
-out=$(STORM_WRITES=$writes STORM_BS=64 STORM_PAIRS=0 bash "$ROOT/tests/bench/storm.sh" 2>&1)
+out=$(STORM_WRITES=$writes STORM_BS=64 STORM_PAIRS=0 STORM_VARIANTS="fwb_t1=$BUILD/fusewb.bpf.o,sample_shift=0" \
+	bash "$ROOT/tests/bench/storm.sh" 2>&1)
 t_cmp $? == 0 "storm.sh runs"
 num='[0-9]+\.[0-9]'
-for label in floor fusewb bpftrace; do
+for label in floor fusewb bpftrace fwb_t1; do
 	for tp in send end; do
 		t_like "$out" "  $label +fuse_request_$tp +[0-9]+ +$num +$num" "a row for $label on fuse_request_$tp"
 	done
@@ -24,7 +27,7 @@ for tp in send end; do
 	floor=$(cnt floor "$tp")
 	# the storm's WRITEs and its open/flush/release, and other mounts' requests on the machine
 	t_cmp "$floor" ">=" "$writes" "the floor saw every WRITE of the storm on fuse_request_$tp"
-	for label in fusewb bpftrace; do
+	for label in fusewb bpftrace fwb_t1; do
 		t_near "$(cnt "$label" "$tp")" "$floor" "4+1%" "other mounts' events between the reads of two programs' stats" \
 			"$label's run_cnt on fuse_request_$tp is the floor's"
 	done
