@@ -326,7 +326,7 @@ void fwb_collector_close(struct fwb_collector *c)
 	free(c->last_conns);
 	free(c->bdis_unsynced);
 	free(c->ops_miss);
-	free(c->kwb_orphans);
+	fwb_kwb_state_free(&c->kwb);
 	free(c);
 }
 

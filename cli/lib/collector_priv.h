@@ -4,6 +4,7 @@
 #define FWB_COLLECTOR_PRIV_H
 
 #include "fusewb.h"
+#include "kwb.h"
 
 #define FWB_MAX_LINKS 32
 
@@ -53,25 +54,11 @@ struct fwb_collector {
 	uint32_t *bdis_unsynced;
 	int nbdis_unsynced;
 	uint64_t bdis_unsynced_total;	/* failed inserts, counted in drops.bdistats_full */
-	/* kwb.c: temp pages of requests user space found freed without completing, per connection */
-	struct fwb_conn_count *kwb_orphans;
-	int nkwb_orphans;
+	struct fwb_kwb_state kwb;	/* kwb.c's, between snapshots */
 };
-
-struct fwb_conn_count {
-	uint32_t conn;
-	uint64_t n;
-};
-
-/* kwb.c: the kernel writeback view (temp pages, WRITE latency, re-dirty waits) */
-void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s);
-void fwb_kwb_delta(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev);
 
 /* peer.c: pin the maps for fusewb diagnose, and remove the pins */
 void fwb_share_history(struct fwb_collector *c);
 void fwb_unshare_history(struct fwb_collector *c);
-
-/* Was the connection in the previous snapshot? (map entries are deleted only when two agree it is gone) */
-bool fwb_conn_was_seen(const struct fwb_collector *c, uint32_t conn);
 
 #endif

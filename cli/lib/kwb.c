@@ -11,33 +11,40 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "collector_priv.h"
-#include "fusewb.skel.h"
+#include "kwb.h"
 
 /* The completion source reads the kernel's own allocation stamp (patched kernel). */
-static bool end_is_stamped(const struct fwb_collector *c)
+static bool end_is_stamped(const struct fwb_source *srcs, int nsrcs)
 {
-	for (int i = 0; i < c->nsrcs; i++)
-		if (c->srcs[i].state == FWB_SRC_IN_USE && !strcmp(c->srcs[i].group, FWB_GROUP_TEMP_END))
-			return !strncmp(c->srcs[i].name, "tp_btf:", 7);
+	for (int i = 0; i < nsrcs; i++)
+		if (srcs[i].state == FWB_SRC_IN_USE && !strcmp(srcs[i].group, FWB_GROUP_TEMP_END))
+			return !strncmp(srcs[i].name, "tp_btf:", 7);
 	return false;
 }
 
-/* Which parts of the view have their sources in use. */
-static uint32_t kwb_have(const struct fwb_collector *c)
+uint32_t fwb_kwb_have(const struct fwb_source *srcs, int nsrcs)
 {
-	bool alloc = fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_TEMP_ALLOC);
-	bool end = fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_TEMP_END);
+	bool alloc = fwb_source_group_in_use(srcs, nsrcs, FWB_GROUP_TEMP_ALLOC);
+	bool end = fwb_source_group_in_use(srcs, nsrcs, FWB_GROUP_TEMP_END);
 	uint32_t have = 0;
 
 	if (alloc && end)
 		have |= FWB_KWB_TEMP;
 	/* without the kernel's stamp a WRITE is timed from its first temp page */
-	if (end && (alloc || end_is_stamped(c)))
+	if (end && (alloc || end_is_stamped(srcs, nsrcs)))
 		have |= FWB_KWB_LAT;
-	if (fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_REDIRTY))
+	if (fwb_source_group_in_use(srcs, nsrcs, FWB_GROUP_REDIRTY))
 		have |= FWB_KWB_REDIRTY;
 	return have;
+}
+
+/* Was the connection in the previous snapshot? */
+static bool was_seen(const struct fwb_kwb_ctx *k, uint32_t conn)
+{
+	for (int i = 0; i < k->nseen; i++)
+		if (k->seen[i] == conn)
+			return true;
+	return false;
 }
 
 static void sum_cpus(const struct fwb_kwb_stats *v, int ncpu, struct fwb_kwb_stats *sum)
@@ -88,38 +95,46 @@ static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint3
 	}
 }
 
-static uint64_t orphans_of(const struct fwb_collector *c, uint32_t conn)
+static uint64_t orphans_of(const struct fwb_kwb_state *st, uint32_t conn)
 {
-	for (int i = 0; i < c->nkwb_orphans; i++)
-		if (c->kwb_orphans[i].conn == conn)
-			return c->kwb_orphans[i].n;
+	for (int i = 0; i < st->norphans; i++)
+		if (st->orphans[i].conn == conn)
+			return st->orphans[i].n;
 	return 0;
 }
 
-static uint64_t *orphan_count(struct fwb_collector *c, uint32_t conn)
+static uint64_t *orphan_count(struct fwb_kwb_state *st, uint32_t conn)
 {
 	struct fwb_conn_count *n;
 
-	for (int i = 0; i < c->nkwb_orphans; i++)
-		if (c->kwb_orphans[i].conn == conn)
-			return &c->kwb_orphans[i].n;
-	n = realloc(c->kwb_orphans, sizeof(*n) * (c->nkwb_orphans + 1));
+	for (int i = 0; i < st->norphans; i++)
+		if (st->orphans[i].conn == conn)
+			return &st->orphans[i].n;
+	n = realloc(st->orphans, sizeof(*n) * (st->norphans + 1));
 	if (!n)
 		return NULL;
-	c->kwb_orphans = n;
-	n[c->nkwb_orphans] = (struct fwb_conn_count){ .conn = conn };
-	return &n[c->nkwb_orphans++].n;
+	st->orphans = n;
+	n[st->norphans] = (struct fwb_conn_count){ .conn = conn };
+	return &n[st->norphans++].n;
 }
 
 /* Counts of connections that are gone: a reused number starts from zero. */
-static void forget_orphans(struct fwb_collector *c, struct fwb_snapshot *s)
+static void forget_orphans(const struct fwb_kwb_ctx *k, struct fwb_snapshot *s)
 {
+	struct fwb_kwb_state *st = k->state;
 	int w = 0;
 
-	for (int i = 0; i < c->nkwb_orphans; i++)
-		if (fwb_snapshot_mount(s, c->kwb_orphans[i].conn) || fwb_conn_was_seen(c, c->kwb_orphans[i].conn))
-			c->kwb_orphans[w++] = c->kwb_orphans[i];
-	c->nkwb_orphans = w;
+	for (int i = 0; i < st->norphans; i++)
+		if (fwb_snapshot_mount(s, st->orphans[i].conn) || was_seen(k, st->orphans[i].conn))
+			st->orphans[w++] = st->orphans[i];
+	st->norphans = w;
+}
+
+void fwb_kwb_state_free(struct fwb_kwb_state *st)
+{
+	free(st->orphans);
+	st->orphans = NULL;
+	st->norphans = 0;
 }
 
 /*
@@ -151,9 +166,9 @@ static int64_t conn_waiting(const struct fwb_mount *m)
 	return end == text ? -1 : v;
 }
 
-static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
+static void sweep_requests(const struct fwb_kwb_ctx *kc, struct fwb_snapshot *s)
 {
-	int fd = bpf_map__fd(c->skel->maps.wb_reqs);
+	int fd = kc->reqs_fd;
 	struct fwb_wbreq r, dead_req[256];
 	__u64 k, *prev = NULL, dead[256];
 	int ndead = 0;
@@ -166,7 +181,7 @@ static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
 			continue;
 		m = fwb_snapshot_mount(s, r.conn);
 		if (m ? r.start_ns && s->mono_ns > r.start_ns + DEAD_AFTER_NS && conn_waiting(m) == 0 :
-			!fwb_conn_was_seen(c, r.conn)) {
+			!was_seen(kc, r.conn)) {
 			dead_req[ndead] = r;
 			dead[ndead++] = k;
 		}
@@ -177,16 +192,16 @@ static void sweep_requests(struct fwb_collector *c, struct fwb_snapshot *s)
 		/* counted only if our delete wins: a completion racing it keeps its pages */
 		if (bpf_map_delete_elem(fd, &dead[i]) || !fwb_snapshot_mount(s, dead_req[i].conn))
 			continue;
-		n = orphan_count(c, dead_req[i].conn);
+		n = orphan_count(kc->state, dead_req[i].conn);
 		if (n)
 			*n += dead_req[i].pages;
 	}
 }
 
-void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
+void fwb_kwb_read(const struct fwb_kwb_ctx *kc, struct fwb_snapshot *s)
 {
-	int fd = bpf_map__fd(c->skel->maps.kwb_stats), ncpu = libbpf_num_possible_cpus();
-	uint32_t have = kwb_have(c), k, *prev = NULL, stale[64];
+	int fd = kc->stats_fd, ncpu = libbpf_num_possible_cpus();
+	uint32_t have = kc->have, k, *prev = NULL, stale[64];
 	struct fwb_kwb_stats *vals, sum;
 	int nstale = 0;
 
@@ -196,8 +211,8 @@ void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
 		return;
 	/* before the counters are read, so that the pages of a dead request leave the count at once */
 	if (have & FWB_KWB_TEMP) {
-		sweep_requests(c, s);
-		forget_orphans(c, s);
+		sweep_requests(kc, s);
+		forget_orphans(kc, s);
 	}
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		struct fwb_mount *m = fwb_snapshot_mount(s, k);
@@ -205,30 +220,16 @@ void fwb_kwb_read(struct fwb_collector *c, struct fwb_snapshot *s)
 		prev = &k;
 		if (!m) {
 			/* as in read_ops: a reused connection number must start from zero */
-			if (nstale < 64 && !fwb_conn_was_seen(c, k))
+			if (nstale < 64 && !was_seen(kc, k))
 				stale[nstale++] = k;
 			continue;
 		}
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		sum_cpus(vals, ncpu, &sum);
-		fill_mount(m, &sum, have, orphans_of(c, k));
+		fill_mount(m, &sum, have, orphans_of(kc->state, k));
 	}
 	for (int i = 0; i < nstale; i++)
 		bpf_map_delete_elem(fd, &stale[i]);
 	free(vals);
-}
-
-#define SUBC(f) (d->f = cur->f - (prev->f <= cur->f ? prev->f : cur->f))
-
-void fwb_kwb_delta(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev)
-{
-	SUBC(tmp_alloc_pages);
-	SUBC(tmp_end_pages);
-	SUBC(tmp_orphan_pages);
-	SUBC(kwb_writes);
-	SUBC(kwb_errors);
-	SUBC(redirty_waits);
-	SUBC(redirty_wait_ns);
-	fwb_hist_sub(&d->kwb_lat, &prev->kwb_lat);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Snapshots: maps and the pending table turned into per-mount records, and
- * the deltas between two snapshots that every front end prints.
+ * Snapshots: the one assembler.  Mountinfo, sysfs and debugfs (mounts.c),
+ * the maps and the pending table, and the kernel writeback view (kwb.c)
+ * turned into per-mount records; delta.c does what follows.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,18 +13,12 @@
 #include <bpf/libbpf.h>
 #include "collector_priv.h"
 #include "fusewb.skel.h"
+#include "kwb.h"
 
 #define MAX_PENDING_LISTED 64
 
-struct fwb_mount *fwb_snapshot_mount(struct fwb_snapshot *s, uint32_t conn)
-{
-	for (int i = 0; i < s->nmounts; i++)
-		if (s->mounts[i].conn == conn)
-			return &s->mounts[i];
-	return NULL;
-}
-
-bool fwb_conn_was_seen(const struct fwb_collector *c, uint32_t conn)
+/* Was the connection in the previous snapshot? (map entries are deleted only when two agree it is gone) */
+static bool conn_was_seen(const struct fwb_collector *c, uint32_t conn)
 {
 	for (int i = 0; i < c->nlast_conns; i++)
 		if (c->last_conns[i] == conn)
@@ -368,7 +363,7 @@ static void read_bdis(struct fwb_collector *c, struct fwb_snapshot *s)
 		for (__u32 i = 0; i < count; i++)
 			if ((m = fwb_snapshot_mount(s, keys[i])))
 				take_bdi(m, &vals[i], peaks);
-			else if (!fwb_conn_was_seen(c, keys[i]))	/* gone for two snapshots */
+			else if (!conn_was_seen(c, keys[i]))	/* gone for two snapshots */
 				bpf_map_delete_elem(fd, &keys[i]);
 	} while (!err);
 	if (!err || errno == ENOENT)
@@ -569,7 +564,13 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	sync_fuse_bdis(c, s);
 	read_ops(c, s);
 	read_tasks(c, s);
-	fwb_kwb_read(c, s);
+	fwb_kwb_read(&(struct fwb_kwb_ctx){
+		.stats_fd = bpf_map__fd(c->skel->maps.kwb_stats),
+		.reqs_fd = bpf_map__fd(c->skel->maps.wb_reqs),
+		.have = fwb_kwb_have(c->srcs, c->nsrcs),
+		.seen = c->last_conns, .nseen = c->nlast_conns,
+		.state = &c->kwb,
+	}, s);
 	read_bdis(c, s);
 	retire_stale_seeds(c, s);
 	read_pending(c, c->skel->bss, s);
@@ -600,150 +601,4 @@ int fwb_peer_snapshot(struct fwb_collector *c, const struct fwb_peer *p, const s
 	read_pending(c, p->bss, s);
 	s->drops = ((const struct fusewb_bpf__bss *)p->bss)->drops;
 	return 0;
-}
-
-void fwb_snapshot_free(struct fwb_snapshot *s)
-{
-	fwb_free_mounts(s->mounts, s->nmounts);
-	s->mounts = NULL;
-	s->nmounts = 0;
-}
-
-static void *dup_array(const void *p, size_t n, size_t size)
-{
-	void *d;
-
-	if (!p || !n)
-		return NULL;
-	d = malloc(n * size);
-	if (d)
-		memcpy(d, p, n * size);
-	return d;
-}
-
-#define SUB(field) (d->field = cur->field - (prev->field <= cur->field ? prev->field : cur->field))
-
-static void delta_mount(struct fwb_mount *d, const struct fwb_mount *cur, const struct fwb_mount *prev)
-{
-	d->ops_untracked |= prev->ops_untracked;	/* an interval that began untracked is not whole */
-	SUB(wb_writes);
-	SUB(wb_bytes);
-	SUB(wb_pages);
-	SUB(wb_errors);
-	SUB(throttle_count);
-	SUB(throttle_ns);
-	fwb_hist_sub(&d->wb_lat, &prev->wb_lat);
-	fwb_kwb_delta(d, cur, prev);
-	for (int i = 0; i < d->nops; i++)
-		for (int j = 0; j < prev->nops; j++)
-			if (d->ops[i].opcode == prev->ops[j].opcode) {
-				struct fwb_op *o = &d->ops[i];
-				const struct fwb_op *p = &prev->ops[j];
-
-				o->count -= p->count <= o->count ? p->count : o->count;
-				o->errors -= p->errors <= o->errors ? p->errors : o->errors;
-				o->bytes -= p->bytes <= o->bytes ? p->bytes : o->bytes;
-				fwb_hist_sub(&o->lat, &p->lat);
-			}
-	for (int i = 0; i < d->ntasks; i++)
-		for (int j = 0; j < prev->ntasks; j++)
-			if (d->tasks[i].tgid == prev->tasks[j].tgid) {
-				struct fwb_task *t = &d->tasks[i];
-				const struct fwb_task *p = &prev->tasks[j];
-
-				t->dirtied -= p->dirtied <= t->dirtied ? p->dirtied : t->dirtied;
-				t->wbwaits -= p->wbwaits <= t->wbwaits ? p->wbwaits : t->wbwaits;
-				t->redirty_waits -= p->redirty_waits <= t->redirty_waits ?
-						    p->redirty_waits : t->redirty_waits;
-				t->redirty_wait_ns -= p->redirty_wait_ns <= t->redirty_wait_ns ?
-						      p->redirty_wait_ns : t->redirty_wait_ns;
-			}
-}
-
-int fwb_snapshot_delta(const struct fwb_snapshot *prev, const struct fwb_snapshot *cur,
-		       struct fwb_snapshot *d)
-{
-	*d = *cur;
-	d->mounts = dup_array(cur->mounts, cur->nmounts, sizeof(*cur->mounts));
-	if (cur->nmounts && !d->mounts)
-		return -ENOMEM;
-	for (int i = 0; i < cur->nmounts; i++) {
-		struct fwb_mount *m = &d->mounts[i];
-		const struct fwb_mount *c = &cur->mounts[i];
-
-		m->extra_mountpoints = c->extra_mountpoints ? strdup(c->extra_mountpoints) : NULL;
-		m->pending = dup_array(c->pending, c->npending, sizeof(*c->pending));
-		m->ops = dup_array(c->ops, c->nops, sizeof(*c->ops));
-		m->tasks = dup_array(c->tasks, c->ntasks, sizeof(*c->tasks));
-		for (int j = 0; prev && j < prev->nmounts; j++)
-			if (prev->mounts[j].conn == c->conn)
-				delta_mount(m, c, &prev->mounts[j]);
-	}
-	if (prev) {
-		const struct fwb_drops *p = &prev->drops, *c = &cur->drops;
-
-		d->drops.pending_full = c->pending_full - p->pending_full;
-		d->drops.unmatched_end = c->unmatched_end - p->unmatched_end;
-		d->drops.opstats_full = c->opstats_full - p->opstats_full;
-		d->drops.taskstats_full = c->taskstats_full - p->taskstats_full;
-		d->drops.bdistats_full = c->bdistats_full - p->bdistats_full;
-		d->drops.wbreqs_full = c->wbreqs_full - p->wbreqs_full;
-		d->drops.wbreq_unmatched = c->wbreq_unmatched - p->wbreq_unmatched;
-	}
-	return 0;
-}
-
-static bool mount_matches(const struct fwb_mount *m, const char *f)
-{
-	if (!strcmp(m->mountpoint, f) || !strcmp(m->fstype, f))
-		return true;
-	if (m->extra_mountpoints) {
-		const char *p = m->extra_mountpoints;
-		size_t n = strlen(f);
-
-		while ((p = strstr(p, f))) {
-			if ((p == m->extra_mountpoints || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
-				return true;
-			p += n;
-		}
-	}
-	return false;
-}
-
-bool fwb_mount_matches(const struct fwb_mount *m, const char *f)
-{
-	return mount_matches(m, f);
-}
-
-bool fwb_filter_known(const struct fwb_snapshot *s, const char *f)
-{
-	for (int i = 0; i < s->nmounts; i++)
-		if (mount_matches(&s->mounts[i], f))
-			return true;
-	return false;
-}
-
-void fwb_snapshot_filter(struct fwb_snapshot *s, char **filters, int nfilters)
-{
-	int w = 0;
-
-	if (!nfilters)
-		return;
-	for (int i = 0; i < s->nmounts; i++) {
-		bool keep = false;
-
-		for (int j = 0; j < nfilters && !keep; j++)
-			keep = mount_matches(&s->mounts[i], filters[j]);
-		if (keep) {
-			s->mounts[w++] = s->mounts[i];
-		} else {
-			struct fwb_mount *m = &s->mounts[i];
-
-			free(m->extra_mountpoints);
-			free(m->pending);
-			free(m->ops);
-			free(m->tasks);
-		}
-	}
-	s->nmounts = w;
 }
