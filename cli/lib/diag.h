@@ -6,7 +6,7 @@
  *
  *   raw state   fwb_diag_read()            diag_read.c   (two passes: start and end of a window)
  *   symbols     fwb_ksyms_*                diag_ksym.c
- *   stacks      fwb_diag_classify_stack()  diag_stack.c  (pure)
+ *   stacks      fwb_diag_classify_stack()  diag_stack.c  (pure; and a task's, by its symbols)
  *   transport   fwb_diag_transport()       diag_path.c   (pure: the daemon's sockets and pipes, one hop on)
  *   verdict     fwb_diag_decide()          diag_verdict.c (pure)
  *   remedies    fwb_diag_remedies()        diag_verdict.c (pure)

@@ -21,60 +21,6 @@ const char *fwb_age_source_name(enum fwb_age_source s)
 	}
 }
 
-/* ps's letter for task->__state | exit_state (the kernel's task_state_index) */
-char fwb_diag_state_letter(uint32_t state, uint32_t exit_state)
-{
-	static const char letters[] = "RSDTtXZP";
-	uint32_t s = (state | exit_state) & 0x7f;
-	int idx = 0;
-
-	if (state == (0x2 | 0x400))	/* TASK_IDLE */
-		return 'I';
-	while (s) {
-		idx++;
-		s >>= 1;
-	}
-	return idx < (int)sizeof(letters) - 1 ? letters[idx] : '?';
-}
-
-struct stack_names {
-	const char *s[FWB_DIAG_STACK_DEPTH];
-	int n;
-};
-
-static void names_of(const struct fwb_ksyms *k, const __u64 *stack, int n, struct stack_names *out)
-{
-	out->n = n < 0 ? 0 : n > FWB_DIAG_STACK_DEPTH ? FWB_DIAG_STACK_DEPTH : n;
-	for (int i = 0; i < out->n; i++)
-		out->s[i] = fwb_ksym_name(k, stack[i]);
-}
-
-/* "folio_wait_writeback < fuse_do_getattr": the wait, and the FUSE function that led there */
-enum fwb_wait fwb_diag_classify_task(const struct fwb_ksyms *k, const struct fwb_diag_task *t, char *where, size_t len)
-{
-	struct stack_names sn;
-	enum fwb_wait w;
-	int at;
-
-	names_of(k, t->stack, t->nframes, &sn);
-	w = fwb_diag_classify_stack(sn.s, sn.n, &at);
-	where[0] = 0;
-	if (at < 0 || !sn.s[at]) {
-		snprintf(where, len, "%s", sn.n ? "?" : "-");
-		return w;
-	}
-	snprintf(where, len, "%s", sn.s[at]);
-	if (strncmp(sn.s[at], "fuse_", 5))
-		for (int i = at + 1; i < sn.n; i++)
-			if (sn.s[i] && !strncmp(sn.s[i], "fuse_", 5)) {
-				size_t o = strlen(where);
-
-				snprintf(where + o, len - o, " < %s", sn.s[i]);
-				break;
-			}
-	return w;
-}
-
 static const struct fwb_mount *mount_of(const struct fwb_snapshot *s, uint32_t conn)
 {
 	for (int i = 0; s && i < s->nmounts; i++)
