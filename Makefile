@@ -27,6 +27,9 @@ CPPFLAGS   += -I$(OUT) -Icli
 LIBS        = $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lm
 BPF_CFLAGS  = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ibpf/$(ARCH) -Ibpf -Wall
 
+BPF_SRCS    = $(wildcard bpf/*.bpf.c)
+BPF_OBJS    = $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS    = $(wildcard bpf/*.h) bpf/$(ARCH)/vmlinux.h
 LIB_SRCS    = $(wildcard cli/lib/*.c)
 LIB_OBJS    = $(patsubst cli/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 CMD_SRCS    = $(wildcard cli/*.c)
@@ -49,15 +52,22 @@ all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 
 test-bins: $(TEST_BINS) $(UNIT_BINS)
 
-$(OUT) $(OUT)/lib $(OUT)/cli $(OUT)/unit:
+$(OUT) $(OUT)/bpf $(OUT)/lib $(OUT)/cli $(OUT)/unit:
 	mkdir -p $@
 
 # The BPF object: CO-RE against the committed bpf/$(ARCH)/vmlinux.h (see
 # README).  `make ARCH=arm64 OUT=build/arm64 bpf` builds it for arm64.
+# One object per bpf/*.bpf.c, joined by libbpf's static linker into the one
+# object the skeleton is made of (bpf/shared.bpf.h says what they share).
 bpf: $(OUT)/fusewb.bpf.o
 
-$(OUT)/fusewb.bpf.o: bpf/fusewb.bpf.c bpf/fusewb.h bpf/$(ARCH)/vmlinux.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUT)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# shared.bpf.o first: libbpf 1.1's linker gives an extern it meets before
+# the definition the wrong offset in the object's BTF (a map it then loses)
+$(OUT)/fusewb.bpf.o: $(OUT)/bpf/shared.bpf.o $(BPF_OBJS)
+	$(BPFTOOL) gen object $@.tmp $(OUT)/bpf/shared.bpf.o $(filter-out %/shared.bpf.o,$(BPF_OBJS))
 	$(LLVM_STRIP) -g $@.tmp -o $@
 	rm -f $@.tmp
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Structures shared by the BPF collector (fusewb.bpf.c) and user space.
+ * Structures shared by the BPF collector (the programs under bpf/) and user space.
  * Everything here is read by user space straight out of maps or the
  * skeleton's .bss, so layouts are fixed-size and 64-bit aligned.
  */

@@ -192,7 +192,7 @@ static unsigned time_every_shift(void)
  * Requests sent before the collector attached are in the kernel's queues,
  * not in the pending table: a hang older than this process would read as
  * nothing pending.  One walk of the queues (diag_files with seed_mode, see
- * diag_seed in bpf/fusewb.bpf.c) takes them in, with their real age where
+ * diag_seed in bpf/seed.bpf.c) takes them in, with their real age where
  * the kernel has create_time.  It runs after attaching, so a request sent
  * meanwhile is tracked by its send and skipped by the walk; one that ends
  * meanwhile is not left behind (the BPF side explains how).

@@ -2,10 +2,9 @@
 /*
  * Kernel writeback of temp-page kernels (before 6.16) into per-mount records:
  * temp pages in flight, WRITE latency from allocation to completion, and
- * waits to re-dirty a page under writeback.  The BPF side (the "kernel
- * writeback" section of fusewb.bpf.c) fills kwb_stats and wb_reqs from the
- * patched kernel's tracepoints or from fentry/kprobe programs: the maps look
- * the same whichever feeds them.
+ * waits to re-dirty a page under writeback.  The BPF side (bpf/kwb.bpf.c)
+ * fills kwb_stats and wb_reqs from the patched kernel's tracepoints or from
+ * fentry/kprobe programs: the maps look the same whichever feeds them.
  */
 #include <stdlib.h>
 #include <string.h>
