@@ -519,6 +519,7 @@ static int cmp_ops(const void *x, const void *y)
 static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m, double iv)
 {
 	struct fwb_op *ops = m->nops ? malloc(sizeof(*ops) * m->nops) : NULL;
+	uint64_t count = 0, timed = 0;
 
 	add_line(l, width, TA_HEADING, "  %-18s %9s %8s %6s %8s %8s", "OPCODE", "COUNT", "RATE/s", "ERR",
 		 "p50ms", "p99ms");
@@ -533,6 +534,11 @@ static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m,
 		const struct fwb_op *o = &ops[i];
 		char rate[16], p50[16], p99[16];
 
+		if (!(o->opcode & FWB_OP_WRITEBACK)) {
+			count += o->count;
+			timed += o->lat.count;
+		}
+
 		top_fmt_num(rate, sizeof(rate), iv > 0 ? o->count / iv : NAN, 1, 8);
 		top_fmt_num(p50, sizeof(p50), o->lat.count ? fwb_hist_quantile(&o->lat, 0.5) / 1e6 : NAN, 2, 8);
 		top_fmt_num(p99, sizeof(p99), o->lat.count ? fwb_hist_quantile(&o->lat, 0.99) / 1e6 : NAN, 2, 8);
@@ -540,6 +546,10 @@ static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m,
 			 (unsigned long long)o->count, rate, (unsigned long long)o->errors, p50, p99);
 	}
 	free(ops);
+	/* the clock is read for a sample of them only (FUSEWB_TIME_EVERY): say so where it was */
+	if (timed < count)
+		add_line(l, width, TA_DIM, "  p50/p99 of a sample: %llu of these %llu requests timed (writeback WRITEs: all)",
+			 (unsigned long long)timed, (unsigned long long)count);
 }
 
 static void pending_table(struct top_lines *l, int width, const struct top_view_in *in,

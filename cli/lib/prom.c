@@ -740,6 +740,7 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 	static const struct str req = STR("fusewb_request_duration_seconds");
 	static const struct str kwb = STR("fusewb_kernel_writeback_write_duration_seconds");
 	static const struct str err = STR("fusewb_request_errors_total{");
+	static const struct str cnt = STR("fusewb_requests_total{");
 	struct out scratch = {0};
 
 	family(o, wb.p, "histogram", "Writeback WRITE requests from send to the daemon's answer.");
@@ -759,8 +760,10 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 		return;
 
 	family(o, req.p, "histogram",
-	       "FUSE requests from send to answer, per opcode (bounds 8x apart); writeback WRITEs "
-	       "are in fusewb_writeback_write_duration_seconds instead.");
+	       "FUSE requests from send to answer, per opcode (bounds 8x apart), of those timed: one in "
+	       "FUSEWB_TIME_EVERY and each CPU's first in a jiffy, so _count is a sample "
+	       "(fusewb_requests_total counts all); writeback WRITEs are in "
+	       "fusewb_writeback_write_duration_seconds instead.");
 	for (int i = 0; i < s->nmounts; i++) {
 		const struct fwb_mount *m = &s->mounts[i];
 
@@ -769,6 +772,22 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 				hist_cached(o, c, (uint64_t)m->conn << 32 | m->ops[j].opcode, req,
 					    op_labels(&scratch, labels[i], m->ops[j].opcode), &m->ops[j].lat,
 					    le, req_layout);
+	}
+
+	family(o, "fusewb_requests_total", "counter",
+	       "FUSE requests answered, per opcode, every one (writeback WRITEs excluded).");
+	for (int i = 0; i < s->nmounts; i++) {
+		const struct fwb_mount *m = &s->mounts[i];
+
+		for (int j = 0; j < m->nops; j++) {
+			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
+				continue;
+			o_s(o, cnt);
+			o_s(o, op_labels(&scratch, labels[i], m->ops[j].opcode));
+			o_s(o, STR("} "));
+			o_u64(o, m->ops[j].count);
+			o_ch(o, '\n');
+		}
 	}
 
 	family(o, "fusewb_request_errors_total", "counter",
