@@ -14,7 +14,9 @@
 # the machine is not counted (it sees the same events and warms the same
 # cache lines, as the programs here do for one another).  Then the storm's
 # throughput with and without fusewb, in alternating runs.
-#   STORM_WRITES    WRITEs in the measured storm (default 40000)
+#   STORM_WRITES    WRITEs in each measured storm (default 40000)
+#   STORM_ROUNDS    measured storms (default 3): each program's ns/event and
+#                   ratio to the floor are the medians over them
 #   STORM_BS        bytes per write (default 4096)
 #   STORM_PAIRS     with/without throughput pairs (default 3; 0: none)
 #   STORM_VARIANTS  more programs to measure, space-separated: OBJECT (all its
@@ -29,6 +31,7 @@ BUILD=${BUILD:-$ROOT/build}
 WRITES=${STORM_WRITES:-40000}
 BS=${STORM_BS:-4096}
 PAIRS=${STORM_PAIRS:-3}
+ROUNDS=${STORM_ROUNDS:-3}
 VARIANTS=${STORM_VARIANTS:-}
 WITH_BT=${STORM_BPFTRACE:-1}
 KIDS=()
@@ -173,49 +176,54 @@ if idle:
     sys.exit("storm: not running (label, tracepoint, id): " + "; ".join(idle))
 EOF
 
-# 4. the measured storm
-snap "$T_TMP/before.json"
-rate=$(storm "$WRITES")
-snap "$T_TMP/after.json"
+# 4. the measured storms: STORM_ROUNDS of them, stats read between them
+snap "$T_TMP/snap.0"
+rates=
+for r in $(seq "$ROUNDS"); do
+	rates+="$(storm "$WRITES") "
+	snap "$T_TMP/snap.$r"
+done
 
-python3 - "$T_TMP/progs" "$T_TMP/before.json" "$T_TMP/after.json" "$WRITES" "$BS" "$rate" <<'EOF'
-import json, sys
+python3 - "$T_TMP/progs" "$T_TMP/snap" "$ROUNDS" "$WRITES" "$BS" "$rates" <<'EOF'
+import json, statistics, sys
 progs = [l.split() for l in open(sys.argv[1])]
-def load(f):
-    return {p["id"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in json.load(open(f))}
-before, after = load(sys.argv[2]), load(sys.argv[3])
-writes, bs, rate = int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-rows = []
+rounds, writes, bs, rates = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6].split()
+snaps = [{p["id"]: (p["run_cnt"], p["run_time_ns"]) for p in json.load(open("%s.%d" % (sys.argv[2], r)))}
+         for r in range(rounds + 1)]
+med = statistics.median
+labels, tps = [], []
+cnt, ns = {}, {}	# (label, tp) -> total run_cnt; per round ns/event
 for label, tp, i, pid in progs:
     i = int(i)
-    if i not in after:
-        sys.exit("storm: program %s %s (id %d) is gone" % (label, tp, i))
-    cnt = after[i][0] - before[i][0]
-    ns = after[i][1] - before[i][1]
-    rows.append((label, tp, cnt, ns / cnt if cnt else float("nan")))
-floor = {tp: ns for label, tp, cnt, ns in rows if label == "floor"}
-floor_mean = sum(floor.values()) / len(floor)
-print("per-event cost over one storm of %d %d-byte write-through WRITEs on testfs (%s WRITEs/s)," % (writes, bs, rate))
-print("all programs attached at once; bpf_stats run_time_ns/run_cnt, deltas over the storm:")
-print("  %-16s %-20s %9s %9s %8s" % ("program", "tracepoint", "run_cnt", "ns/event", "x floor"))
-labels = []
-for label, tp, cnt, ns in rows:
     if label not in labels:
         labels.append(label)
-    print("  %-16s %-20s %9d %9.1f %8.2f" % (label, "fuse_request_" + tp, cnt, ns, ns / floor[tp]))
+    if tp not in tps:
+        tps.append(tp)
+    d = [(snaps[r + 1][i][0] - snaps[r][i][0], snaps[r + 1][i][1] - snaps[r][i][1]) for r in range(rounds)]
+    cnt[label, tp] = sum(c for c, t in d)
+    ns[label, tp] = [t / c if c else float("nan") for c, t in d]
+def mean_of(label, r):
+    return sum(ns[label, tp][r] for tp in tps) / len(tps)
+print("per-event cost over %d storm%s of %d %d-byte write-through WRITEs on testfs (WRITEs/s: %s)," %
+      (rounds, "s" if rounds > 1 else "", writes, bs, " ".join(rates)))
+print("all programs attached at once; bpf_stats run_time_ns/run_cnt%s:" %
+      (" over each storm, the median of the storms" if rounds > 1 else ", deltas over the storm"))
+print("  %-16s %-20s %9s %9s %8s" % ("program", "tracepoint", "run_cnt", "ns/event", "x floor"))
+for label in labels:
+    for tp in tps:
+        ratio = med([ns[label, tp][r] / ns["floor", tp][r] for r in range(rounds)])
+        print("  %-16s %-20s %9d %9.1f %8.2f" % (label, "fuse_request_" + tp, cnt[label, tp], med(ns[label, tp]), ratio))
 print("means over the send and end programs:")
 for label in labels:
-    mine = [(tp, ns) for l, tp, cnt, ns in rows if l == label]
-    mean = sum(ns for tp, ns in mine) / len(mine)
-    # each against its own tracepoint's floor, averaged: the same as mean/floor_mean when the floors agree
-    print("  %-16s %9.1f ns/event %6.2fx floor" % (label, mean, mean / floor_mean))
-for tp in ("send", "end"):
-    cnts = sorted(set(cnt for l, t, cnt, ns in rows if t == tp))
-    extra = cnts[-1] - writes
+    ratios = [mean_of(label, r) / mean_of("floor", r) for r in range(rounds)]
+    print("  %-16s %9.1f ns/event %6.2fx floor%s" % (label, med([mean_of(label, r) for r in range(rounds)]), med(ratios),
+          "   (storms: %s)" % " ".join("%.2f" % x for x in ratios) if rounds > 1 else ""))
+for tp in tps:
+    c = sorted(set(cnt[l, t] for l, t in cnt if t == tp))
     print("run_cnt on fuse_request_%s: %s (the storm's WRITEs: %d; %d more: its open/flush/release "
-          "and other FUSE traffic on the machine)%s" % (tp, "all " + str(cnts[0]) if len(cnts) == 1 else
-          "%d..%d" % (cnts[0], cnts[-1]), writes, extra,
-          "" if len(cnts) == 1 else "; they differ by the events in flight while bpf_stats were read"))
+          "and other FUSE traffic on the machine)%s" % (tp, "all %d" % c[0] if len(c) == 1 else "%d..%d" % (c[0], c[-1]),
+          writes * rounds, c[-1] - writes * rounds,
+          "" if len(c) == 1 else "; they differ by the events in flight while bpf_stats were read"))
 EOF
 
 [ "$PAIRS" -gt 0 ] || exit 0
