@@ -30,7 +30,8 @@
  * a sample.  All are counted and tracked as pending; the slot's start_ns
  * carries the decision to the completion.
  */
-const volatile __u32 sample_shift = 0;	/* set by user space before load */
+/* one in 64, FUSEWB_TIME_EVERY's default (user space sets it before load) */
+const volatile __u32 sample_shift = 6;
 
 struct fwb_sampler {
 	__u64 jiffies;		/* when this CPU last timed a request */
