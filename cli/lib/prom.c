@@ -733,6 +733,25 @@ static struct str op_labels(struct out *scratch, struct str mount, uint32_t opco
 	return (struct str){ scratch->p, scratch->oom ? 0 : scratch->len };
 }
 
+/* one sample per mount and opcode (writeback WRITEs left out) of the uint64_t at off in its struct fwb_op */
+static void write_op_counter(struct out *o, const struct fwb_snapshot *s, const struct str *labels,
+			     struct str name, size_t off, struct out *scratch)
+{
+	for (int i = 0; i < s->nmounts; i++) {
+		const struct fwb_mount *m = &s->mounts[i];
+
+		for (int j = 0; j < m->nops; j++) {
+			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
+				continue;
+			o_s(o, name);
+			o_s(o, op_labels(scratch, labels[i], m->ops[j].opcode));
+			o_s(o, STR("} "));
+			o_u64(o, *(const uint64_t *)((const char *)&m->ops[j] + off));
+			o_ch(o, '\n');
+		}
+	}
+}
+
 static void write_histograms(struct out *o, const struct fwb_snapshot *s, const struct str *labels,
 			     const le_table le, bool requests, struct fwb_prom_cache *c)
 {
@@ -776,35 +795,10 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 
 	family(o, "fusewb_requests_total", "counter",
 	       "FUSE requests answered, per opcode, every one (writeback WRITEs excluded).");
-	for (int i = 0; i < s->nmounts; i++) {
-		const struct fwb_mount *m = &s->mounts[i];
-
-		for (int j = 0; j < m->nops; j++) {
-			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
-				continue;
-			o_s(o, cnt);
-			o_s(o, op_labels(&scratch, labels[i], m->ops[j].opcode));
-			o_s(o, STR("} "));
-			o_u64(o, m->ops[j].count);
-			o_ch(o, '\n');
-		}
-	}
-
+	write_op_counter(o, s, labels, cnt, offsetof(struct fwb_op, count), &scratch);
 	family(o, "fusewb_request_errors_total", "counter",
 	       "FUSE requests answered with an error, per opcode (writeback WRITEs excluded).");
-	for (int i = 0; i < s->nmounts; i++) {
-		const struct fwb_mount *m = &s->mounts[i];
-
-		for (int j = 0; j < m->nops; j++) {
-			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
-				continue;
-			o_s(o, err);
-			o_s(o, op_labels(&scratch, labels[i], m->ops[j].opcode));
-			o_s(o, STR("} "));
-			o_u64(o, m->ops[j].errors);
-			o_ch(o, '\n');
-		}
-	}
+	write_op_counter(o, s, labels, err, offsetof(struct fwb_op, errors), &scratch);
 	if (scratch.oom)
 		o->oom = true;
 	free(scratch.p);
