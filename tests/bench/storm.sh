@@ -191,11 +191,11 @@ rounds, writes, bs, rates = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 snaps = [{p["id"]: (p["run_cnt"], p["run_time_ns"]) for p in json.load(open("%s.%d" % (sys.argv[2], r)))}
          for r in range(rounds + 1)]
 med = statistics.median
-labels, tps = [], []
+labels, tps = [], []	# in attach order, without lead
 cnt, ns = {}, {}	# (label, tp) -> total run_cnt; per round ns/event
 for label, tp, i, pid in progs:
     i = int(i)
-    if label not in labels:
+    if label not in labels and label != "lead":
         labels.append(label)
     if tp not in tps:
         tps.append(tp)
@@ -218,6 +218,9 @@ for label in labels:
     ratios = [mean_of(label, r) / mean_of("floor", r) for r in range(rounds)]
     print("  %-16s %9.1f ns/event %6.2fx floor%s" % (label, med([mean_of(label, r) for r in range(rounds)]), med(ratios),
           "   (storms: %s)" % " ".join("%.2f" % x for x in ratios) if rounds > 1 else ""))
+print("lead, an empty program attached ahead of all these (the first on a tracepoint pays more): %s ns/event;\n"
+      "alone, a program is first and pays lead - floor more: its ratio alone is about (ns + lead - floor) / lead" %
+      " and ".join("%.1f" % med(ns["lead", tp]) for tp in tps))
 for tp in tps:
     c = sorted(set(cnt[l, t] for l, t in cnt if t == tp))
     print("run_cnt on fuse_request_%s: %s (the storm's WRITEs: %d; %d more: its open/flush/release "
