@@ -39,7 +39,22 @@ drained() { [ "$(fusectl_waiting "$conn")" = 0 ]; }
 for _ in $(seq 100); do drained && break; sleep 0.1; done
 drained
 ok $? "the connection drains once the workload stops"
-sleep 1.5
+# Each collector's last reports must come after the drain: wait until each
+# wrote two more and at least three in all (a loaded machine may take
+# seconds to load and seed a collector; a fixed pause raced with that).
+lines() { wc -l < "$1" 2>/dev/null || echo 0; }
+declare -a WANT
+for i in 1 2 3 4 5 6; do
+	WANT[$i]=$(( $(lines "${OUTS[$i]}") + 2 ))
+	[ "${WANT[$i]}" -ge 3 ] || WANT[$i]=3
+done
+reported() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		[ "$(lines "${OUTS[$i]}")" -ge "${WANT[$i]}" ] || return 1
+	done
+}
+for _ in $(seq 600); do reported && break; sleep 0.1; done
 for i in 1 2 3 4 5 6; do
 	kill "${PIDS[$i]}" 2>/dev/null
 	wait "${PIDS[$i]}" 2>/dev/null

@@ -50,16 +50,16 @@ if [ $fine_file = 1 ]; then
 	maxr=$(printf '%s\n' "$text" | awk '/^MOUNTPOINT / { for (i = 1; i <= NF; i++) idx[$i] = i; getline
 		if (idx["RATIO"]) print $(idx["RATIO"]), $(idx["BIND"]); exit }')
 	maxr=${maxr/S /" "}
-	t_near "${maxr% *}" "$(awk -v f="$k_fine" 'BEGIN { printf "%.4f", f / 10000 }')" "0.0001+1%" \
-		"printed with 2 significant digits" "stat text: RATIO is max_ratio_fine in percent"
+	t_near "${maxr% *}" "$(awk -v f="$k_fine" 'BEGIN { printf "%.4f", f / 10000 }')" "5%" \
+		"printed with 2 significant digits: up to half a unit of the second, 5%" "stat text: RATIO is max_ratio_fine in percent"
 	t_like "${maxr#* }" '^cap$' "stat text: BIND says the cap binds"
 
 	top=$(timeout 60 "$BUILD/fusewbtop" -b -n 1 -d 0.2 --detail "$mnt" 2>/dev/null)
 	ratio=$(printf '%s\n' "$top" | awk '/^MOUNTPOINT / { for (i = 1; i <= NF; i++) idx[$i] = i; next }
 		idx["RATIO"] && $1 == mp { print $(idx["RATIO"]); exit }' mp="$mnt")
 	t_like "$ratio" 'S$' "top: RATIO marks strictlimit"
-	t_near "${ratio%S}" "$(awk -v f="$k_fine" 'BEGIN { printf "%.4f", f / 10000 }')" "0.0001+1%" \
-		"printed with 2 significant digits" "top: RATIO is max_ratio_fine in percent, not 0"
+	t_near "${ratio%S}" "$(awk -v f="$k_fine" 'BEGIN { printf "%.4f", f / 10000 }')" "5%" \
+		"printed with 2 significant digits: up to half a unit of the second, 5%" "top: RATIO is max_ratio_fine in percent, not 0"
 	t_like "$top" "max_ratio_fine $k_fine" "top detail: max_ratio_fine"
 	t_like "$top" "limit set by the cap" "top detail: the cap binds"
 
