@@ -84,7 +84,9 @@ FORCE:
 $(OUT)/lib/%.o: cli/lib/%.c cli/lib/fusewb.h bpf/fusewb.h $(OUT)/fusewb.skel.h | $(OUT)/lib
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+# afresh: ar would keep the object of a source that is gone
 $(OUT)/libfusewb.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(OUT)/cli/%.o: cli/%.c cli/lib/fusewb.h cli/commands.h | $(OUT)/cli

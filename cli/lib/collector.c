@@ -246,6 +246,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 			return fwb_errf(err, errlen, "source '%s': %s", force, fwb_source_force_error(force));
 		return fwb_errf(err, errlen, "out of memory");
 	}
+	fwb_sysfs_open(&c->sysfs, c->ki.debugfs);
 	if (c->opts.no_bpf) {
 		*out = c;
 		return 0;
@@ -330,6 +331,8 @@ void fwb_collector_close(struct fwb_collector *c)
 	free(c->bdis_unsynced);
 	free(c->ops_miss);
 	fwb_kwb_state_free(&c->kwb);
+	fwb_mtab_close(&c->mtab);
+	fwb_sysfs_close(&c->sysfs);
 	free(c);
 }
 

@@ -5,6 +5,7 @@
 
 #include "fusewb.h"
 #include "kwb.h"
+#include "resolver.h"
 
 #define FWB_MAX_LINKS 32
 
@@ -55,6 +56,8 @@ struct fwb_collector {
 	int nbdis_unsynced;
 	uint64_t bdis_unsynced_total;	/* failed inserts, counted in drops.bdistats_full */
 	struct fwb_kwb_state kwb;	/* kwb.c's, between snapshots */
+	struct fwb_mtab mtab;		/* the mount table, kept parsed (mountinfo.c) */
+	struct fwb_sysfs sysfs;		/* knobs and kept descriptors (sysfs.c) */
 };
 
 /* peer.c: pin the maps for fusewb diagnose, and remove the pins */

@@ -95,7 +95,7 @@ const char *fwb_source_state_str(enum fwb_source_state s);
 /* One line for headers: BPF sources in use grouped by kind, e.g. "tp_btf fuse_request_* + iter task_file". */
 void fwb_sources_summary(const struct fwb_source *srcs, int n, char *buf, size_t len);
 
-/* ---- mounts and connections (mounts.c) ---- */
+/* ---- mounts and connections (mountinfo.c, sysfs.c, bdi.c; resolver.h) ---- */
 struct fwb_daemon {
 	int tgid;
 	char comm[16];
@@ -225,23 +225,39 @@ void fwb_bdi_limit(struct fwb_mount *m);
 void fwb_fmt_max_ratio(char *buf, size_t len, const struct fwb_mount *m);
 /* What sets the bdi's threshold: "cap", "share", or NULL when unknown */
 const char *fwb_limit_by_str(const struct fwb_mount *m);
+/* debugfs bdi stats text into m's bdi_* and dirty_thresh_pages (pure) */
+void fwb_parse_bdi_stats(struct fwb_mount *m, char *text);
 /* Parse /proc/self/mountinfo text into FUSE mounts (pure: unit-tested). */
 int fwb_parse_mountinfo(const char *text, struct fwb_mount **mounts, int *n);
-/* Read mountinfo + sysfs + fusectl + debugfs for every FUSE connection. Never touches a mount point. */
-int fwb_read_mounts(struct fwb_mount **mounts, int *n);
 void fwb_free_mounts(struct fwb_mount *mounts, int n);
-/* Mount fusectl / debugfs when absent; says so on stderr unless quiet. */
-void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet);
-/* Mount fstype at where unless it is there (a note on stderr unless quiet); false if it is not there after. */
-bool fwb_ensure_fs(const char *fstype, const char *where, bool quiet, bool *mounted_by_us);
-const char *fwb_opcode_name(uint32_t opcode);
 bool fwb_is_fuse_fstype(const char *fstype);
-/* Text of a whole file under /proc or /sys, read with a deadline; NULL on error. */
-char *fwb_read_file(const char *path, size_t *len);
 /* Undo \040-style escapes of mountinfo in place. */
 void fwb_unescape_mount(char *s);
 
-/* ---- global vm state ---- */
+/* ---- kernel file systems (kernfs.c) ---- */
+/* Mount fusectl / debugfs / tracefs when absent; says so on stderr unless quiet. */
+void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet);
+/* Mount fstype at where unless it is there (a note on stderr unless quiet); false if it is not there after. */
+bool fwb_ensure_fs(const char *fstype, const char *where, bool quiet, bool *mounted_by_us);
+
+/* ---- opcode names (opnames.c) ---- */
+const char *fwb_opcode_name(uint32_t opcode);
+
+/* ---- file reading (fileio.c): /proc, sysfs, fusectl, debugfs, never a FUSE mount ---- */
+/* Text of a whole file, opened non-blocking; NULL on error. */
+char *fwb_read_file(const char *path, size_t *len);
+/* fd's contents from its current offset to the end, NUL-terminated; NULL when out of memory */
+char *fwb_read_fd(int fd, size_t *len);
+/* The decimal number a file (path from fmt) starts with; -1 when unreadable or not a number. */
+int64_t fwb_read_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * path (relative to dirfd) into buf through a descriptor kept in *fdp
+ * (fd + 1, 0 to open; -1 once it proves non-seekable: then read whole);
+ * its length, or -1.
+ */
+ssize_t fwb_read_kept(int *fdp, int dirfd, const char *path, char *buf, size_t len);
+
+/* ---- global vm state (vmstat.c) ---- */
 struct fwb_vmstat {
 	int64_t nr_dirty, nr_writeback, nr_writeback_temp;
 	int64_t dirty_threshold, dirty_background_threshold;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Snapshots: the one assembler.  Mountinfo, sysfs and debugfs (mounts.c),
- * the maps and the pending table, and the kernel writeback view (kwb.c)
- * turned into per-mount records; delta.c does what follows.
+ * Snapshots: the one assembler.  Mountinfo (mountinfo.c), sysfs, fusectl
+ * and debugfs (sysfs.c), the maps and the pending table, and the kernel
+ * writeback view (kwb.c) turned into per-mount records; delta.c does what
+ * follows.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -552,9 +553,11 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = fwb_read_mounts(&s->mounts, &s->nmounts);
+	err = fwb_mtab_read(&c->mtab, &s->mounts, &s->nmounts);
 	if (err)
 		return err;
+	for (int i = 0; i < s->nmounts; i++)
+		fwb_sysfs_read(&c->sysfs, &s->mounts[i], fwb_mono_ns());
 	s->mono_ns = fwb_mono_ns();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->wall = ts.tv_sec + ts.tv_nsec / 1e9;
