@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Kernel text symbols from /proc/kallsyms, for naming stack frames. */
+/* Kernel text symbols from /proc/kallsyms (kallsyms.c), sorted for naming stack frames. */
 #include <stdlib.h>
 #include <string.h>
 #include "diag.h"
@@ -22,60 +22,55 @@ static int cmp_ksym(const void *a, const void *b)
 	return (x->addr > y->addr) - (x->addr < y->addr);
 }
 
+struct ksym_build {
+	struct fwb_ksyms *k;
+	size_t cap, poolcap, poollen;
+	bool nonzero, oom;
+};
+
+static bool add_ksym(void *arg, uint64_t addr, const char *name)
+{
+	struct ksym_build *b = arg;
+	struct fwb_ksyms *k = b->k;
+	size_t nlen = strlen(name);
+
+	b->nonzero |= addr != 0;
+	if (k->n == b->cap) {
+		struct ksym *ns = realloc(k->syms, sizeof(*ns) * (b->cap = b->cap ? b->cap * 2 : 65536));
+
+		if (!ns)
+			goto oom;
+		k->syms = ns;
+	}
+	if (b->poollen + nlen + 1 > b->poolcap) {
+		char *np = realloc(k->pool, b->poolcap = b->poolcap ? b->poolcap * 2 : 1 << 21);
+
+		if (!np)
+			goto oom;
+		k->pool = np;
+	}
+	memcpy(k->pool + b->poollen, name, nlen + 1);
+	k->syms[k->n].addr = addr;
+	k->syms[k->n].name = b->poollen;
+	k->n++;
+	b->poollen += nlen + 1;
+	return true;
+oom:
+	b->oom = true;
+	return false;
+}
+
 struct fwb_ksyms *fwb_ksyms_load(void)
 {
-	struct fwb_ksyms *k = calloc(1, sizeof(*k));
-	char *text = fwb_read_file("/proc/kallsyms", NULL), *line, *save = NULL;
-	size_t cap = 0, poolcap = 0, poollen = 0;
-	bool nonzero = false;
+	struct ksym_build b = { .k = calloc(1, sizeof(*b.k)) };
 
-	if (!k || !text)
-		goto fail;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *sp1 = strchr(line, ' '), *name, *end;
-		size_t nlen;
-		uint64_t addr;
-
-		if (!sp1 || !sp1[1] || (sp1[1] != 't' && sp1[1] != 'T') || sp1[2] != ' ')
-			continue;
-		addr = strtoull(line, NULL, 16);
-		nonzero |= addr != 0;
-		name = sp1 + 3;
-		end = strpbrk(name, " \t");
-		nlen = end ? (size_t)(end - name) : strlen(name);
-		if (k->n == cap) {
-			struct ksym *ns = realloc(k->syms, sizeof(*ns) * (cap = cap ? cap * 2 : 65536));
-
-			if (!ns)
-				goto fail;
-			k->syms = ns;
-		}
-		if (poollen + nlen + 1 > poolcap) {
-			char *np = realloc(k->pool, poolcap = poolcap ? poolcap * 2 : 1 << 21);
-
-			if (!np)
-				goto fail;
-			k->pool = np;
-		}
-		memcpy(k->pool + poollen, name, nlen);
-		k->pool[poollen + nlen] = 0;
-		k->syms[k->n].addr = addr;
-		k->syms[k->n].name = poollen;
-		k->n++;
-		poollen += nlen + 1;
-	}
-	free(text);
 	/* kptr_restrict shows zeros to the unprivileged: useless for lookups */
-	if (!k->n || !nonzero) {
-		fwb_ksyms_free(k);
+	if (!b.k || fwb_kallsyms_each(add_ksym, &b) || b.oom || !b.k->n || !b.nonzero) {
+		fwb_ksyms_free(b.k);
 		return NULL;
 	}
-	qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
-	return k;
-fail:
-	free(text);
-	fwb_ksyms_free(k);
-	return NULL;
+	qsort(b.k->syms, b.k->n, sizeof(*b.k->syms), cmp_ksym);
+	return b.k;
 }
 
 const char *fwb_ksym_name(const struct fwb_ksyms *k, uint64_t addr)

@@ -240,6 +240,14 @@ void fwb_ensure_kernel_fs(struct fwb_kernel_info *ki, bool quiet);
 /* Mount fstype at where unless it is there (a note on stderr unless quiet); false if it is not there after. */
 bool fwb_ensure_fs(const char *fstype, const char *where, bool quiet, bool *mounted_by_us);
 
+/* ---- kernel symbols (kallsyms.c) ---- */
+/*
+ * Each text symbol of /proc/kallsyms in the file's order to fn(arg, address,
+ * name) until fn returns false; -errno when the file cannot be read.
+ * Addresses are 0 where kptr_restrict hides them.
+ */
+int fwb_kallsyms_each(bool (*fn)(void *arg, uint64_t addr, const char *name), void *arg);
+
 /* ---- opcode names (opnames.c) ---- */
 const char *fwb_opcode_name(uint32_t opcode);
 

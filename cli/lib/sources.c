@@ -148,23 +148,28 @@ const char *fwb_source_state_str(enum fwb_source_state s)
 	}
 }
 
+struct ksym_find {
+	const char *name;
+	uint64_t addr;
+};
+
+static bool find_ksym(void *arg, uint64_t addr, const char *name)
+{
+	struct ksym_find *f = arg;
+
+	if (strcmp(name, f->name))
+		return true;
+	f->addr = addr;
+	return false;
+}
+
+/* A kernel function's address; 0 when kallsyms does not list it (or hides addresses) */
 static uint64_t ksym_addr(const char *name)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512], sym[256], type;
-	unsigned long long addr;
-	uint64_t found = 0;
+	struct ksym_find f = { name, 0 };
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
-			found = addr;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+	fwb_kallsyms_each(find_ksym, &f);
+	return f.addr;
 }
 
 /*
@@ -179,25 +184,22 @@ struct probe_ctx {
 	int fentry_err[NDEFS];		/* 0 untested, 1 works, else -errno */
 };
 
+static bool note_ksym(void *arg, uint64_t addr, const char *name)
+{
+	struct probe_ctx *pc = arg;
+
+	(void)addr;
+	for (int i = 0; i < NDEFS; i++)
+		if ((defs[i].kind == PROBE_FENTRY || defs[i].kind == PROBE_KPROBE) && !strcmp(defs[i].target, name))
+			pc->ksym_found[i] = true;
+	return true;
+}
+
 /* One pass over /proc/kallsyms for the targets of every fentry and kprobe source. */
 static void read_ksyms(struct probe_ctx *pc)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512], sym[256], type;
-	unsigned long long addr;
-
 	pc->ksym_read = true;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3 || (type != 't' && type != 'T'))
-			continue;
-		for (int i = 0; i < NDEFS; i++)
-			if ((defs[i].kind == PROBE_FENTRY || defs[i].kind == PROBE_KPROBE) &&
-			    !strcmp(defs[i].target, sym))
-				pc->ksym_found[i] = true;
-	}
-	fclose(f);
+	fwb_kallsyms_each(note_ksym, pc);
 }
 
 static bool ksym_listed(struct probe_ctx *pc, const struct source_def *d)
