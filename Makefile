@@ -32,6 +32,10 @@ BPF_OBJS    = $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS    = $(wildcard bpf/*.h) bpf/$(ARCH)/vmlinux.h
 LIB_SRCS    = $(wildcard cli/lib/*.c)
 LIB_OBJS    = $(patsubst cli/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
+# the pure renderers (stat JSON, Prometheus text, diagnose's reports, top's
+# model and screens): linked by the binary and by the unit tests
+RENDER_SRCS = $(wildcard cli/render/*.c)
+RENDER_OBJS = $(patsubst cli/render/%.c,$(OUT)/render/%.o,$(RENDER_SRCS))
 CMD_SRCS    = $(wildcard cli/*.c)
 CMD_OBJS    = $(patsubst cli/%.c,$(OUT)/cli/%.o,$(CMD_SRCS))
 UNIT_SRCS   = $(wildcard tests/unit/*.c)
@@ -48,11 +52,11 @@ all: $(OUT)/fusewb $(OUT)/fusewbtop test-bins
 -include kernel/Makefile.inc
 -include tests/bench/Makefile.inc
 # header dependencies, written by the compiler (-MMD)
--include $(wildcard $(OUT)/lib/*.d $(OUT)/cli/*.d $(OUT)/unit/*.d)
+-include $(wildcard $(OUT)/lib/*.d $(OUT)/render/*.d $(OUT)/cli/*.d $(OUT)/unit/*.d)
 
 test-bins: $(TEST_BINS) $(UNIT_BINS)
 
-$(OUT) $(OUT)/bpf $(OUT)/lib $(OUT)/cli $(OUT)/unit:
+$(OUT) $(OUT)/bpf $(OUT)/lib $(OUT)/render $(OUT)/cli $(OUT)/unit:
 	mkdir -p $@
 
 # The BPF object: CO-RE against the committed bpf/$(ARCH)/vmlinux.h (see
@@ -89,11 +93,18 @@ $(OUT)/libfusewb.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(OUT)/render/%.o: cli/render/%.c cli/lib/fusewb.h bpf/fusewb.h | $(OUT)/render
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(OUT)/librender.a: $(RENDER_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 $(OUT)/cli/%.o: cli/%.c cli/lib/fusewb.h cli/commands.h | $(OUT)/cli
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/fusewb: $(CMD_OBJS) $(OUT)/libfusewb.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(OUT)/libfusewb.a $(CMD_LIBS) $(LIBS)
+$(OUT)/fusewb: $(CMD_OBJS) $(OUT)/librender.a $(OUT)/libfusewb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJS) $(OUT)/librender.a $(OUT)/libfusewb.a $(CMD_LIBS) $(LIBS)
 
 $(OUT)/fusewbtop: $(OUT)/fusewb
 	ln -sf fusewb $@
@@ -102,8 +113,8 @@ $(OUT)/fusewbtop: $(OUT)/fusewb
 $(OUT)/fakepeer: tests/tools/fakepeer.c | $(OUT)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
 
-$(OUT)/unit/%: tests/unit/%.c $(OUT)/libfusewb.a | $(OUT)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(OUT)/libfusewb.a $(LIBS)
+$(OUT)/unit/%: tests/unit/%.c $(OUT)/librender.a $(OUT)/libfusewb.a | $(OUT)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(OUT)/librender.a $(OUT)/libfusewb.a $(LIBS)
 
 # Regenerate the committed vmlinux.h of this architecture from the running
 # kernel (bpf/arm64/vmlinux.h came from Debian's arm64 kernel package:

@@ -14,7 +14,8 @@
 #include <unistd.h>
 #include "lib/diag.h"
 #include "commands.h"
-#include "diag_text.h"
+#include "render/diag_text.h"
+#include "render/json.h"
 
 struct diag_opts {
 	bool json, verbose, abort, yes, watch;

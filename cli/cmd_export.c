@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * fusewb export: a Prometheus exporter.  Each scrape takes a fresh snapshot
- * of the BPF maps (no background loop) and renders it with cli/lib/prom.c;
+ * of the BPF maps (no background loop) and renders it with cli/render/prom.c;
  * one mutex serialises snapshot and rendering across the HTTP threads.
  */
 #include <getopt.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "lib/diag.h"
 #include "lib/fusewb.h"
-#include "lib/prom.h"
+#include "render/prom.h"
 #include "commands.h"
 #include "export_http.h"
 #include "export_user.h"
@@ -183,7 +183,7 @@ int cmd_export(int argc, char **argv)
 	}
 	/*
 	 * debugfs stays readable through the bdi directory opened as root
-	 * (mounts.c); fusectl cannot: each connection's directory is its
+	 * (sysfs.c); fusectl cannot: each connection's directory is its
 	 * owner's alone (0500), and keeping CAP_DAC_READ_SEARCH for three
 	 * gauges would let the server read every file on the host.
 	 */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "lib/fusewb.h"
+#include "render/json.h"
 #include "commands.h"
 
 static void help(void)

@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include "lib/fusewb.h"
 #include "commands.h"
-#include "top.h"
+#include "render/json.h"
+#include "top_term.h"
 
 #define KEY_ESC		27
 #define KEY_CTRL(c)	((c) & 0x1f)

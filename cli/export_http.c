@@ -38,7 +38,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "lib/fusewb.h"
-#include "lib/prom.h"
+#include "render/prom.h"
 #include "export_http.h"
 
 #define HTTP_THREADS		2	/* rendering is serialised anyway; two keep / responsive */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "top.h"
+#include "top_term.h"
 
 enum { P_HEAD = 1, P_SORTED, P_SEL, P_HUNG, P_HUNGSEL, P_WARN, P_BAR, P_DIM };
 

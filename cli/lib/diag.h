@@ -11,7 +11,7 @@
  *   verdict     fwb_diag_decide()          diag_verdict.c (pure)
  *   remedies    fwb_diag_remedies()        diag_verdict.c (pure)
  *   reports     fwb_diag_build()           diag_build.c
- *   JSON        fwb_diag_json()            diag_json.c
+ *   JSON, text  fwb_diag_json(), diag_print_text()  ../render/ (pure)
  */
 #ifndef LIBFUSEWB_DIAG_H
 #define LIBFUSEWB_DIAG_H
@@ -400,9 +400,6 @@ void fwb_diag_sort(struct fwb_diag_set *set);
 
 /* Write 1 to /sys/fs/fuse/connections/<conn>/abort; 0 or -errno. */
 int fwb_conn_abort(uint32_t conn);
-
-/* ---- JSON (diag_json.c) ---- */
-void fwb_diag_json(FILE *f, const struct fwb_diag_set *set, const char *const *sources);
 
 /* ---- the daemon state of every mount, for export and top (diag_state.c) ---- */
 struct fwb_daemon_state {

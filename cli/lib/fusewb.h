@@ -357,13 +357,6 @@ bool fwb_mount_matches(const struct fwb_mount *m, const char *filter);
 /* Is the filter a known FUSE mount point? For "unknown mount" errors. */
 bool fwb_filter_known(const struct fwb_snapshot *s, const char *filter);
 
-/* ---- output (json.c) ---- */
-/* One NDJSON line of the stat schema for a delta snapshot. */
-void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s);
-void fwb_json_str(FILE *f, const char *s);
-/* A connection's mount points as a JSON array of strings. */
-void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m);
-
 /* ---- command-line numbers (args.c) ---- */
 /*
  * Intervals (stat -i, top -d, diagnose --watch): below 0.1 s an interval

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include "lib/fusewb.h"
+#include "render/json.h"
 #include "tap.h"
 
 static struct fwb_mount mount(uint64_t scale, uint32_t have)

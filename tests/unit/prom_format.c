@@ -4,7 +4,7 @@
 #include <string.h>
 #include "lib/diag.h"
 #include "lib/fusewb.h"
-#include "lib/prom.h"
+#include "render/prom.h"
 #include "tap.h"
 
 static char *render(const struct fwb_snapshot *s, const struct fwb_prom_ctx *c)

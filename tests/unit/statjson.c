@@ -2,6 +2,7 @@
 /* The stat NDJSON: deltas, escaping, unknown values as null. Checked with python's json parser. */
 #include <stdlib.h>
 #include "lib/fusewb.h"
+#include "render/json.h"
 #include "tap.h"
 
 static struct fwb_mount mount(uint64_t writes, uint64_t bytes)

@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * fusewb top's pure parts: number formatting, rows, sorting, filtering,
- * the hung flag (also for requests older than the collector), and the
- * screens at 80 columns and for a pipe.  TAP output.
- *
- * The Makefile links unit tests with libfusewb only, so the front end's
- * pure files are compiled in here.
+ * fusewb top's pure parts (cli/render/top_model.c, top_render.c): number
+ * formatting, rows, sorting, filtering, the hung flag (also for requests
+ * older than the collector), and the screens at 80 columns and for a pipe.
+ * TAP output.
  */
-#define _GNU_SOURCE	/* before any libc header: the included files need it */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../cli/top_model.c"
-#include "../../cli/top_render.c"
+#include "render/top.h"
 
 static int n_test, n_fail;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The stat schema as NDJSON (documented in doc/json-schema.md). */
 #include <string.h>
-#include "fusewb.h"
+#include "json.h"
 
 void fwb_json_str(FILE *f, const char *s)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* fusewb diagnose --json: one object per run (documented in doc/diagnose.md). */
 #include <string.h>
-#include "diag.h"
+#include "json.h"
 
 static const char *const queue_names[FWB_DIAGQ_NR] = {
 	[FWB_DIAGQ_PENDING] = "pending",

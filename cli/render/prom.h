@@ -7,7 +7,7 @@
 #define FWB_PROM_H
 
 #include <stddef.h>
-#include "fusewb.h"
+#include "lib/fusewb.h"
 
 struct fwb_daemon_state;
 

@@ -2,12 +2,12 @@
 /*
  * fusewb top: the pieces shared by its files.
  *
- *   top_model.c   rows derived from a delta snapshot, sorting, filtering,
- *                 number formatting (pure: unit-tested)
- *   top_render.c  the screens as lines of text, for a terminal of a given
- *                 width or for a pipe (pure: unit-tested)
- *   top_term.c    ncurses: drawing those lines, keys, prompts
- *   cmd_top.c     options, the collector and the refresh loop
+ *   render/top_model.c   rows derived from a delta snapshot, sorting, filtering,
+ *                        number formatting (pure: unit-tested)
+ *   render/top_render.c  the screens as lines of text, for a terminal of a given
+ *                        width or for a pipe (pure: unit-tested)
+ *   top_term.c           ncurses: drawing those lines, keys, prompts (top_term.h)
+ *   cmd_top.c            options, the collector and the refresh loop
  */
 #ifndef FWB_TOP_H
 #define FWB_TOP_H
@@ -231,20 +231,5 @@ void top_screen_free(struct top_screen *s);
 void top_layout(const struct top_rows *rows, int width, bool shown[COL_N], int widths[COL_N]);
 /* "TMP, FSTYPE, ...": the columns in the order a narrowing terminal drops them */
 void top_drop_order(char *buf, size_t len);
-
-/* ---- top_term.c ---- */
-/* Take over the terminal (ncurses); -1 if it cannot be used. */
-int top_term_open(void);
-/* Give the terminal back; idempotent, also run at exit and on fatal signals. */
-void top_term_close(void);
-/* Body rows visible under s's head and above the footer. */
-int top_term_body_rows(const struct top_screen *s);
-/*
- * Draw s.  *scroll is the first body line shown; it is moved so that
- * s->focus stays visible and clamped to the body.
- */
-void top_term_draw(const struct top_screen *s, int *scroll, const char *footer, enum top_attr footer_attr);
-/* Wait up to ms for a key: the key, or -1 (timeout or signal). */
-int top_term_key(int ms);
 
 #endif

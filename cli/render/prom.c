@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prom.h"
-#include "diag.h"
+#include "lib/diag.h"
 
 #define NBOUNDS (FWB_PROM_LAST_SLOT - FWB_PROM_FIRST_SLOT + 1)
 
