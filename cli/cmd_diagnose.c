@@ -339,6 +339,7 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 		{ 0 },
 	};
 	static const char P[] = "fusewb diagnose";
+	const struct fwb_loop_args loop = { &o->interval, &o->count, NULL };
 	double secs;
 	int ch;
 
@@ -363,16 +364,11 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
 		case 'd':
-		case 'W':
-			o->watch = true;
-			if (optarg && fwb_arg_seconds(P, "interval", optarg, FWB_INTERVAL_MIN_S,
-						      FWB_INTERVAL_MAX_S, &o->interval))
-				return 2;
-			break;
+		case 'W':	/* --watch[=S]: S is optional */
 		case 'n':
 		case 'c':
 			o->watch = true;
-			if (fwb_arg_count(P, "count", optarg, 1, FWB_COUNT_MAX, &o->count))
+			if (optarg && fwb_loop_arg(P, ch == 'W' ? 'd' : ch, optarg, &loop, NULL) < 0)
 				return 2;
 			break;
 		case 'A': o->abort = true; break;
@@ -389,13 +385,8 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 		o->window = o->interval;
 	o->filters = argv + optind;
 	o->nfilters = argc - optind;
-	/* "/mnt/x/" names the mount "/mnt/x"; the path itself is never looked at */
-	for (int i = 0; i < o->nfilters; i++) {
-		size_t n = strlen(o->filters[i]);
-
-		while (n > 1 && o->filters[i][n - 1] == '/')
-			o->filters[i][--n] = 0;
-	}
+	for (int i = 0; i < o->nfilters; i++)
+		fwb_trim_slashes(o->filters[i]);
 	return -1;
 }
 

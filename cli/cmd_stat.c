@@ -128,14 +128,9 @@ int cmd_stat(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		/* top's -d/-n, and the -i/-c stat always had */
-		{ "delay", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "hung", required_argument, NULL, 'H' },
+		FWB_LOOP_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "source", required_argument, NULL, 's' },
-		{ "tracked-mounts", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -143,39 +138,20 @@ int cmd_stat(int argc, char **argv)
 	struct fwb_collector *c;
 	struct fwb_opts o = { .share = true };
 	double interval = 1, hung_s = FWB_HUNG_DEFAULT_S;
-	long count = -1, n;
+	long count = -1;
+	const struct fwb_loop_args loop = { &interval, &count, &hung_s };
 	bool json = false;
 	char err[512];
-	int ch, rc = 0;
+	int ch, rc = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "d:i:n:c:H:js:h", opts, NULL)) != -1) {
+		r = fwb_loop_arg("fusewb stat", ch, optarg, &loop, &o);
+		if (r < 0)
+			return 2;
+		if (r)
+			continue;
 		switch (ch) {
-		case 'd':
-		case 'i':
-			if (fwb_arg_seconds("fusewb stat", "interval", optarg, FWB_INTERVAL_MIN_S,
-					    FWB_INTERVAL_MAX_S, &interval))
-				return 2;
-			break;
-		case 'n':
-		case 'c':
-			if (fwb_arg_count("fusewb stat", "count", optarg, 1, FWB_COUNT_MAX, &count))
-				return 2;
-			break;
-		case 'H':
-			if (fwb_arg_seconds("fusewb stat", "hung threshold", optarg, FWB_THRESHOLD_MIN_S,
-					    FWB_INTERVAL_MAX_S, &hung_s))
-				return 2;
-			break;
 		case 'j': json = true; break;
-		case 's':
-			if (fwb_opts_set_source(&o, optarg, "fusewb stat"))
-				return 2;
-			break;
-		case 'M':
-			if (fwb_arg_count("fusewb stat", "--tracked-mounts", optarg, 1, FWB_OPS_BLOCKS_MAX, &n))
-				return 2;
-			o.ops_mounts = (int)n;
-			break;
 		case 'h': help(); return 0;
 		default: return 2;
 		}

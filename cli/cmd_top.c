@@ -517,14 +517,6 @@ static int run_term(struct top *t)
 /* ---- setup ---- */
 
 /* "/mnt/x/" names the mount "/mnt/x"; normalised as text, the path itself is never looked at */
-static void trim_slashes(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 1 && s[n - 1] == '/')
-		s[--n] = 0;
-}
-
 /*
  * ncurses reads $HOME/.terminfo.  When HOME is on a FUSE mount whose daemon
  * hangs, that stat() would hang the monitor before it draws anything.
@@ -546,15 +538,10 @@ static void avoid_fuse_home(const struct fwb_snapshot *s)
 int cmd_top(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "delay", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "count", required_argument, NULL, 'n' },
+		FWB_LOOP_LONGOPTS,
 		{ "batch", no_argument, NULL, 'b' },
 		{ "detail", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "hung", required_argument, NULL, 'H' },
-		{ "tracked-mounts", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -563,38 +550,22 @@ int cmd_top(int argc, char **argv)
 		.sort = { .col = COL_MBS }, .selected = -1,
 	};
 	struct fwb_opts o = { .share = true };
+	const struct fwb_loop_args loop = { &t.interval, &t.count, &t.hung_s };
 	bool batch = false, json = false, details = false;
-	long n;
 	char err[512];
-	int ch, rc = 0;
+	int ch, rc = 0, r;
 
 	t.prog = strcmp(basename(argv[0]), "fusewbtop") ? "fusewb top" : "fusewbtop";
 	while ((ch = getopt_long(argc, argv, "d:i:n:c:bjH:h", opts, NULL)) != -1) {
+		r = fwb_loop_arg(t.prog, ch, optarg, &loop, &o);
+		if (r < 0)
+			return 2;
+		if (r)
+			continue;
 		switch (ch) {
-		case 'd':
-		case 'i':
-			if (fwb_arg_seconds(t.prog, "interval", optarg, FWB_INTERVAL_MIN_S,
-					    FWB_INTERVAL_MAX_S, &t.interval))
-				return 2;
-			break;
-		case 'n':
-		case 'c':
-			if (fwb_arg_count(t.prog, "count", optarg, 1, FWB_COUNT_MAX, &t.count))
-				return 2;
-			break;
 		case 'b': batch = true; break;
 		case 'D': details = true; break;
 		case 'j': json = true; break;
-		case 'H':
-			if (fwb_arg_seconds(t.prog, "hung threshold", optarg, FWB_THRESHOLD_MIN_S,
-					    FWB_INTERVAL_MAX_S, &t.hung_s))
-				return 2;
-			break;
-		case 'M':
-			if (fwb_arg_count(t.prog, "--tracked-mounts", optarg, 1, FWB_OPS_BLOCKS_MAX, &n))
-				return 2;
-			o.ops_mounts = (int)n;
-			break;
 		case 'h': help(t.prog); return 0;
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", t.prog);
@@ -606,7 +577,7 @@ int cmd_top(int argc, char **argv)
 	t.filters = argv + optind;
 	t.nfilters = argc - optind;
 	for (int i = 0; i < t.nfilters; i++)
-		trim_slashes(t.filters[i]);
+		fwb_trim_slashes(t.filters[i]);
 
 	o.quiet = json;
 	if (fwb_collector_open(&t.c, &o, err, sizeof(err))) {

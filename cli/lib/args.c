@@ -64,3 +64,41 @@ int fwb_arg_count(const char *prog, const char *name, const char *str, long min,
 	fprintf(stderr, "%s: %s\n", prog, err);
 	return -1;
 }
+
+/* Seconds up to a day into *out: 1 taken, -1 refused (said on stderr); 0 when out is NULL */
+static int loop_seconds(const char *prog, const char *name, const char *arg, double min, double *out)
+{
+	if (!out)
+		return 0;
+	return fwb_arg_seconds(prog, name, arg, min, FWB_INTERVAL_MAX_S, out) ? -1 : 1;
+}
+
+int fwb_loop_arg(const char *prog, int ch, const char *arg, const struct fwb_loop_args *l, struct fwb_opts *o)
+{
+	long n;
+
+	switch (ch) {
+	case 'd':
+	case 'i':
+		return loop_seconds(prog, "interval", arg, FWB_INTERVAL_MIN_S, l->interval);
+	case 'H':
+		return loop_seconds(prog, "hung threshold", arg, FWB_THRESHOLD_MIN_S, l->hung_s);
+	case 'n':
+	case 'c':
+		if (!l->count)
+			return 0;
+		return fwb_arg_count(prog, "count", arg, 1, FWB_COUNT_MAX, l->count) ? -1 : 1;
+	case 's':
+		if (!o)
+			return 0;
+		return fwb_opts_set_source(o, arg, prog) ? -1 : 1;
+	case 'M':
+		if (!o)
+			return 0;
+		if (fwb_arg_count(prog, "--tracked-mounts", arg, 1, FWB_OPS_BLOCKS_MAX, &n))
+			return -1;
+		o->ops_mounts = (int)n;
+		return 1;
+	}
+	return 0;
+}

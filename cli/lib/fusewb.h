@@ -397,6 +397,27 @@ int fwb_arg_seconds(const char *prog, const char *name, const char *str, double 
 		    double *out);
 int fwb_arg_count(const char *prog, const char *name, const char *str, long min, long max, long *out);
 
+/*
+ * The options the looping front ends share (stat, top, diagnose):
+ * -d/-i SECONDS and -n/-c COUNT (long names below), -H SECONDS (hung
+ * threshold), -s SOURCE, --tracked-mounts N ('M').  A NULL field (or o)
+ * is an option the front end does not take.
+ */
+struct fwb_loop_args {
+	double *interval;
+	long *count;
+	double *hung_s;
+};
+#define FWB_LOOP_LONGOPTS						\
+	{ "delay", required_argument, NULL, 'd' },			\
+	{ "interval", required_argument, NULL, 'd' },			\
+	{ "iterations", required_argument, NULL, 'n' },			\
+	{ "count", required_argument, NULL, 'n' },			\
+	{ "hung", required_argument, NULL, 'H' },			\
+	{ "tracked-mounts", required_argument, NULL, 'M' }
+/* Option ch of those with its argument: 1 taken, 0 not one of them, -1 refused (said why on stderr). */
+int fwb_loop_arg(const char *prog, int ch, const char *arg, const struct fwb_loop_args *l, struct fwb_opts *o);
+
 /* ---- log rate limit (ratelimit.c) ---- */
 struct fwb_ratelimit {
 	uint64_t window_ns;	/* set by the user */
