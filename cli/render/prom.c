@@ -215,6 +215,16 @@ static void o_s(struct out *o, struct str s)
 	o_mem(o, s.p, s.n);
 }
 
+/* "name_suffix{labels} ": a sample line up to its value */
+static void series(struct out *o, struct str name, struct str suffix, struct str labels)
+{
+	o_s(o, name);
+	o_s(o, suffix);
+	o_ch(o, '{');
+	o_s(o, labels);
+	o_s(o, STR("} "));
+}
+
 /* mountpoint, fstype, connection: the labels every per-mount series carries */
 static void mount_labels(struct out *o, const struct fwb_mount *m)
 {
@@ -310,16 +320,10 @@ static void hist(struct out *o, struct str name, struct str labels, const struct
 	o_s(o, STR("+Inf\"} "));
 	o_u64(o, cum);
 	o_ch(o, '\n');
-	o_s(o, name);
-	o_s(o, STR("_sum{"));
-	o_s(o, labels);
-	o_s(o, STR("} "));
+	series(o, name, STR("_sum"), labels);
 	o_seconds(o, h->sum_ns);
 	o_ch(o, '\n');
-	o_s(o, name);
-	o_s(o, STR("_count{"));
-	o_s(o, labels);
-	o_s(o, STR("} "));
+	series(o, name, STR("_count"), labels);
 	o_u64(o, cum);
 	o_ch(o, '\n');
 }
@@ -488,105 +492,78 @@ struct per_mount {
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
 #define WIDTH(fld) ((int)sizeof(((struct fwb_mount *)0)->fld))
 
+/* one per-mount series: its field's offset and width come from the field itself */
+#define M(name, type, fld, kind, need, help) { name, type, help, FIELD(fld), kind, WIDTH(fld), need }
+
 static const struct per_mount per_mount[] = {
-	{ "fusewb_writeback_writes_total", "counter",
-	  "Writeback WRITE requests completed by the daemon.",
-	  FIELD(wb_writes), U64, 8, NEED_TRACKED },
-	{ "fusewb_writeback_bytes_total", "counter",
-	  "Bytes carried by completed writeback WRITE requests.",
-	  FIELD(wb_bytes), U64, 8, NEED_TRACKED },
-	{ "fusewb_writeback_pages_total", "counter",
-	  "Pages carried by completed writeback WRITE requests.",
-	  FIELD(wb_pages), U64, 8, NEED_TRACKED },
-	{ "fusewb_writeback_errors_total", "counter",
-	  "Writeback WRITE requests the daemon answered with an error.",
-	  FIELD(wb_errors), U64, 8, NEED_TRACKED },
+	M("fusewb_writeback_writes_total", "counter", wb_writes, U64, NEED_TRACKED,
+	  "Writeback WRITE requests completed by the daemon."),
+	M("fusewb_writeback_bytes_total", "counter", wb_bytes, U64, NEED_TRACKED,
+	  "Bytes carried by completed writeback WRITE requests."),
+	M("fusewb_writeback_pages_total", "counter", wb_pages, U64, NEED_TRACKED,
+	  "Pages carried by completed writeback WRITE requests."),
+	M("fusewb_writeback_errors_total", "counter", wb_errors, U64, NEED_TRACKED,
+	  "Writeback WRITE requests the daemon answered with an error."),
 	/*
 	 * Memory in base units, as every _bytes series beside it; counters of
 	 * pages (_pages_total) count events, like _writes_total, and stay counts.
 	 */
-	{ "fusewb_writeback_inflight_bytes", "gauge",
-	  "Page cache in writeback WRITE requests sent to the daemon and not yet answered (whole pages).",
-	  FIELD(wb_inflight_pages), CLAMP0_PAGES_AS_BYTES, WIDTH(wb_inflight_pages), NEED_TRACKED },
-	{ "fusewb_bdi_dirty_bytes", "gauge",
-	  "Dirty page cache of the mount's bdi (BdiReclaimable in debugfs).",
-	  FIELD(bdi_dirty_pages), PAGES_AS_BYTES, WIDTH(bdi_dirty_pages), 0 },
-	{ "fusewb_bdi_writeback_bytes", "gauge",
-	  "Page cache of the mount's bdi under writeback (BdiWriteback in debugfs).",
-	  FIELD(bdi_writeback_pages), PAGES_AS_BYTES, WIDTH(bdi_writeback_pages), 0 },
-	{ "fusewb_bdi_dirty_limit_bytes", "gauge",
-	  "Dirty threshold of the mount's bdi (BdiDirtyThresh in debugfs): throttling starts near it.",
-	  FIELD(bdi_thresh_pages), PAGES_AS_BYTES, WIDTH(bdi_thresh_pages), 0 },
-	{ "fusewb_bdi_dirty_peak_bytes", "gauge",
-	  "Most dirty+writeback memory of the bdi a balance_dirty_pages event saw since the previous scrape.",
-	  FIELD(peak_dirty_pages), PAGES_AS_BYTES, WIDTH(peak_dirty_pages), NEED_THROTTLE },
-	{ "fusewb_bdi_dirty_peak_limit_bytes", "gauge",
-	  "The bdi's dirty limit at that event (from its wb_setpoint, limit and setpoint).",
-	  FIELD(peak_limit_pages), PAGES_AS_BYTES, WIDTH(peak_limit_pages), NEED_THROTTLE },
+	M("fusewb_writeback_inflight_bytes", "gauge", wb_inflight_pages, CLAMP0_PAGES_AS_BYTES, NEED_TRACKED,
+	  "Page cache in writeback WRITE requests sent to the daemon and not yet answered (whole pages)."),
+	M("fusewb_bdi_dirty_bytes", "gauge", bdi_dirty_pages, PAGES_AS_BYTES, 0,
+	  "Dirty page cache of the mount's bdi (BdiReclaimable in debugfs)."),
+	M("fusewb_bdi_writeback_bytes", "gauge", bdi_writeback_pages, PAGES_AS_BYTES, 0,
+	  "Page cache of the mount's bdi under writeback (BdiWriteback in debugfs)."),
+	M("fusewb_bdi_dirty_limit_bytes", "gauge", bdi_thresh_pages, PAGES_AS_BYTES, 0,
+	  "Dirty threshold of the mount's bdi (BdiDirtyThresh in debugfs): throttling starts near it."),
+	M("fusewb_bdi_dirty_peak_bytes", "gauge", peak_dirty_pages, PAGES_AS_BYTES, NEED_THROTTLE,
+	  "Most dirty+writeback memory of the bdi a balance_dirty_pages event saw since the previous scrape."),
+	M("fusewb_bdi_dirty_peak_limit_bytes", "gauge", peak_limit_pages, PAGES_AS_BYTES, NEED_THROTTLE,
+	  "The bdi's dirty limit at that event (from its wb_setpoint, limit and setpoint)."),
 	{ "fusewb_bdi_max_ratio", "gauge",
 	  "The bdi's dirty cap as a fraction of the global dirty limit (sysfs max_ratio_fine / 1e6; max_ratio / 100 before 6.2).",
 	  0, CAP_RATIO, 8, 0 },
-	{ "fusewb_bdi_min_ratio", "gauge",
-	  "The bdi's min_ratio as a fraction (sysfs percent / 100) of the global dirty limit.",
-	  FIELD(min_ratio), RATIO_PCT, WIDTH(min_ratio), 0 },
-	{ "fusewb_bdi_strict_limit", "gauge",
-	  "1 when the bdi's strict_limit is set (its own dirty limit is enforced).",
-	  FIELD(strict_limit), I64, WIDTH(strict_limit), 0 },
-	{ "fusewb_bdi_max_bytes", "gauge",
-	  "The bdi's max_bytes dirty limit in sysfs (the same cap as max_ratio, at the current global limit).",
-	  FIELD(max_bytes), I64, WIDTH(max_bytes), 0 },
-	{ "fusewb_bdi_dirty_cap_bytes", "gauge",
-	  "The bdi's dirty cap: the global dirty limit (debugfs DirtyThresh) times max_ratio.",
-	  FIELD(cap_pages), PAGES_AS_BYTES, WIDTH(cap_pages), 0 },
-	{ "fusewb_bdi_dirty_limit_capped", "gauge",
-	  "1 when the cap sets the bdi's dirty threshold, 0 when its share of recent writeback (below the cap) does.",
-	  FIELD(cap_binds), I64, WIDTH(cap_binds), 0 },
-	{ "fusewb_throttle_seconds_total", "counter",
-	  "Time writers spent paused in balance_dirty_pages on this bdi.",
-	  FIELD(throttle_ns), NS_AS_SECONDS, 8, NEED_THROTTLE },
-	{ "fusewb_throttle_pauses_total", "counter",
-	  "balance_dirty_pages pauses on this bdi.",
-	  FIELD(throttle_count), U64, 8, NEED_THROTTLE },
-	{ "fusewb_pending_requests", "gauge",
-	  "Requests sent to the daemon and not yet answered.",
-	  FIELD(pending_count), U64, 8, 0 },
-	{ "fusewb_pending_oldest_age_seconds", "gauge",
-	  "Age of the oldest unanswered request; grows without bound when the daemon hangs.",
-	  FIELD(pending_oldest_ns), NS_AS_SECONDS, 8, 0 },
-	{ "fusewb_pending_oldest_age_lower_bound", "gauge",
-	  "1 when the oldest age is only a lower bound: a request taken in at start on a kernel without create_time.",
-	  FIELD(pending_oldest_min), I64, WIDTH(pending_oldest_min), 0 },
-	{ "fusewb_connection_waiting_requests", "gauge",
-	  "Requests waiting on the connection (fusectl 'waiting').",
-	  FIELD(waiting), I64, WIDTH(waiting), 0 },
-	{ "fusewb_connection_max_background", "gauge",
-	  "Background request limit of the connection (fusectl 'max_background').",
-	  FIELD(max_background), I64, WIDTH(max_background), 0 },
-	{ "fusewb_connection_congestion_threshold", "gauge",
-	  "Background requests at which the connection counts as congested (fusectl).",
-	  FIELD(congestion_threshold), I64, WIDTH(congestion_threshold), 0 },
+	M("fusewb_bdi_min_ratio", "gauge", min_ratio, RATIO_PCT, 0,
+	  "The bdi's min_ratio as a fraction (sysfs percent / 100) of the global dirty limit."),
+	M("fusewb_bdi_strict_limit", "gauge", strict_limit, I64, 0,
+	  "1 when the bdi's strict_limit is set (its own dirty limit is enforced)."),
+	M("fusewb_bdi_max_bytes", "gauge", max_bytes, I64, 0,
+	  "The bdi's max_bytes dirty limit in sysfs (the same cap as max_ratio, at the current global limit)."),
+	M("fusewb_bdi_dirty_cap_bytes", "gauge", cap_pages, PAGES_AS_BYTES, 0,
+	  "The bdi's dirty cap: the global dirty limit (debugfs DirtyThresh) times max_ratio."),
+	M("fusewb_bdi_dirty_limit_capped", "gauge", cap_binds, I64, 0,
+	  "1 when the cap sets the bdi's dirty threshold, 0 when its share of recent writeback (below the cap) does."),
+	M("fusewb_throttle_seconds_total", "counter", throttle_ns, NS_AS_SECONDS, NEED_THROTTLE,
+	  "Time writers spent paused in balance_dirty_pages on this bdi."),
+	M("fusewb_throttle_pauses_total", "counter", throttle_count, U64, NEED_THROTTLE,
+	  "balance_dirty_pages pauses on this bdi."),
+	M("fusewb_pending_requests", "gauge", pending_count, U64, 0,
+	  "Requests sent to the daemon and not yet answered."),
+	M("fusewb_pending_oldest_age_seconds", "gauge", pending_oldest_ns, NS_AS_SECONDS, 0,
+	  "Age of the oldest unanswered request; grows without bound when the daemon hangs."),
+	M("fusewb_pending_oldest_age_lower_bound", "gauge", pending_oldest_min, I64, 0,
+	  "1 when the oldest age is only a lower bound: a request taken in at start on a kernel without create_time."),
+	M("fusewb_connection_waiting_requests", "gauge", waiting, I64, 0,
+	  "Requests waiting on the connection (fusectl 'waiting')."),
+	M("fusewb_connection_max_background", "gauge", max_background, I64, 0,
+	  "Background request limit of the connection (fusectl 'max_background')."),
+	M("fusewb_connection_congestion_threshold", "gauge", congestion_threshold, I64, 0,
+	  "Background requests at which the connection counts as congested (fusectl)."),
 	/* the kernel's own view of temp-page writeback: kernels before 6.16, patched or probed */
-	{ "fusewb_writeback_temp_inflight_bytes", "gauge",
-	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose WRITE has not completed, in bytes.",
-	  FIELD(tmp_inflight_pages), CLAMP0_PAGES_AS_BYTES, WIDTH(tmp_inflight_pages), FWB_KWB_TEMP },
-	{ "fusewb_writeback_temp_allocated_pages_total", "counter",
-	  "Temporary writeback pages allocated (each a copy of a dirty page).",
-	  FIELD(tmp_alloc_pages), U64, 8, FWB_KWB_TEMP },
-	{ "fusewb_writeback_temp_completed_pages_total", "counter",
-	  "Temporary writeback pages whose WRITE completed.",
-	  FIELD(tmp_end_pages), U64, 8, FWB_KWB_TEMP },
-	{ "fusewb_writeback_temp_orphaned_pages_total", "counter",
-	  "Temporary writeback pages freed without a completed WRITE (truncate, abort, merge).",
-	  FIELD(tmp_orphan_pages), U64, 8, FWB_KWB_TEMP },
-	{ "fusewb_kernel_writeback_errors_total", "counter",
-	  "Temp-page WRITEs the kernel completed with an error.",
-	  FIELD(kwb_errors), U64, 8, FWB_KWB_LAT },
-	{ "fusewb_redirty_waits_total", "counter",
-	  "Waits of a task about to dirty a page again until its previous WRITE completed.",
-	  FIELD(redirty_waits), U64, 8, FWB_KWB_REDIRTY },
-	{ "fusewb_redirty_wait_seconds_total", "counter",
-	  "Time tasks spent in those waits.",
-	  FIELD(redirty_wait_ns), NS_AS_SECONDS, 8, FWB_KWB_REDIRTY },
+	M("fusewb_writeback_temp_inflight_bytes", "gauge", tmp_inflight_pages, CLAMP0_PAGES_AS_BYTES, FWB_KWB_TEMP,
+	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose WRITE has not completed, in bytes."),
+	M("fusewb_writeback_temp_allocated_pages_total", "counter", tmp_alloc_pages, U64, FWB_KWB_TEMP,
+	  "Temporary writeback pages allocated (each a copy of a dirty page)."),
+	M("fusewb_writeback_temp_completed_pages_total", "counter", tmp_end_pages, U64, FWB_KWB_TEMP,
+	  "Temporary writeback pages whose WRITE completed."),
+	M("fusewb_writeback_temp_orphaned_pages_total", "counter", tmp_orphan_pages, U64, FWB_KWB_TEMP,
+	  "Temporary writeback pages freed without a completed WRITE (truncate, abort, merge)."),
+	M("fusewb_kernel_writeback_errors_total", "counter", kwb_errors, U64, FWB_KWB_LAT,
+	  "Temp-page WRITEs the kernel completed with an error."),
+	M("fusewb_redirty_waits_total", "counter", redirty_waits, U64, FWB_KWB_REDIRTY,
+	  "Waits of a task about to dirty a page again until its previous WRITE completed."),
+	M("fusewb_redirty_wait_seconds_total", "counter", redirty_wait_ns, NS_AS_SECONDS, FWB_KWB_REDIRTY,
+	  "Time tasks spent in those waits."),
 };
 
 static int64_t field_i64(const struct fwb_mount *m, const struct per_mount *p)
@@ -651,10 +628,7 @@ static void write_mount_values(struct out *o, const struct fwb_snapshot *s, cons
 
 			if (!known(m, p))
 				continue;
-			o_s(o, name);
-			o_ch(o, '{');
-			o_s(o, labels[i]);
-			o_s(o, STR("} "));
+			series(o, name, STR(""), labels[i]);
 			value(o, m, p, page_size);
 			o_ch(o, '\n');
 		}
@@ -682,9 +656,8 @@ static void write_tracked(struct out *o, const struct fwb_snapshot *s, const str
 	       "1 when the mount's requests are counted; 0 when the request table was full as it began "
 	       "(--tracked-mounts): its writeback and request series are then absent, not 0.");
 	for (int i = 0; i < s->nmounts; i++) {
-		o_s(o, STR("fusewb_mount_tracked{"));
-		o_s(o, labels[i]);
-		o_s(o, s->mounts[i].ops_untracked ? STR("} 0\n") : STR("} 1\n"));
+		series(o, STR("fusewb_mount_tracked"), STR(""), labels[i]);
+		o_s(o, s->mounts[i].ops_untracked ? STR("0\n") : STR("1\n"));
 	}
 }
 
@@ -693,9 +666,7 @@ static void write_daemons(struct out *o, const struct fwb_snapshot *s, const str
 	family(o, "fusewb_daemon_processes", "gauge",
 	       "Processes holding the connection's /dev/fuse open; 0 means the daemon is gone.");
 	for (int i = 0; i < s->nmounts; i++) {
-		o_s(o, STR("fusewb_daemon_processes{"));
-		o_s(o, labels[i]);
-		o_s(o, STR("} "));
+		series(o, STR("fusewb_daemon_processes"), STR(""), labels[i]);
 		o_u64(o, s->mounts[i].ndaemons);
 		o_ch(o, '\n');
 	}
@@ -743,9 +714,7 @@ static void write_op_counter(struct out *o, const struct fwb_snapshot *s, const 
 		for (int j = 0; j < m->nops; j++) {
 			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
 				continue;
-			o_s(o, name);
-			o_s(o, op_labels(scratch, labels[i], m->ops[j].opcode));
-			o_s(o, STR("} "));
+			series(o, name, STR(""), op_labels(scratch, labels[i], m->ops[j].opcode));
 			o_u64(o, *(const uint64_t *)((const char *)&m->ops[j] + off));
 			o_ch(o, '\n');
 		}
@@ -758,8 +727,8 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 	static const struct str wb = STR("fusewb_writeback_write_duration_seconds");
 	static const struct str req = STR("fusewb_request_duration_seconds");
 	static const struct str kwb = STR("fusewb_kernel_writeback_write_duration_seconds");
-	static const struct str err = STR("fusewb_request_errors_total{");
-	static const struct str cnt = STR("fusewb_requests_total{");
+	static const struct str err = STR("fusewb_request_errors_total");
+	static const struct str cnt = STR("fusewb_requests_total");
 	struct out scratch = {0};
 
 	family(o, wb.p, "histogram", "Writeback WRITE requests from send to the daemon's answer.");
