@@ -817,6 +817,8 @@ static void write_self(struct out *o, const struct fwb_snapshot *s, const struct
 		{ "opstats_full", offsetof(struct fwb_drops, opstats_full) },
 		{ "taskstats_full", offsetof(struct fwb_drops, taskstats_full) },
 		{ "bdistats_full", offsetof(struct fwb_drops, bdistats_full) },
+		{ "wbreqs_full", offsetof(struct fwb_drops, wbreqs_full) },
+		{ "wbreq_unmatched", offsetof(struct fwb_drops, wbreq_unmatched) },
 	};
 
 	family(o, "fusewb_mounts", "gauge", "FUSE connections exported.");

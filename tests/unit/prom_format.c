@@ -104,6 +104,7 @@ int main(void)
 	memset(&s.vm, 0xff, sizeof(s.vm));
 	s.vm.nr_dirty = 10;
 	s.drops.pending_full = 3;
+	s.drops.wbreqs_full = 2;
 	strcpy(m[0].mountpoint, "/mnt/a");
 	strcpy(m[0].fstype, "fuse.x");
 	strcpy(m[0].bdi, "0:42");
@@ -237,6 +238,8 @@ int main(void)
 	is_str(sample(t, "fusewb_vm_dirty_bytes"), "40960", "global dirty bytes");
 	ok(!sample(t, "fusewb_vm_writeback_bytes"), "unknown vm value left out");
 	is_str(sample(t, "fusewb_collector_drops_total{reason=\"pending_full\"}"), "3", "drops by reason");
+	is_str(sample(t, "fusewb_collector_drops_total{reason=\"wbreqs_full\"}"), "2",
+	       "temp-page requests the table could not hold are counted too");
 	is_str(sample(t, "fusewb_source_info{group=\"requests\",source=\"tp_btf:fuse_request_send\",state=\"in_use\",reason=\"\"}"),
 	       "1", "source info in use, no reason");
 	is_str(sample(t, "fusewb_source_info{group=\"bdi-state\",source=\"debugfs:bdi/stats\",state=\"unavailable\","
