@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The collector's state, shared by collector.c and snapshot.c only. */
+/* The collector's state, shared by collector.c, snapshot.c, peer.c and loadlog.c only. */
 #ifndef FWB_COLLECTOR_PRIV_H
 #define FWB_COLLECTOR_PRIV_H
 
