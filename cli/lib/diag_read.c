@@ -30,34 +30,22 @@ static bool ep_seen(const struct fwb_diag_raw *r, const struct fwb_diag_ep *e)
 	return false;
 }
 
+/* a record of this kind, if it has its struct's size, appended to arr */
+#define TAKE(kind, arr, n)						\
+	case kind:							\
+		if (h->size != sizeof(*(arr)))				\
+			break;						\
+		GROW(arr, n, h);					\
+		return 0
+
 static int add_record(struct fwb_diag_raw *r, const struct fwb_diag_hdr *h)
 {
 	switch (h->kind) {
-	case FWB_DIAG_DEV:
-		if (h->size != sizeof(struct fwb_diag_dev))
-			break;
-		GROW(r->devs, r->ndevs, h);
-		return 0;
-	case FWB_DIAG_CONN:
-		if (h->size != sizeof(struct fwb_diag_conn))
-			break;
-		GROW(r->conns, r->nconns, h);
-		return 0;
-	case FWB_DIAG_REQ:
-		if (h->size != sizeof(struct fwb_diag_req))
-			break;
-		GROW(r->reqs, r->nreqs, h);
-		return 0;
-	case FWB_DIAG_FILE:
-		if (h->size != sizeof(struct fwb_diag_file))
-			break;
-		GROW(r->files, r->nfiles, h);
-		return 0;
-	case FWB_DIAG_TASK:
-		if (h->size != sizeof(struct fwb_diag_task))
-			break;
-		GROW(r->tasks, r->ntasks, h);
-		return 0;
+	TAKE(FWB_DIAG_DEV, r->devs, r->ndevs);
+	TAKE(FWB_DIAG_CONN, r->conns, r->nconns);
+	TAKE(FWB_DIAG_REQ, r->reqs, r->nreqs);
+	TAKE(FWB_DIAG_FILE, r->files, r->nfiles);
+	TAKE(FWB_DIAG_TASK, r->tasks, r->ntasks);
 	case FWB_DIAG_EP:
 		if (h->size != sizeof(struct fwb_diag_ep))
 			break;
