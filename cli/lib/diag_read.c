@@ -95,50 +95,14 @@ int fwb_diag_parse(const void *buf, size_t len, struct fwb_diag_raw *r)
 /* The whole stream of one iterator session, so records never straddle reads. */
 static int read_iter(struct fwb_collector *c, const char *prog, char **out, size_t *outlen)
 {
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int fd = fwb_collector_iter_fd(c, prog);
+	int fd = fwb_collector_iter_fd(c, prog), err = 0;
 
-	if (fd < 0) {
-		free(buf);
+	if (fd < 0)
 		return fd;
-	}
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 1 << 15) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				free(buf);
-				close(fd);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = -errno;
-
-			free(buf);
-			close(fd);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
+	if (!(*out = fwb_read_fd(fd, outlen)))
+		err = -errno;
 	close(fd);
-	*out = buf;
-	*outlen = len;
-	return 0;
+	return err;
 }
 
 /*

@@ -15,25 +15,29 @@
 char *fwb_read_fd(int fd, size_t *lenp)
 {
 	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
+	char *buf = malloc(cap), *nb;
+	ssize_t r;
+	int err;
 
 	if (!buf)
 		return NULL;
 	for (;;) {
-		ssize_t r;
-
 		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
+			if (!(nb = realloc(buf, cap * 2))) {
+				err = ENOMEM;
+				goto fail;
+			}
 			buf = nb;
 			cap *= 2;
 		}
 		r = read(fd, buf + len, cap - len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0) {
+			err = errno;
+			goto fail;
+		}
+		if (r == 0)
 			break;
 		len += r;
 	}
@@ -41,6 +45,11 @@ char *fwb_read_fd(int fd, size_t *lenp)
 	if (lenp)
 		*lenp = len;
 	return buf;
+fail:
+	/* a partial text would pass for the whole one */
+	free(buf);
+	errno = err;
+	return NULL;
 }
 
 char *fwb_read_file(const char *path, size_t *lenp)

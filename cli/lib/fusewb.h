@@ -254,7 +254,7 @@ const char *fwb_opcode_name(uint32_t opcode);
 /* ---- file reading (fileio.c): /proc, sysfs, fusectl, debugfs, never a FUSE mount ---- */
 /* Text of a whole file, opened non-blocking; NULL on error. */
 char *fwb_read_file(const char *path, size_t *len);
-/* fd's contents from its current offset to the end, NUL-terminated; NULL when out of memory */
+/* fd's contents from its current offset to the end, NUL-terminated; NULL (errno set) when a read fails or memory runs out */
 char *fwb_read_fd(int fd, size_t *len);
 /* The decimal number a file (path from fmt) starts with; -1 when unreadable or not a number. */
 int64_t fwb_read_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -193,7 +193,7 @@ static int mtab_refresh(struct fwb_mtab *mtab)
 	if (lseek(mtab->fd - 1, 0, SEEK_SET) < 0)
 		return -errno;
 	if (!(text = fwb_read_fd(mtab->fd - 1, NULL)))
-		return -ENOMEM;
+		return -errno;
 	fwb_free_mounts(mtab->mounts, mtab->n);
 	mtab->mounts = NULL;
 	mtab->n = 0;
