@@ -80,8 +80,9 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		char tmp[24] = "-";	/* temp pages: kernels before 6.16, with a source that feeds them */
 		char dirty[24], lim[24], peak[24], pct[24] = "-", maxr[24] = "-", thr[24] = "-";
 		char p50[24] = "-", p99[24] = "-", mx[24] = "-", oldest[24] = "-";
-		/* request stats of an untracked mount (the table was full): '-', not 0 */
-		char wr[24] = "-", mb[24] = "-", werr[24] = "-", infl[24] = "-";
+		/* request stats of an untracked mount (the table was full), or without a request source: '-', not 0 */
+		char wr[24] = "-", mb[24] = "-", werr[24] = "-", infl[24] = "-", pend[24] = "-";
+		bool noreq = m->ops_untracked || m->req_unknown;
 		const char *bind = fwb_limit_by_str(m);	/* does the cap set LIMIT? */
 
 		if (m->kwb_have & FWB_KWB_TEMP)
@@ -91,31 +92,32 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		/* the most dirty pages a throttled writer saw in the interval, against the limit then */
 		if (m->peak_dirty_pages >= 0 && m->peak_limit_pages > 0)
 			snprintf(pct, sizeof(pct), "%.1f", 100.0 * m->peak_dirty_pages / m->peak_limit_pages);
-		if (!m->ops_untracked) {
+		if (!noreq) {
 			snprintf(wr, sizeof(wr), "%.1f", m->wb_writes / iv);
 			snprintf(mb, sizeof(mb), "%.2f", m->wb_bytes / iv / 1e6);
 			snprintf(werr, sizeof(werr), "%llu", (unsigned long long)m->wb_errors);
 			snprintf(infl, sizeof(infl), "%lld", (long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
 		}
 		/* no WRITE ended, nothing pending: no latency or age to show, not 0 */
-		if (m->wb_lat.count && !m->ops_untracked) {
+		if (m->wb_lat.count && !noreq) {
 			snprintf(p50, sizeof(p50), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.5) / 1e6);
 			snprintf(p99, sizeof(p99), "%.2f", fwb_hist_quantile(&m->wb_lat, 0.99) / 1e6);
 			snprintf(mx, sizeof(mx), "%.2f", fwb_hist_max(&m->wb_lat) / 1e6);
 		}
 		/* >: at least that old (taken in at start on a kernel without create_time), as fusewbtop */
-		if (m->pending_count)
+		if (!m->req_unknown)
+			snprintf(pend, sizeof(pend), "%llu", (unsigned long long)m->pending_count);
+		if (m->pending_count && !m->req_unknown)
 			snprintf(oldest, sizeof(oldest), "%s%.3f", m->pending_oldest_min ? ">" : "",
 				 m->pending_oldest_ns / 1e9);
 		/* as fusewbtop: the cap in % as precise as the kernel keeps it, S when strictlimit is on */
 		fwb_fmt_max_ratio(maxr, sizeof(maxr), m);
 		if (maxr[0] != '-' && m->strict_limit > 0)
 			strcat(maxr, "S");
-		printf("%-24.24s %-12.12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5llu %8s %s\n",
+		printf("%-24.24s %-12.12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5s %8s %s\n",
 		       m->mountpoint, m->fstype, wr, mb, werr, p50, p99, mx, infl, tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
 		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, maxr, bind ? bind : "-", thr,
-		       (unsigned long long)m->pending_count,
-		       oldest, m->pending_count && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" :
+		       pend, oldest, m->pending_count && !m->req_unknown && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" :
 		       m->ops_untracked ? "UNTRK" : "-");
 	}
 	if (!d->nmounts)

@@ -92,6 +92,7 @@ static const struct fwb_task *task_of(const struct fwb_mount *m, uint32_t tgid)
 static void delta_mount(struct fwb_mount *d, const struct fwb_mount *prev)
 {
 	d->ops_untracked |= prev->ops_untracked;	/* an interval that began untracked is not whole */
+	d->req_unknown |= prev->req_unknown;
 	sub_counters(d, prev, mount_counters, NELEM(mount_counters));
 	fwb_hist_sub(&d->wb_lat, &prev->wb_lat);
 	fwb_hist_sub(&d->kwb_lat, &prev->kwb_lat);

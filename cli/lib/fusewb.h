@@ -172,6 +172,12 @@ struct fwb_mount {
 	 * 0, and front ends show them as null / '-'.
 	 */
 	bool ops_untracked;
+	/*
+	 * req_unknown: no request source is in use (e.g. 6.1, which has no
+	 * request tracepoints, with --source tracepoint): the request stats
+	 * (wb_*, ops, pending_*) are unknown, not 0, as for an untracked mount.
+	 */
+	bool req_unknown;
 	uint64_t wb_writes, wb_bytes, wb_pages, wb_errors;
 	int64_t wb_inflight_pages;	/* gauge */
 	struct fwb_hist wb_lat;

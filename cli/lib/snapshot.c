@@ -566,6 +566,11 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 		return 0;
 	sync_fuse_bdis(c, s);
 	read_ops(c, s);
+	/* a request is counted at its end, paired with its send: both sources are needed */
+	if (!fwb_source_group_in_use(c->srcs, c->nsrcs, "requests") ||
+	    !fwb_source_group_in_use(c->srcs, c->nsrcs, "requests-end"))
+		for (int i = 0; i < s->nmounts; i++)
+			s->mounts[i].req_unknown = true;
 	read_tasks(c, s);
 	fwb_kwb_read(&(struct fwb_kwb_ctx){
 		.stats_fd = bpf_map__fd(c->skel->maps.kwb_stats),

@@ -91,6 +91,8 @@ void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m)
 
 static void json_mount(FILE *f, const struct fwb_mount *m)
 {
+	bool noreq = m->ops_untracked || m->req_unknown;	/* request stats unknown */
+
 	fputs("{\"mountpoint\":", f);
 	fwb_json_str(f, m->mountpoint);
 	fputs(",\"mountpoints\":", f);
@@ -107,9 +109,9 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		fwb_json_str(f, m->daemons[i].comm);
 		fprintf(f, ",\"state\":\"%c\"}", m->daemons[i].state);
 	}
-	/* an untracked mount's request stats are unknown: null, never 0 */
+	/* an untracked mount's request stats, or all without a request source, are unknown: null, never 0 */
 	fprintf(f, "],\"tracked\":%s,\"writeback\":{", m->ops_untracked ? "false" : "true");
-	if (m->ops_untracked) {
+	if (noreq) {
 		fputs("\"writes\":null,\"bytes\":null,\"pages\":null,\"errors\":null,"
 		      "\"inflight_pages\":null,\"latency_us\":null", f);
 	} else {
@@ -146,13 +148,16 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			(unsigned long long)m->throttle_count, m->throttle_ns / 1e6);
 	else
 		fputs("\"throttle_count\":null,\"throttle_ms\":null},", f);
-	fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,\"oldest_lower_bound\":%s,",
-		(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6,
-		m->pending_oldest_min ? "true" : "false");
+	if (m->req_unknown)
+		fputs("\"pending\":{\"count\":null,\"oldest_ms\":null,\"oldest_lower_bound\":null,", f);
+	else
+		fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,\"oldest_lower_bound\":%s,",
+			(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6,
+			m->pending_oldest_min ? "true" : "false");
 	json_num_or_null(f, "waiting", m->waiting, true);
 	json_num_or_null(f, "max_background", m->max_background, true);
-	fputs("\"requests\":[", f);
-	for (int i = 0; i < m->npending; i++) {
+	fputs(m->req_unknown ? "\"requests\":null" : "\"requests\":[", f);
+	for (int i = 0; !m->req_unknown && i < m->npending; i++) {
 		const struct fwb_pending_req *p = &m->pending[i];
 
 		fprintf(f, "%s{\"opcode\":", i ? "," : "");
@@ -161,8 +166,9 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			"\"nodeid\":%llu,\"pages\":%u}", p->age_ns / 1e6, p->age_min ? "true" : "false",
 			p->queued ? "true" : "false", p->pid, (unsigned long long)p->nodeid, p->pages);
 	}
-	fputs(m->ops_untracked ? "]},\"ops\":null" : "]},\"ops\":[", f);
-	for (int i = 0; !m->ops_untracked && i < m->nops; i++) {
+	fputs(m->req_unknown ? "}," : "]},", f);
+	fputs(noreq ? "\"ops\":null" : "\"ops\":[", f);
+	for (int i = 0; !noreq && i < m->nops; i++) {
 		const struct fwb_op *o = &m->ops[i];
 
 		fprintf(f, "%s{\"opcode\":", i ? "," : "");
@@ -173,7 +179,7 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		json_latency(f, &o->lat);
 		fputc('}', f);
 	}
-	fputs(m->ops_untracked ? ",\"tasks\":[" : "],\"tasks\":[", f);
+	fputs(noreq ? ",\"tasks\":[" : "],\"tasks\":[", f);
 	for (int i = 0; i < m->ntasks; i++) {
 		const struct fwb_task *t = &m->tasks[i];
 

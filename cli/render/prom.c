@@ -488,6 +488,8 @@ struct per_mount {
 #define NEED_THROTTLE	0x80000000u
 /* in need: from the request table, left out for a mount it could not hold (fusewb_mount_tracked 0) */
 #define NEED_TRACKED	0x40000000u
+/* in need: fed by the request sources, left out where none is in use */
+#define NEED_REQUESTS	0x20000000u
 
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
 #define WIDTH(fld) ((int)sizeof(((struct fwb_mount *)0)->fld))
@@ -496,19 +498,19 @@ struct per_mount {
 #define M(name, type, fld, kind, need, help) { name, type, help, FIELD(fld), kind, WIDTH(fld), need }
 
 static const struct per_mount per_mount[] = {
-	M("fusewb_writeback_writes_total", "counter", wb_writes, U64, NEED_TRACKED,
+	M("fusewb_writeback_writes_total", "counter", wb_writes, U64, NEED_TRACKED | NEED_REQUESTS,
 	  "Writeback WRITE requests completed by the daemon."),
-	M("fusewb_writeback_bytes_total", "counter", wb_bytes, U64, NEED_TRACKED,
+	M("fusewb_writeback_bytes_total", "counter", wb_bytes, U64, NEED_TRACKED | NEED_REQUESTS,
 	  "Bytes carried by completed writeback WRITE requests."),
-	M("fusewb_writeback_pages_total", "counter", wb_pages, U64, NEED_TRACKED,
+	M("fusewb_writeback_pages_total", "counter", wb_pages, U64, NEED_TRACKED | NEED_REQUESTS,
 	  "Pages carried by completed writeback WRITE requests."),
-	M("fusewb_writeback_errors_total", "counter", wb_errors, U64, NEED_TRACKED,
+	M("fusewb_writeback_errors_total", "counter", wb_errors, U64, NEED_TRACKED | NEED_REQUESTS,
 	  "Writeback WRITE requests the daemon answered with an error."),
 	/*
 	 * Memory in base units, as every _bytes series beside it; counters of
 	 * pages (_pages_total) count events, like _writes_total, and stay counts.
 	 */
-	M("fusewb_writeback_inflight_bytes", "gauge", wb_inflight_pages, CLAMP0_PAGES_AS_BYTES, NEED_TRACKED,
+	M("fusewb_writeback_inflight_bytes", "gauge", wb_inflight_pages, CLAMP0_PAGES_AS_BYTES, NEED_TRACKED | NEED_REQUESTS,
 	  "Page cache in writeback WRITE requests sent to the daemon and not yet answered (whole pages)."),
 	M("fusewb_bdi_dirty_bytes", "gauge", bdi_dirty_pages, PAGES_AS_BYTES, 0,
 	  "Dirty page cache of the mount's bdi (BdiReclaimable in debugfs)."),
@@ -537,11 +539,11 @@ static const struct per_mount per_mount[] = {
 	  "Time writers spent paused in balance_dirty_pages on this bdi."),
 	M("fusewb_throttle_pauses_total", "counter", throttle_count, U64, NEED_THROTTLE,
 	  "balance_dirty_pages pauses on this bdi."),
-	M("fusewb_pending_requests", "gauge", pending_count, U64, 0,
+	M("fusewb_pending_requests", "gauge", pending_count, U64, NEED_REQUESTS,
 	  "Requests sent to the daemon and not yet answered."),
-	M("fusewb_pending_oldest_age_seconds", "gauge", pending_oldest_ns, NS_AS_SECONDS, 0,
+	M("fusewb_pending_oldest_age_seconds", "gauge", pending_oldest_ns, NS_AS_SECONDS, NEED_REQUESTS,
 	  "Age of the oldest unanswered request; grows without bound when the daemon hangs."),
-	M("fusewb_pending_oldest_age_lower_bound", "gauge", pending_oldest_min, I64, 0,
+	M("fusewb_pending_oldest_age_lower_bound", "gauge", pending_oldest_min, I64, NEED_REQUESTS,
 	  "1 when the oldest age is only a lower bound: a request taken in at start on a kernel without create_time."),
 	M("fusewb_connection_waiting_requests", "gauge", waiting, I64, 0,
 	  "Requests waiting on the connection (fusectl 'waiting')."),
@@ -606,7 +608,8 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 
 static bool known(const struct fwb_mount *m, const struct per_mount *p)
 {
-	uint32_t have = m->kwb_have | (m->throttle_have ? NEED_THROTTLE : 0) | (m->ops_untracked ? 0 : NEED_TRACKED);
+	uint32_t have = m->kwb_have | (m->throttle_have ? NEED_THROTTLE : 0) | (m->ops_untracked ? 0 : NEED_TRACKED) |
+			(m->req_unknown ? 0 : NEED_REQUESTS);
 
 	if ((have & p->need) != p->need)
 		return false;
@@ -733,7 +736,7 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 
 	family(o, wb.p, "histogram", "Writeback WRITE requests from send to the daemon's answer.");
 	for (int i = 0; i < s->nmounts; i++)
-		if (!s->mounts[i].ops_untracked)
+		if (!s->mounts[i].ops_untracked && !s->mounts[i].req_unknown)
 			hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | FWB_OP_WRITEBACK, wb, labels[i],
 				    &s->mounts[i].wb_lat, le, wb_layout);
 

@@ -87,6 +87,7 @@ struct top_row {
 	uint64_t pending, errors;
 	bool hung;
 	bool untracked;			/* request stats not kept (table full): WR/s..WERR are '-' */
+	bool req_unknown;		/* untracked, or no request source in use: WR/s..WERR are '-' */
 };
 
 struct top_rows {

@@ -198,7 +198,8 @@ void top_row_fill(struct top_row *r, const struct fwb_mount *m, double iv, doubl
 	r->errors = m->wb_errors;
 	r->hung = r->pending && r->oldest_s >= hung_s;
 	r->untracked = m->ops_untracked;
-	if (r->untracked) {		/* unknown, not 0 */
+	r->req_unknown = m->ops_untracked || m->req_unknown;
+	if (r->req_unknown) {		/* unknown, not 0 */
 		r->wr_s = r->mb_s = r->p50_ms = r->p99_ms = NAN;
 		r->inflight = -1;
 	}
@@ -264,7 +265,7 @@ static int cmp_col(const struct top_row *a, const struct top_row *b, enum top_co
 	case COL_THR: return cmp_num(a->thr_ms_s, b->thr_ms_s);
 	case COL_PEND: return cmp_num(a->pending, b->pending);
 	case COL_OLDEST: return cmp_num(a->oldest_s, b->oldest_s);
-	case COL_ERR: return cmp_num(a->untracked ? NAN : a->errors, b->untracked ? NAN : b->errors);
+	case COL_ERR: return cmp_num(a->req_unknown ? NAN : a->errors, b->req_unknown ? NAN : b->errors);
 	default: return 0;
 	}
 }

@@ -249,7 +249,7 @@ static void fmt_cell(struct cells *out, const struct top_row *r, enum top_col c,
 		else
 			top_fmt_age(b, len, r->oldest_s * 1e9);
 		return;
-	case COL_ERR: top_fmt_num(b, len, r->untracked ? NAN : r->errors, 0, fit); return;
+	case COL_ERR: top_fmt_num(b, len, r->req_unknown ? NAN : r->errors, 0, fit); return;
 	case COL_FLAG: snprintf(b, len, "%s", r->hung ? "HUNG?" : r->untracked ? "UNTRK" : fit ? "" : "-"); return;
 	default: return;
 	}
@@ -752,6 +752,9 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	if (r.untracked) {
 		add_line(&s->body, width, TA_WARN, "  UNTRACKED: the request table was full when this mount began "
 			 "(fusewbtop --tracked-mounts N): WRITEs, bytes, errors and latency unknown");
+	} else if (r.req_unknown) {
+		add_line(&s->body, width, TA_WARN, "  NO REQUEST SOURCE in use on this kernel (fusewb probe): "
+			 "WRITEs, bytes, errors and latency unknown");
 	} else {
 		add_line(&s->body, width, TA_NORMAL,
 			 "  WRITE/s %s  MB/s %s  pages/s %s  in flight %lld pages  errors %llu",

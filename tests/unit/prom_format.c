@@ -309,6 +309,19 @@ int main(void)
 	ok(families_grouped(t), "families still grouped");
 	free(t);
 	m[0].ops_untracked = false;
+
+	/* no request source in use: the request and pending series are absent, fusectl's stay */
+	m[0].req_unknown = true;
+	m[0].nops = 0;
+	t = render(&s, &c);
+	is_str(S("fusewb_mount_tracked", ""), "1", "no request source: the table is not full, tracked 1");
+	ok(!S("fusewb_writeback_writes_total", "") && !S("fusewb_writeback_bytes_total", "") &&
+	   !S("fusewb_writeback_errors_total", "") && !S("fusewb_writeback_inflight_bytes", "") &&
+	   !S("fusewb_pending_requests", "") && !S("fusewb_pending_oldest_age_seconds", ""),
+	   "no request source: no writeback or pending series for it");
+	ok(!strstr(t, key), "no request source: no writeback histogram for it");
+	free(t);
+	m[0].req_unknown = false;
 	m[0].nops = 2;
 
 	/* the histogram cache: the same text as a fresh render, scrape after scrape */

@@ -104,5 +104,27 @@ int main(void)
 		printf("# %s", buf);
 	free(buf);
 	fwb_snapshot_free(&d);
+
+	/* no request source in use: the request view and pending are null, the table is not full */
+	m1.ops_untracked = false;
+	m1.req_unknown = true;
+	ok(fwb_snapshot_delta(&prev, &cur, &d) == 0 && d.mounts[0].req_unknown, "delta keeps req_unknown");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	fwb_stat_json(f, &d, 1.0);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys; m=json.loads(sys.argv[1])[\"mounts\"][0]; w=m[\"writeback\"]; "
+		 "p=m[\"pending\"]; assert m[\"tracked\"] is True; assert m[\"ops\"] is None; "
+		 "assert all(w[k] is None for k in (\"writes\", \"bytes\", \"pages\", \"errors\", "
+		 "\"inflight_pages\", \"latency_us\")), w; "
+		 "assert all(p[k] is None for k in (\"count\", \"oldest_ms\", \"oldest_lower_bound\", \"requests\")), p; "
+		 "assert m[\"dirty\"][\"limit_pages\"]==100' '%s'", buf);
+	rc = system(cmd);
+	ok(rc == 0, "no request source: writeback numbers, pending and ops are null, tracked stays true");
+	if (rc)
+		printf("# %s", buf);
+	free(buf);
+	fwb_snapshot_free(&d);
 	return tap_done();
 }

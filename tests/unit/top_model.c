@@ -481,6 +481,20 @@ static void test_untracked(void)
 	ok(detail, "detail: says the mount is not tracked");
 	top_screen_free(&s);
 	top_rows_free(&r);
+
+	/* no request source in use: the same '-', and the detail says why, but the mount is not UNTRK */
+	ms[1].ops_untracked = false;
+	ms[1].req_unknown = true;
+	top_rows_build(&r, &d, 1, 10, NULL, NULL);
+	ok(!r.v[1].untracked && r.v[1].req_unknown && isnan(r.v[1].wr_s) && isnan(r.v[1].mb_s) &&
+	   isnan(r.v[1].p50_ms) && r.v[1].inflight < 0, "no request source: WR/s, MB/s, p50 and INFL unknown, not UNTRK");
+	detail = false;
+	top_render_detail(&s, &in, &ms[1], 80);
+	for (int i = 0; i < s.body.n; i++)
+		detail |= strstr(s.body.v[i].text, "NO REQUEST SOURCE") != NULL;
+	ok(detail, "detail: says no request source is in use");
+	top_screen_free(&s);
+	top_rows_free(&r);
 }
 
 int main(void)
