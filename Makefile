@@ -109,7 +109,7 @@ $(OUT)/fusewb: $(CMD_OBJS) $(OUT)/librender.a $(OUT)/libfusewb.a
 $(OUT)/fusewbtop: $(OUT)/fusewb
 	ln -sf fusewb $@
 
-# poses as a fusewb of another build (tests/e2e/68-diagnose-peer-layout.t)
+# poses as a fusewb of another build (tests/e2e/71-diagnose-peer-layout.t)
 $(OUT)/fakepeer: tests/tools/fakepeer.c | $(OUT)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
 

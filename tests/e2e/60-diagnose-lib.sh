@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Helpers shared by the fusewb diagnose tests (tests/e2e/6?-diagnose-*.t).
+# Helpers shared by the fusewb diagnose tests (tests/e2e/[67]?-diagnose-*.t).
 # Sourced after tests/lib.sh; not a test itself (no .t suffix).
 
 # dq FILE EXPR: evaluate EXPR over diagnose --json output (see tests/diag_json.py)
