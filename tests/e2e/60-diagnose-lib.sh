@@ -15,6 +15,27 @@ diagnose() {
 	return 0
 }
 
+# t_youngest_age ORACLE CONN FILE T1 EXPR DESC: EXPR over FILE (diagnose
+# --json) is the youngest pending request's age in ms.  The instrument is
+# the oracle's last send on CONN, which must be unanswered (then no pending
+# request is younger): its age at the report's time, a moment before the
+# kernel's queues (and a peer's history) are read, and at T1, a wall time
+# after diagnose returned, bound the age.  Each bound is widened by 2
+# jiffies, as fusewb ages in whole jiffies, plus 10 ms: create_time is
+# stamped at a WRITE's allocation, just before its send.
+t_youngest_age() {
+	local name=$1 conn=$2 f=$3 t1=$4 expr=$5 desc=$6 ns lo hi hz
+	t_cmp "$(oracle_n "$name" last_send_answered "$conn")" == 0 "the oracle's last send is unanswered: it is the youngest pending request"
+	ns=$(oracle_n "$name" last_send_ns "$conn")
+	lo=$(oracle_age_ms "$ns" "$(dq "$f" '"%.3f" % d["time"]')")
+	hi=$(oracle_age_ms "$ns" "$t1")
+	hz=$("$FUSEWB" probe 2>/dev/null | awk '$1 == "CONFIG_HZ" { print $2 }')
+	t_near "$(dq "$f" "$expr")" "$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%.1f", (l + h) / 2 }')" \
+		"$(awk -v l="$lo" -v h="$hi" -v hz="${hz:-100}" 'BEGIN { printf "%.1f", (h - l) / 2 + 2000 / hz + 10 }')" \
+		"the oracle's last send aged at the report's time ($lo ms) and after diagnose ($hi ms), + 2 jiffies + 10 ms" \
+		"$desc"
+}
+
 # wait_for DESCRIPTION SECONDS COMMAND...: poll until COMMAND succeeds
 wait_for() {
 	local what=$1 secs=$2 i
