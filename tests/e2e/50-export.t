@@ -132,9 +132,18 @@ t_near "$(mval "$T_TMP/s3" fusewb_pending_oldest_age_seconds "$RE")" "$ref" "$to
 testfs_ctl a resume
 wait "$toucher"
 ok $? "the stalled request completes after resume"
+# the instrument: fusectl's waiting, which counts every request not yet
+# answered, reads 0 before and after the scrape, so nothing can be pending
+for _ in $(seq 100); do [ "$(fusectl_waiting "$CONN")" = 0 ] && break; sleep 0.1; done
+w0=$(fusectl_waiting "$CONN")
 scrape > "$T_TMP/s4"
-v=$(mval "$T_TMP/s4" fusewb_pending_oldest_age_seconds "$RE")
-t_cmp "${v:-99}" "<" 1 "after resume the oldest age drops"
+w1=$(fusectl_waiting "$CONN")
+t_cmp "$((w0 + w1))" == 0 "after resume fusectl's waiting reads 0 before and after the scrape ($w0, $w1)"
+t_near "$(mval "$T_TMP/s4" fusewb_pending_requests "$RE")" "$w1" 0 \
+	"fusectl counts nothing waiting around the scrape" "after resume: pending requests vs fusectl waiting"
+t_near "$(mval "$T_TMP/s4" fusewb_pending_oldest_age_seconds "$RE")" 0 0 \
+	"fusectl counts nothing waiting around the scrape: no request has an age" \
+	"after resume the oldest age is gone: vs fusectl's nothing waiting"
 bad=$(counters_monotonic "$T_TMP/s2" "$T_TMP/s4")
 ok $? "counters still monotonic after the stall"
 
