@@ -89,9 +89,10 @@ prom_start() {
 	return 1
 }
 
-# prom_query EXPR: the first result's value of an instant query, "ERR ..." on a query error
+# prom_query EXPR [TIME]: the first result's value of an instant query (at
+# TIME, Unix seconds; default now), "ERR ..." on a query error
 prom_query() {
-	curl -s --max-time 20 -G "$PROM/api/v1/query" --data-urlencode "query=$1" |
+	curl -s --max-time 20 -G "$PROM/api/v1/query" --data-urlencode "query=$1" ${2:+--data-urlencode "time=$2"} |
 		python3 -c 'import json, sys
 r = json.load(sys.stdin)
 if r.get("status") != "success":
