@@ -9,16 +9,15 @@ FILE holds one JSON object per line (--watch gives several; --abort adds
 objects, `conn(N)` the connection N of the last report.
 Prints the value: floats with 1 decimal, booleans as 1/0, lists joined by ','.
 """
-import json
+import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ndjson import read  # noqa: E402
+
 path, expr = sys.argv[1:3]
-objs = []
-with open(path) as f:
-    for raw in f:
-        raw = raw.strip()
-        if raw:
-            objs.append(json.loads(raw))
+objs = read(path)
 reports = [o for o in objs if "connections" in o]
 aborts = [o["abort"] for o in objs if "abort" in o]
 d = reports[-1] if reports else {"connections": []}

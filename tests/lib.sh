@@ -85,6 +85,25 @@ testfs_mount() {
 	[ -n "$(conn_of "$dir/mnt")" ]
 }
 
+# testfs_use NAME [testfs options...]: testfs_mount, and the test ends
+# (not ok) if that fails; sets mnt and conn
+testfs_use() {
+	testfs_mount "$@" || { ok 1 "mount testfs"; t_done; exit 1; }
+	mnt=${TFS_MNT[$1]}
+	conn=$(conn_of "$mnt")
+}
+
+# testfs_mount_capped NAME: a writeback-cache testfs at $T_TMP/NAME/mnt
+# whose bdi may hold at most 4 MiB dirty (max_bytes), so a writer of more is
+# throttled in balance_dirty_pages; sets mnt, conn and bdi.  Status: that of
+# setting max_bytes; the test ends (not ok) if the mount fails.  The bdi goes
+# away with the mount: nothing to restore.
+testfs_mount_capped() {
+	testfs_use "$1" --writeback-cache
+	bdi=$(oracle_bdi_of "$conn")
+	bdi_set "$bdi" max_bytes $((4 << 20))
+}
+
 testfs_ctl() {	# testfs_ctl NAME COMMAND...
 	local ctl=${TFS_CTL[$1]}
 	shift

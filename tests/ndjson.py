@@ -9,13 +9,16 @@ and `lines` the whole parsed lines. Prints the value (floats with 3 decimals).
 import json
 import sys
 
-path, mountpoint, expr = sys.argv[1:4]
-lines = []
-with open(path) as f:
-    for raw in f:
-        raw = raw.strip()
-        if raw:
-            lines.append(json.loads(raw))
-ms = [m for line in lines for m in line["mounts"] if m["mountpoint"] == mountpoint]
-value = eval(expr, {"ms": ms, "lines": lines, "max": max, "min": min, "sum": sum, "len": len})
-print(f"{value:.3f}" if isinstance(value, float) else value)
+
+def read(path):
+    """The JSON objects of an NDJSON file, one per non-empty line (also tests/diag_json.py's)."""
+    with open(path) as f:
+        return [json.loads(raw) for raw in f if raw.strip()]
+
+
+if __name__ == "__main__":
+    path, mountpoint, expr = sys.argv[1:4]
+    lines = read(path)
+    ms = [m for line in lines for m in line["mounts"] if m["mountpoint"] == mountpoint]
+    value = eval(expr, {"ms": ms, "lines": lines, "max": max, "min": min, "sum": sum, "len": len})
+    print(f"{value:.3f}" if isinstance(value, float) else value)

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/60-diagnose-lib.sh"
 need_root
 
-testfs_mount fl || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[fl]}
-conn=$(conn_of "$mnt")
+testfs_use fl
 
 # reports REGEX-OF-A-REPORT-LINE CMD...: how many reports CMD printed, and how long it ran
 runs() {

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 
-testfs_mount wb --writeback-cache --delay write=2 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[wb]}
-conn=$(conn_of "$mnt")
+testfs_use wb --writeback-cache --delay write=2
 oracle_start req fuse_requests "$conn"
 ok $? "bpftrace oracle attached to connection $conn"
 stat_bg "$T_TMP/stat.json" "$mnt"

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 
-testfs_mount slow --delay write=5 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[slow]}
-conn=$(conn_of "$mnt")
+testfs_use slow --delay write=5
 oracle_start req fuse_requests "$conn"
 ok $? "bpftrace oracle attached to connection $conn"
 stat_bg "$T_TMP/stat.json" "$mnt"

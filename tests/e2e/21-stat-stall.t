@@ -7,9 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 
-testfs_mount st || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[st]}
-conn=$(conn_of "$mnt")
+testfs_use st
 stat_bg "$T_TMP/stat.json" "$mnt"
 ok $? "fusewb stat started"
 
@@ -71,9 +69,7 @@ stat_stop
 # --- stalled in the middle of writeback: 4 KiB WRITEs, thousands waiting ----
 # The kernel sends max_background of them and queues the rest unsent: fusewb
 # counts the sent ones as pending (as the oracle), fusectl all of them.
-testfs_mount wb -o max_write=4096 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[wb]}
-conn=$(conn_of "$mnt")
+testfs_use wb -o max_write=4096
 oracle_start wb fuse_requests "$conn"
 ok $? "bpftrace oracle attached to connection $conn"
 stat_bg "$T_TMP/wb.json" "$mnt"

@@ -5,9 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 
-testfs_mount eio || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[eio]}
-conn=$(conn_of "$mnt")
+testfs_use eio
 oracle_start req fuse_requests "$conn"
 ok $? "bpftrace oracle attached to connection $conn"
 stat_bg "$T_TMP/stat.json" "$mnt"

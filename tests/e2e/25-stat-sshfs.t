@@ -17,24 +17,8 @@ mnt=${SSH_MNT[lo]}
 t_like "$(ps -o comm= -p "${SSH_PID[lo]}") $(ps -o comm= -p "${SFTP_PID[lo]}")" "^ssh sftp-server$" \
 	"its ssh client and sftp-server found"
 
-conn=$(conn_of "$mnt")
-oracle_start req fuse_requests "$conn"
-ok $? "bpftrace oracle attached to connection $conn"
-stat_bg "$T_TMP/stat.json" "$mnt"
-ok $? "fusewb stat started"
-timeout 120 "$MMAPWRITE" --size 16 --verify "$mnt/data"
-ok $? "16 MiB written through the mapping and verified"
-stat_settle
-ok $? "fusewb stat reported past the end of the workload"
-stat_stop
-oracle_stop req
-ok $? "oracle stopped and parsed"
+oracle_mmap_round "$mnt" 16
 f=$T_TMP/stat.json
-t_cmp "$(oracle_n req bytes "$conn" 16)" ">=" $((16 << 20)) "the oracle saw the 16 MiB written back"
-# mmapwrite writes only through the mapping: every WRITE is a writeback WRITE
-oracle_check_writeback "$f" "$mnt" req "$conn"
-t_near "$(q "$f" "$mnt" 'ms[-1]["writeback"]["inflight_pages"]')" "$(oracle_n req inflight_pages "$conn" 16)" 0 \
-	"same events: pages of WRITEs sent and not answered" "writeback pages in flight at the end vs oracle"
 t_like "$(q "$f" "$mnt" 'ms[0]["fstype"]')" "^fuse.sshfs$" "fs type from mountinfo"
 t_like "$(q "$f" "$mnt" '[x["pid"] for x in ms[0]["daemons"]]')" "\\b${SSHFS_PID[lo]}\\b" "daemon found by its /dev/fuse file"
 "$MMAPWRITE" --verify-only --size 16 "${SSH_REMOTE[lo]}/data" >/dev/null 2>&1
@@ -45,21 +29,15 @@ ok $? "sshfs mounted from an sshd in network namespace ${SSH_NETNS[ns]} at ${SSH
 mnt=${SSH_MNT[ns]}
 conn=$(conn_of "$mnt")
 # the cut comes while the writer holds its mapping dirty: it then waits in msync
-"$MMAPWRITE" --size 2 --hold 3 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
-writer=$!
-T_BG_PIDS+=($writer)
-# holding: the mapping is dirty and the writer sleeps before its msync
-holding() { grep -q nanosleep "/proc/$writer/stack" 2>/dev/null; }
-wait_for "the writer to dirty its mapping" 30 holding
+start_writer ns 2 3
 ssh_link_cut ns
 ok $? "link cut (${SSH_CUT[ns]})"
 wait_for "WRITEs to queue behind the cut link" 30 waiting_ge "$conn" 1
 ok $? "WRITEs wait behind the cut link"
-in_msync() { grep -q __do_sys_msync "/proc/$writer/stack" 2>/dev/null; }
-wait_for "the writer to block in msync" 20 in_msync
+wait_for "the writer to block in msync" 20 in_msync "$WRITER"
 ok $? "the writer blocks in msync"
 ssh_link_restore ns
-wait_exit "$writer" 90
+wait_exit "$WRITER" 90
 t_cmp "$EXIT_RC" == 0 "the link back, the writer completes and its data verifies"
 "$MMAPWRITE" --verify-only --size 2 "${SSH_REMOTE[ns]}/data" >/dev/null 2>&1
 ok $? "the data on the server side is intact"

@@ -9,11 +9,7 @@
 . "$(dirname "$0")/50-export.bash"
 need_root
 
-testfs_mount thr --writeback-cache || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[thr]}
-conn=$(conn_of "$mnt")
-bdi=$(oracle_bdi_of "$conn")
-bdi_set "$bdi" max_bytes $((4 << 20))
+testfs_mount_capped thr
 t_cmp "$(bdi_knob "$bdi" max_bytes)" "<=" $((4 << 20)) "bdi $bdi may hold at most 4 MiB dirty"
 
 oracle_start thr balance_dirty_pages "$conn"

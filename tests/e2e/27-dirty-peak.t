@@ -12,12 +12,7 @@
 need_root
 command -v bpftrace >/dev/null || skip_all "needs bpftrace"
 
-testfs_mount wbc --writeback-cache || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[wbc]}
-conn=$(conn_of "$mnt")
-bdi=$(oracle_bdi_of "$conn")
-# the bdi goes away with the mount: nothing to restore
-bdi_set "$bdi" max_bytes $((4 << 20))
+testfs_mount_capped wbc
 ok $? "max_bytes of bdi $bdi set to 4 MiB"
 
 oracle_start bdp balance_dirty_pages "$conn"

@@ -12,9 +12,7 @@
 . "$(dirname "$0")/50-export.bash"
 need_root
 
-testfs_mount lim || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[lim]}
-conn=$(conn_of "$mnt")
+testfs_use lim
 bdi=$(oracle_bdi_of "$conn")
 page=$(getconf PAGESIZE)
 fine_file=0; [ -e "/sys/class/bdi/$bdi/max_ratio_fine" ] && fine_file=1

@@ -26,11 +26,7 @@ done
 for i in $(seq "$N"); do TFS_PID[idle$i]=$(cat "$T_TMP/idle$i/pid" 2>/dev/null); done
 t_cmp "$n" ">=" "$N" "$N idle testfs mounts"
 
-testfs_mount wbc --writeback-cache || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[wbc]}
-conn=$(conn_of "$mnt")
-bdi=$(oracle_bdi_of "$conn")
-bdi_set "$bdi" max_bytes $((4 << 20))
+testfs_mount_capped wbc
 ok $? "max_bytes of the writer's bdi $bdi set to 4 MiB"
 diag "FUSE mounts on this host: $(grep -c ' - fuse' /proc/self/mountinfo)"
 

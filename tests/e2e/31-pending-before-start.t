@@ -14,9 +14,7 @@
 need_root
 TOP=$BUILD/fusewbtop
 
-testfs_mount h || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[h]}
-conn=$(conn_of "$mnt")
+testfs_use h
 bdi=$(awk -v mp="$mnt" '$5 == mp { print $3; exit }' /proc/self/mountinfo)
 bdi_wb() { echo $(( $(bdi_stat "$bdi" BdiWriteback) / 4 )); }
 now() { date +%s.%N; }

@@ -20,14 +20,20 @@ t_cmp "$(http_code "$EXP_URL/metrics")" == 200 "a scrape answers before the host
 
 conns() { ss -Htn state established "( dport = :$EXP_PORT )" | wc -l; }
 
-python3 "$ROOT/tests/tools/hostile_http.py" "$EXP_PORT" --idle 500 --slow 300 --seconds 90 \
-	> "$T_TMP/hostile.out" 2> "$T_TMP/hostile.err" &
-HPID=$!
-T_BG_PIDS+=("$HPID")
-for _ in $(seq 300); do
-	grep -q '^ready' "$T_TMP/hostile.out" && break
-	sleep 0.1
-done
+# hostile NAME IDLE SLOW SECONDS: the hostile clients in the background
+# ($HPID), output in $T_TMP/NAME.out and .err; returns once they say ready
+hostile() {
+	python3 "$ROOT/tests/tools/hostile_http.py" "$EXP_PORT" --idle "$2" --slow "$3" --seconds "$4" \
+		> "$T_TMP/$1.out" 2> "$T_TMP/$1.err" &
+	HPID=$!
+	T_BG_PIDS+=("$HPID")
+	for _ in $(seq 300); do
+		grep -q '^ready' "$T_TMP/$1.out" && return 0
+		sleep 0.1
+	done
+}
+
+hostile hostile 500 300 90
 t_like "$(cat "$T_TMP/hostile.out")" "^ready 500 300" "800 hostile clients connected"
 n=$(conns)
 t_cmp "$n" ">=" 790 "they hold their connections open"
@@ -67,14 +73,7 @@ kill "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null
 
 # more than the room: the oldest idle connections make way
-python3 "$ROOT/tests/tools/hostile_http.py" "$EXP_PORT" --idle 2200 --slow 300 --seconds 60 \
-	> "$T_TMP/hostile2.out" 2> "$T_TMP/hostile2.err" &
-HPID=$!
-T_BG_PIDS+=("$HPID")
-for _ in $(seq 300); do
-	grep -q '^ready' "$T_TMP/hostile2.out" && break
-	sleep 0.1
-done
+hostile hostile2 2200 300 60
 t_like "$(cat "$T_TMP/hostile2.out")" "^ready 2200 300" "2 500 hostile clients connecting"
 sleep 1
 scrapes 8

@@ -20,9 +20,7 @@ t_cmp $? == 2 "--yes without --abort exits 2"
 "$FUSEWB" diagnose --window -1 > /dev/null 2>&1
 t_cmp $? == 2 "a negative window exits 2"
 
-testfs_mount ok || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[ok]}
-conn=$(conn_of "$mnt")
+testfs_use ok
 echo hello > "$mnt/f"
 ok $? "a write to the healthy mount"
 

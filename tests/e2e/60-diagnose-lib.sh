@@ -15,6 +15,20 @@ diagnose() {
 	return 0
 }
 
+# writer_holding NAME MIB HOLD [MMAPWRITE ARGS...]: mmapwrite dirties MIB MiB
+# of testfs NAME's mount through a mapping, holds them HOLD seconds, then
+# msyncs ($writer, output in $T_TMP/writer.out); returns once it holds them
+# dirty (status 1 if not within 30 s), so a stall made now catches its msync.
+# Not in $(...): the writer must be the caller's child (wait_exit).
+writer_holding() {
+	local name=$1 mib=$2 hold=$3
+	shift 3
+	"$MMAPWRITE" --size "$mib" --hold "$hold" "$@" "${TFS_MNT[$name]}/data" > "$T_TMP/writer.out" 2>&1 &
+	writer=$!
+	T_BG_PIDS+=($writer)
+	wait_for "the writer to dirty its mapping" 30 grep -q holding "$T_TMP/writer.out"
+}
+
 # t_youngest_age ORACLE CONN FILE T1 EXPR DESC: EXPR over FILE (diagnose
 # --json) is the youngest pending request's age in ms.  The instrument is
 # the oracle's last send on CONN, which must be unanswered (then no pending

@@ -7,18 +7,13 @@
 . "$(dirname "$0")/60-diagnose-lib.sh"
 need_root
 
-testfs_mount st || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[st]}
-conn=$(conn_of "$mnt")
+testfs_use st
 # the oracle, attached before the workload: it sees every WRITE sent
 oracle_start req fuse_requests "$conn" || { ok 1 "start the oracle"; t_done; exit 1; }
 
 # dirty 8 MiB through the mapping, stall while it holds them, then msync
 # (no `timeout` wrapper: $! must be the writer; wait_exit and the cleanup bound it)
-"$MMAPWRITE" --size 8 --hold 2 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
-writer=$!
-T_BG_PIDS+=($writer)
-sleep 1
+writer_holding st 8 2 --verify
 testfs_ctl st stall
 wait_for "the writer to block in msync" 20 in_d_state "$writer"
 ok $? "the writer blocks in msync"

@@ -15,10 +15,7 @@ trap 'kill -CONT "$pid" 2>/dev/null; t_cleanup' EXIT
 # the oracle, attached before the workload: it sees every WRITE sent
 oracle_start req fuse_requests "$conn" || { ok 1 "start the oracle"; t_done; exit 1; }
 
-"$MMAPWRITE" --size 4 --hold 1 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
-writer=$!
-T_BG_PIDS+=($writer)
-sleep 0.5
+writer_holding sp 4 1 --verify
 kill -STOP "$pid"
 wait_for "the writer to block in msync" 20 in_d_state "$writer"
 ok $? "the writer blocks behind the stopped daemon"

@@ -11,10 +11,7 @@ mnt=${TFS_MNT[kd]}
 pid=${TFS_PID[kd]}
 conn=$(conn_of "$mnt")
 
-"$MMAPWRITE" --size 4 --hold 1 "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
-writer=$!
-T_BG_PIDS+=($writer)
-sleep 0.5
+writer_holding kd 4 1
 testfs_ctl kd stall
 wait_for "writeback WRITEs in flight" 20 waiting_ge "$conn" 1
 ok $? "writeback WRITEs in flight to the stalled daemon"

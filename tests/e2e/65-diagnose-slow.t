@@ -8,9 +8,7 @@
 . "$(dirname "$0")/60-diagnose-lib.sh"
 need_root
 
-testfs_mount sl --delay write=200 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[sl]}
-conn=$(conn_of "$mnt")
+testfs_use sl --delay write=200
 
 # each round: write 256 KiB through the page cache and fsync it
 head -c $((256 << 10)) /dev/urandom > "$T_TMP/src"

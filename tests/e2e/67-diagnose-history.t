@@ -10,9 +10,7 @@
 . "$(dirname "$0")/50-export.bash"
 need_root
 
-testfs_mount h --delay write=20 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[h]}
-conn=$(conn_of "$mnt")
+testfs_use h --delay write=20
 
 diagnose "$T_TMP/none.json" "$mnt"
 t_like "$(dq "$T_TMP/none.json" 'c["history"]')" "^None$" "no fusewb running: no history"
@@ -25,10 +23,7 @@ t_ok "the exporter pins its maps" bash -c "ls -d $FUSEWB_PIN_DIR/$EXP_PID-* >/de
 timeout 60 "$MMAPWRITE" --size 4 --verify "$mnt/warm" > /dev/null 2>&1
 ok $? "4 MiB written back with a 20 ms WRITE delay while the exporter runs"
 
-"$MMAPWRITE" --size 4 --hold 2 --verify "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
-writer=$!
-T_BG_PIDS+=($writer)
-sleep 1
+writer_holding h 4 2 --verify
 testfs_ctl h stall
 wait_for "writeback WRITEs to reach the daemon" 20 waiting_ge "$conn" 1
 sleep 3

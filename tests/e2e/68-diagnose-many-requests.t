@@ -12,16 +12,11 @@
 need_root
 
 NSTAT=300
-testfs_mount many -o max_write=4096 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[many]}
-conn=$(conn_of "$mnt")
+testfs_use many -o max_write=4096
 mkdir "$mnt/d"
 
 # 4 MiB dirtied through the mapping, written back after the stall in 1024 one-page WRITEs
-"$MMAPWRITE" --size 4 --hold 2 "$mnt/data" > "$T_TMP/writer.out" 2>&1 &
-writer=$!
-T_BG_PIDS+=($writer)
-sleep 1
+writer_holding many 4 2
 testfs_ctl many stall
 wait_for "the writer to block in msync" 20 in_d_state "$writer"
 ok $? "the writer blocks in msync"

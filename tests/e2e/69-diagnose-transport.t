@@ -24,19 +24,21 @@ exp_state_is() { [ "$(exp_state "$1")" = "$2" ]; }
 # now in ms, for the time diagnose takes to answer
 now_ms() { date +%s%3N; }
 
-# start_writer NAME MiB: mmapwrite into NAME's mount; returns once the
-# mapping is dirty and the writer holds it (sleeps) before its msync, so a
-# stall made now catches it in msync
-start_writer() {
-	local name=$1 size=$2
-	"$MMAPWRITE" --size "$size" --hold 2 --verify "${SSH_MNT[$name]}/data" > "$T_TMP/$name.writer" 2>&1 &
-	WRITER=$!
-	T_BG_PIDS+=($WRITER)
-	holding() { grep -q nanosleep "/proc/$WRITER/stack" 2>/dev/null; }
-	wait_for "the writer to dirty its mapping" 30 holding
-}
 
-in_msync() { grep -q __do_sys_msync "/proc/$1/stack" 2>/dev/null; }
+# stopped_look PID WHAT OUT: with a writer holding its mapping dirty, SIGSTOP
+# PID (WHAT names it); once the writer waits in msync and requests wait,
+# diagnose into OUT ($f), timed from t0 to t1 (ms)
+stopped_look() {
+	start_writer lo 4
+	kill -STOP "$1"
+	wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
+	ok $? "$2 $1 stopped: the writer waits in msync"
+	wait_for "requests to wait" 30 waiting_ge "$conn" 1
+	t0=$(now_ms)
+	diagnose "$3" -w 0.5 "$mnt"
+	t1=$(now_ms)
+	f=$3
+}
 
 # --- 1. the ssh client stopped -------------------------------------------
 sshfs_start lo
@@ -44,16 +46,7 @@ ok $? "sshfs over loopback"
 mnt=${SSH_MNT[lo]}
 conn=$(conn_of "$mnt")
 ssh=${SSH_PID[lo]}
-start_writer lo 4
-kill -STOP "$ssh"
-wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
-ok $? "ssh $ssh stopped: the writer waits in msync"
-wait_for "requests to wait" 30 waiting_ge "$conn" 1
-
-t0=$(now_ms)
-diagnose "$T_TMP/lo.json" -w 0.5 "$mnt"
-t1=$(now_ms)
-f=$T_TMP/lo.json
+stopped_look "$ssh" ssh "$T_TMP/lo.json"
 t_cmp "$DIAG_RC" == 1 "exit 1"
 t_like "$(dq "$f" 'c["verdict"]')" "^stopped_transport$" "verdict: stopped transport"
 t_like "$(dq "$f" 'c["why"]')" "ssh\\[$ssh\\] is stopped" "it names the ssh process"
@@ -101,15 +94,7 @@ ok $? "and so says the exporter"
 
 # --- 2. the server's sftp-server stopped ---------------------------------
 sftp=${SFTP_PID[lo]}
-start_writer lo 4
-kill -STOP "$sftp"
-wait_for "the writer to wait in msync" 30 in_msync "$WRITER"
-ok $? "sftp-server $sftp stopped: the writer waits in msync"
-wait_for "requests to wait" 30 waiting_ge "$conn" 1
-t0=$(now_ms)
-diagnose "$T_TMP/sftp.json" -w 0.5 "$mnt"
-t1=$(now_ms)
-f=$T_TMP/sftp.json
+stopped_look "$sftp" sftp-server "$T_TMP/sftp.json"
 t_like "$(dq "$f" 'c["verdict"]')" "^stopped_transport$" "verdict: stopped transport"
 t_like "$(dq "$f" 'c["why"]')" "sftp-server\\[$sftp\\] is stopped .*-> ssh\\[$ssh\\] -> sshd\\[[0-9]+\\] -> sftp-server\\[$sftp\\]" \
 	"it names sftp-server and the path to it"

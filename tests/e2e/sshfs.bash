@@ -237,3 +237,18 @@ sshfs_cleanup_one() {
 	[ -n "${SSH_NETNS[$name]:-}" ] && ip netns del "${SSH_NETNS[$name]}" 2>/dev/null
 	SSH_NETNS[$name]=
 }
+
+# start_writer NAME MiB [HOLD]: mmapwrite into NAME's mount ($WRITER);
+# returns once the mapping is dirty and the writer holds it (sleeps HOLD
+# seconds, 2 by default) before its msync, so a stall or a cut made now
+# catches it in msync (in_msync PID; wait_for is tests/e2e/60-diagnose-lib.sh's)
+start_writer() {
+	local name=$1 size=$2
+	"$MMAPWRITE" --size "$size" --hold "${3:-2}" --verify "${SSH_MNT[$name]}/data" > "$T_TMP/$name.writer" 2>&1 &
+	WRITER=$!
+	T_BG_PIDS+=($WRITER)
+	holding() { grep -q nanosleep "/proc/$WRITER/stack" 2>/dev/null; }
+	wait_for "the writer to dirty its mapping" 30 holding
+}
+
+in_msync() { grep -q __do_sys_msync "/proc/$1/stack" 2>/dev/null; }

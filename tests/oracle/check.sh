@@ -12,6 +12,13 @@
 #       the oracle sees every WRITE, fusewb only writeback ones.  Start the
 #       oracle before fusewb and stop it after fusewb's last report
 #       (stat_settle), so both saw the same requests.
+#
+#   oracle_mmap_round MNT MIB
+#       one such round on a daemon of any kind: the oracle (run "req") and
+#       `fusewb stat --json` ($T_TMP/stat.json) on MNT's connection while
+#       mmapwrite writes MIB MiB through a mapping and verifies them; then
+#       oracle_check_writeback and the pages in flight at the end, both
+#       against the oracle.  Every WRITE of mmapwrite is a writeback WRITE.
 
 oracle_check_writeback() {
 	local json=$1 mnt=$2 o=$3 conn=$4 tfs=${5:-} n b e mean max why l
@@ -49,4 +56,24 @@ oracle_check_writeback() {
 			'BEGIN { printf "%.1f", n ? s / n / 1e3 : 0 }')" \
 			"instruments on $l: the kernel's mean WRITE latency (oracle) includes testfs's own service time"
 	fi
+}
+
+oracle_mmap_round() {
+	local mnt=$1 mib=$2 conn f=$T_TMP/stat.json
+	conn=$(conn_of "$mnt")
+	oracle_start req fuse_requests "$conn"
+	ok $? "bpftrace oracle attached to connection $conn"
+	stat_bg "$f" "$mnt"
+	ok $? "fusewb stat started"
+	timeout 120 "$MMAPWRITE" --size "$mib" --verify "$mnt/data"
+	ok $? "$mib MiB written through the mapping and verified"
+	stat_settle
+	ok $? "fusewb stat reported past the end of the workload"
+	stat_stop
+	oracle_stop req
+	ok $? "oracle stopped and parsed"
+	t_cmp "$(oracle_n req bytes "$conn" 16)" ">=" $((mib << 20)) "the oracle saw the $mib MiB written back"
+	oracle_check_writeback "$f" "$mnt" req "$conn"
+	t_near "$(q "$f" "$mnt" 'ms[-1]["writeback"]["inflight_pages"]')" "$(oracle_n req inflight_pages "$conn" 16)" 0 \
+		"same events: pages of WRITEs sent and not answered" "writeback pages in flight at the end vs oracle"
 }

@@ -42,24 +42,23 @@ static struct fwb_mount mount(uint64_t scale, uint32_t have)
 	return m;
 }
 
-static char *json_of(const struct fwb_snapshot *d)
+/* d's stat JSON checked by python's assertions ASSERTS (m: first mount, w: its writeback, t: its first task) */
+static int check_json(const struct fwb_snapshot *d, const char *asserts)
 {
-	char *buf = NULL;
+	char *json = NULL, cmd[16384];
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_memstream(&json, &len);
+	int rc;
 
 	fwb_stat_json(f, d, 1.0);
 	fclose(f);
-	return buf;
-}
-
-static int check_json(const char *json, const char *asserts)
-{
-	char cmd[16384];
-
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; d=json.loads(sys.argv[1]); "
 		 "m=d[\"mounts\"][0]; w=m[\"writeback\"]; t=m[\"tasks\"][0]; %s' '%s'", asserts, json);
-	return system(cmd);
+	rc = system(cmd);
+	if (rc)
+		printf("# %s", json);
+	free(json);
+	return rc;
 }
 
 int main(void)
@@ -68,7 +67,6 @@ int main(void)
 	struct fwb_mount m0 = mount(1, all), m1 = mount(3, all);
 	struct fwb_snapshot prev = { .mounts = &m0, .nmounts = 1 }, cur = { .mounts = &m1, .nmounts = 1 }, d;
 	const struct fwb_mount *dm;
-	char *json;
 	int rc;
 
 	ok(fwb_snapshot_delta(&prev, &cur, &d) == 0, "delta");
@@ -83,8 +81,7 @@ int main(void)
 	ok(dm->tasks[0].redirty_waits == 4 && dm->tasks[0].redirty_wait_ns == 200000000ULL,
 	   "a task's re-dirty waits are deltas");
 
-	json = json_of(&d);
-	rc = check_json(json,
+	rc = check_json(&d,
 		"assert w[\"temp_pages_inflight\"]==300; assert w[\"temp_pages_allocated\"]==2000; "
 		"assert w[\"temp_pages_completed\"]==1200; assert w[\"temp_pages_orphaned\"]==200; "
 		"assert w[\"kernel_writes\"]==8; assert w[\"kernel_errors\"]==2; "
@@ -95,30 +92,21 @@ int main(void)
 		"assert t[\"redirty\"]=={\"waits\":4,\"wait_ms\":200}; "
 		"assert d[\"drops\"][\"temp_requests_full\"]==0 and d[\"drops\"][\"temp_unmatched_end\"]==0");
 	ok(rc == 0, "JSON carries the kernel writeback view with the documented names");
-	if (rc)
-		printf("# %s", json);
-	free(json);
 	fwb_snapshot_free(&d);
 
 	/* a kernel without any source: null, not a fake zero */
 	m1.kwb_have = 0;
-	json = json_of(&cur);
-	rc = check_json(json,
+	rc = check_json(&cur,
 		"assert all(w[k] is None for k in (\"temp_pages_inflight\", \"temp_pages_allocated\", "
 		"\"temp_pages_completed\", \"temp_pages_orphaned\", \"kernel_writes\", \"kernel_errors\", "
 		"\"kernel_latency_us\")); assert m[\"redirty\"] is None; assert t[\"redirty\"] is None");
 	ok(rc == 0, "without sources every kernel writeback field is null");
-	if (rc)
-		printf("# %s", json);
-	free(json);
 
 	/* temp pages fed, latency and re-dirty waits not */
 	m1.kwb_have = FWB_KWB_TEMP;
-	json = json_of(&cur);
-	rc = check_json(json, "assert w[\"temp_pages_inflight\"]==300; assert w[\"kernel_latency_us\"] is None; "
+	rc = check_json(&cur, "assert w[\"temp_pages_inflight\"]==300; assert w[\"kernel_latency_us\"] is None; "
 			      "assert m[\"redirty\"] is None");
 	ok(rc == 0, "each part is null or not on its own");
-	free(json);
 
 	ok(!fwb_source_force_error(NULL) && !fwb_source_force_error("") && !fwb_source_force_error("auto"),
 	   "no forced kind: NULL, empty, auto");

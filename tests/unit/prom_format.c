@@ -165,76 +165,112 @@ int main(void)
 	t = render(&s, &c);
 
 #define S(name, extra) (snprintf(key, sizeof(key), "%s%s%s}", name, L, extra), sample(t, key))
-	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"1.024e-06\""), "3",
-	       "first bucket is cumulative over the slots below it");
-	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"0.002097152\""), "8",
-	       "bucket le 2.097152 ms holds slot 20");
-	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"549.755813888\""), "8",
-	       "last finite bucket excludes the clamped top slot");
-	is_str(S("fusewb_writeback_write_duration_seconds_bucket", ",le=\"+Inf\""), "9", "+Inf holds everything");
-	is_str(S("fusewb_writeback_write_duration_seconds_count", ""), "9", "_count equals +Inf, not the lagging counter");
-	is_str(S("fusewb_writeback_write_duration_seconds_sum", ""), "1.500000000", "_sum in exact seconds");
+	/* name, labels after the mount's, value, what */
+	static const struct { const char *name, *extra, *want, *what; } samples[] = {
+		{ "fusewb_writeback_write_duration_seconds_bucket", ",le=\"1.024e-06\"", "3",
+		  "first bucket is cumulative over the slots below it" },
+		{ "fusewb_writeback_write_duration_seconds_bucket", ",le=\"0.002097152\"", "8",
+		  "bucket le 2.097152 ms holds slot 20" },
+		{ "fusewb_writeback_write_duration_seconds_bucket", ",le=\"549.755813888\"", "8",
+		  "last finite bucket excludes the clamped top slot" },
+		{ "fusewb_writeback_write_duration_seconds_bucket", ",le=\"+Inf\"", "9",
+		  "+Inf holds everything" },
+		{ "fusewb_writeback_write_duration_seconds_count", "", "9",
+		  "_count equals +Inf, not the lagging counter" },
+		{ "fusewb_writeback_write_duration_seconds_sum", "", "1.500000000",
+		  "_sum in exact seconds" },
+		{ "fusewb_writeback_writes_total", "", "9",
+		  "writes counter" },
+		{ "fusewb_writeback_bytes_total", "", "36864",
+		  "bytes counter" },
+		{ "fusewb_writeback_inflight_bytes", "", "0",
+		  "negative in-flight sum clamps to 0" },
+		{ "fusewb_bdi_dirty_bytes", "", "12288",
+		  "dirty pages as bytes" },
+		{ "fusewb_bdi_dirty_limit_bytes", "", "409600",
+		  "bdi threshold as bytes" },
+		{ "fusewb_bdi_max_ratio", "", "0.01",
+		  "max_ratio 1% is 0.01" },
+		{ "fusewb_bdi_dirty_cap_bytes", "", "204800",
+		  "the cap as bytes" },
+		{ "fusewb_bdi_dirty_limit_capped", "", "1",
+		  "the cap binds" },
+		{ "fusewb_bdi_min_ratio", "", "0",
+		  "min_ratio 0 is reported, it is known" },
+		{ "fusewb_bdi_strict_limit", "", "1",
+		  "strict_limit" },
+		{ "fusewb_connection_max_background", "", "12",
+		  "max_background" },
+		{ "fusewb_throttle_seconds_total", "", "2.500000001",
+		  "throttle seconds exact to the ns" },
+		{ "fusewb_bdi_dirty_peak_bytes", "", "368640",
+		  "the throttle events' peak as bytes" },
+		{ "fusewb_bdi_dirty_peak_limit_bytes", "", "409600",
+		  "the limit at the peak as bytes" },
+		{ "fusewb_pending_requests", "", "2",
+		  "pending requests" },
+		{ "fusewb_pending_oldest_age_seconds", "", "61.000000000",
+		  "oldest pending age" },
+		{ "fusewb_daemon_processes", "", "1",
+		  "daemon processes" },
+		{ "fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"6.5536e-05\"", "4",
+		  "per-opcode histogram (slot 14, [16.4, 32.8) us, counted at the 8x bound above it)" },
+		{ "fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\"", "0",
+		  "per-opcode histogram: the first bound, below the slot" },
+		{ "fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"137.438953472\"", "4",
+		  "per-opcode histogram: the last finite bound" },
+		{ "fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\"", "0.000080000",
+		  "per-opcode _sum" },
+		{ "fusewb_request_errors_total", ",opcode=\"GETATTR\"", "1",
+		  "per-opcode errors" },
+		{ "fusewb_writeback_temp_inflight_bytes", "", "28672",
+		  "7 temp pages in flight, as bytes" },
+		{ "fusewb_writeback_temp_allocated_pages_total", "", "100",
+		  "temp pages allocated" },
+		{ "fusewb_writeback_temp_completed_pages_total", "", "90",
+		  "temp pages completed" },
+		{ "fusewb_writeback_temp_orphaned_pages_total", "", "3",
+		  "temp pages orphaned" },
+		{ "fusewb_kernel_writeback_errors_total", "", "2",
+		  "kernel-timed WRITE errors" },
+		{ "fusewb_kernel_writeback_write_duration_seconds_bucket", ",le=\"0.016777216\"", "6",
+		  "kernel-timed histogram, 2x bounds" },
+		{ "fusewb_kernel_writeback_write_duration_seconds_bucket", ",le=\"0.008388608\"", "0",
+		  "kernel-timed histogram, the bound below" },
+		{ "fusewb_kernel_writeback_write_duration_seconds_sum", "", "0.060000000",
+		  "kernel-timed _sum" },
+		{ "fusewb_redirty_waits_total", "", "5",
+		  "redirty waits" },
+		{ "fusewb_redirty_wait_seconds_total", "", "0.250000000",
+		  "redirty wait seconds" },
+		{ "fusewb_mount_info", ",bdi=\"0:42\",source=\"x\"", "1",
+		  "mount info" },
+	};
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		is_str(S(samples[i].name, samples[i].extra), samples[i].want, samples[i].what);
 	snprintf(key, sizeof(key), "fusewb_writeback_write_duration_seconds_bucket%s", L);
 	ok(count_lines(t, key) == FWB_PROM_LAST_SLOT - FWB_PROM_FIRST_SLOT + 2,
 	   "%d buckets per histogram (30 finite + Inf)", count_lines(t, key));
-	is_str(S("fusewb_writeback_writes_total", ""), "9", "writes counter");
-	is_str(S("fusewb_writeback_bytes_total", ""), "36864", "bytes counter");
-	is_str(S("fusewb_writeback_inflight_bytes", ""), "0", "negative in-flight sum clamps to 0");
 	ok(!strstr(t, "_inflight_pages"), "memory in flight is in bytes, not pages");
-	is_str(S("fusewb_bdi_dirty_bytes", ""), "12288", "dirty pages as bytes");
-	is_str(S("fusewb_bdi_dirty_limit_bytes", ""), "409600", "bdi threshold as bytes");
 	ok(!S("fusewb_bdi_writeback_bytes", ""), "unknown writeback bytes left out");
 	ok(!S("fusewb_bdi_max_bytes", ""), "unknown max_bytes left out");
 	ok(!S("fusewb_connection_waiting_requests", ""), "unknown fusectl waiting left out");
 	ok(strstr(t, "# TYPE fusewb_bdi_writeback_bytes gauge\n") != NULL, "its family is still declared");
-	is_str(S("fusewb_bdi_max_ratio", ""), "0.01", "max_ratio 1% is 0.01");
-	is_str(S("fusewb_bdi_dirty_cap_bytes", ""), "204800", "the cap as bytes");
-	is_str(S("fusewb_bdi_dirty_limit_capped", ""), "1", "the cap binds");
-	is_str(S("fusewb_bdi_min_ratio", ""), "0", "min_ratio 0 is reported, it is known");
-	is_str(S("fusewb_bdi_strict_limit", ""), "1", "strict_limit");
-	is_str(S("fusewb_connection_max_background", ""), "12", "max_background");
-	is_str(S("fusewb_throttle_seconds_total", ""), "2.500000001", "throttle seconds exact to the ns");
 	snprintf(key, sizeof(key), "fusewb_throttle_pauses_total{mountpoint=\"/mnt/\\\"q");
 	ok(!strstr(t, key), "no throttle series where the balance_dirty_pages program is not in use");
-	is_str(S("fusewb_bdi_dirty_peak_bytes", ""), "368640", "the throttle events' peak as bytes");
-	is_str(S("fusewb_bdi_dirty_peak_limit_bytes", ""), "409600", "the limit at the peak as bytes");
 	snprintf(key, sizeof(key), "fusewb_bdi_dirty_peak_bytes{mountpoint=\"/mnt/\\\"q");
 	ok(!strstr(t, key), "no peak without the balance_dirty_pages program");
-	is_str(S("fusewb_pending_requests", ""), "2", "pending requests");
-	is_str(S("fusewb_pending_oldest_age_seconds", ""), "61.000000000", "oldest pending age");
-	is_str(S("fusewb_daemon_processes", ""), "1", "daemon processes");
-	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"6.5536e-05\""), "4",
-	       "per-opcode histogram (slot 14, [16.4, 32.8) us, counted at the 8x bound above it)");
-	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"8.192e-06\""), "0",
-	       "per-opcode histogram: the first bound, below the slot");
 	ok(!S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"1.6384e-05\""),
 	   "per-opcode histogram: bounds are 8x apart");
 	ok(!S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"1.024e-06\""),
 	   "per-opcode histogram: nothing below 8.192e-06");
-	is_str(S("fusewb_request_duration_seconds_bucket", ",opcode=\"GETATTR\",le=\"137.438953472\""), "4",
-	       "per-opcode histogram: the last finite bound");
 	snprintf(key, sizeof(key), "fusewb_request_duration_seconds_bucket%s,opcode=\"GETATTR\"", L);
 	ok(count_lines(t, key) == 10, "10 per-opcode buckets (9 finite + Inf), got %d", count_lines(t, key));
-	is_str(S("fusewb_request_duration_seconds_sum", ",opcode=\"GETATTR\""), "0.000080000", "per-opcode _sum");
-	is_str(S("fusewb_request_errors_total", ",opcode=\"GETATTR\""), "1", "per-opcode errors");
 	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
-	is_str(S("fusewb_writeback_temp_inflight_bytes", ""), "28672", "7 temp pages in flight, as bytes");
-	is_str(S("fusewb_writeback_temp_allocated_pages_total", ""), "100", "temp pages allocated");
-	is_str(S("fusewb_writeback_temp_completed_pages_total", ""), "90", "temp pages completed");
-	is_str(S("fusewb_writeback_temp_orphaned_pages_total", ""), "3", "temp pages orphaned");
-	is_str(S("fusewb_kernel_writeback_errors_total", ""), "2", "kernel-timed WRITE errors");
-	is_str(S("fusewb_kernel_writeback_write_duration_seconds_bucket", ",le=\"0.016777216\""), "6",
-	       "kernel-timed histogram, 2x bounds");
-	is_str(S("fusewb_kernel_writeback_write_duration_seconds_bucket", ",le=\"0.008388608\""), "0",
-	       "kernel-timed histogram, the bound below");
-	is_str(S("fusewb_kernel_writeback_write_duration_seconds_sum", ""), "0.060000000", "kernel-timed _sum");
-	is_str(S("fusewb_redirty_waits_total", ""), "5", "redirty waits");
-	is_str(S("fusewb_redirty_wait_seconds_total", ""), "0.250000000", "redirty wait seconds");
 	ok(count_lines(t, "fusewb_writeback_temp_inflight_bytes{") == 1 &&
 	   count_lines(t, "fusewb_kernel_writeback_write_duration_seconds_count{") == 1 &&
 	   count_lines(t, "fusewb_redirty_waits_total{") == 1,
 	   "a mount without a temp-page source has none of those series");
-	is_str(S("fusewb_mount_info", ",bdi=\"0:42\",source=\"x\""), "1", "mount info");
 	is_str(sample(t, "fusewb_vm_dirty_bytes"), "40960", "global dirty bytes");
 	ok(!sample(t, "fusewb_vm_writeback_bytes"), "unknown vm value left out");
 	is_str(sample(t, "fusewb_collector_drops_total{reason=\"pending_full\"}"), "3", "drops by reason");
