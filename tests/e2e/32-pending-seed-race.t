@@ -8,9 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 
-testfs_mount busy -o max_write=65536 --delay write=2 || { ok 1 "mount testfs"; t_done; exit 1; }
-mnt=${TFS_MNT[busy]}
-conn=$(conn_of "$mnt")
+testfs_use busy -o max_write=65536 --delay write=2
 
 # writeback WRITEs (64 KiB each, 2 ms to answer) and write-through ones all the time
 "$MMAPWRITE" --size 16 --passes 1000000 --rewrite "$mnt/mm" > /dev/null 2>&1 &
