@@ -110,7 +110,7 @@ __noinline int diag_gather(struct diag_walk *w, __u64 reqp, __u32 queue)
 	r->bytes = 0;
 	if (args) {
 		r->writeback = writepage_end_addr && (__u64)BPF_CORE_READ(args, end) == writepage_end_addr;
-		if (r->opcode == 16 /* FUSE_WRITE */)
+		if (r->opcode == FUSE_WRITE)
 			r->bytes = BPF_CORE_READ(args, in_args[1].size);
 	}
 	w->n = n + 1;
@@ -177,7 +177,7 @@ static long diag_step(__u32 i, struct diag_walk *w)
 	w->inlist++;
 	w->pos = (__u64)BPF_CORE_READ(pos, next);
 	/* list is fuse_req's first member */
-	if (BPF_CORE_READ((struct fuse_req *)pos, in.h.opcode) == 16 /* FUSE_WRITE */)
+	if (BPF_CORE_READ((struct fuse_req *)pos, in.h.opcode) == FUSE_WRITE)
 		w->nwrites++;
 	if (w->seed)
 		diag_seed(w, (__u64)pos, q);

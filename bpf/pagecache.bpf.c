@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <asm-generic/errno-base.h>
 #include "fusewb.h"
 #include "maps.bpf.h"
 #include "conn.bpf.h"
@@ -141,7 +142,7 @@ int balance_dirty_pages(struct trace_event_raw_balance_dirty_pages *ctx)
 		return 0;
 	s = bpf_map_lookup_elem(&bdi_stats, conn);
 	if (!s) {
-		if (bpf_map_update_elem(&bdi_stats, conn, &init, BPF_NOEXIST) == -7 /* E2BIG */)
+		if (bpf_map_update_elem(&bdi_stats, conn, &init, BPF_NOEXIST) == -E2BIG)
 			__sync_fetch_and_add(&drops.bdistats_full, 1);
 		s = bpf_map_lookup_elem(&bdi_stats, conn);
 		if (!s)

@@ -83,7 +83,7 @@ static __always_inline void view_btf(const struct fuse_req *req, struct req_view
 	v->nodeid = req->in.h.nodeid;
 	v->pid = req->in.h.pid;
 	v->error = req->out.h.error;
-	if (v->opcode == 16 /* FUSE_WRITE */) {
+	if (v->opcode == FUSE_WRITE) {
 		struct fuse_args *args = req->args;
 
 		v->write_size = args->in_args[1].size;
@@ -99,7 +99,7 @@ static __always_inline void view_probe(const struct fuse_req *req, struct req_vi
 	v->nodeid = BPF_CORE_READ(req, in.h.nodeid);
 	v->pid = BPF_CORE_READ(req, in.h.pid);
 	v->error = BPF_CORE_READ(req, out.h.error);
-	if (v->opcode == 16 /* FUSE_WRITE */) {
+	if (v->opcode == FUSE_WRITE) {
 		v->write_size = BPF_CORE_READ(req, args, in_args[1].size);
 		v->writeback = writepage_end_addr &&
 			       (__u64)BPF_CORE_READ(req, args, end) == writepage_end_addr;
@@ -150,7 +150,7 @@ static __always_inline void req_send(const struct req_view *v, void *ctx, int ar
 	if (!pid)
 		pid = bpf_get_current_pid_tgid() >> 32;
 	p->pid = pid;
-	if (opcode == 16 /* FUSE_WRITE */ && v->writeback) {
+	if (opcode == FUSE_WRITE && v->writeback) {
 		__u32 pages = (v->write_size + 4095) >> 12;
 		struct fwb_op_stats *s = op_entry(conn, opcode | FWB_OP_WRITEBACK);
 
@@ -241,7 +241,7 @@ static __always_inline void req_end(const struct req_view *v, void *ctx, int arg
 		opcode = (opcode & ~FWB_PENDING_FLAGS) | FWB_OP_WRITEBACK;
 	else
 		opcode &= ~FWB_PENDING_FLAGS;
-	if ((opcode & 0xffff) == 16 /* FUSE_WRITE */)
+	if ((opcode & 0xffff) == FUSE_WRITE)
 		bytes = v->write_size;
 	s = op_entry(conn, opcode);
 	if (!s)

@@ -39,7 +39,7 @@ static __always_inline bool unseed(struct fwb_pending *p, __u64 key, bool in_col
 		return false;
 	opcode = p->opcode;
 	if (opcode & FWB_PENDING_WB) {
-		s = op_entry(p->conn, 16 /* FUSE_WRITE */ | FWB_OP_WRITEBACK);
+		s = op_entry(p->conn, FUSE_WRITE | FWB_OP_WRITEBACK);
 		if (s)
 			__sync_fetch_and_add(&s->inflight_pages, -(__s64)p->pages);
 	}
@@ -167,11 +167,11 @@ __noinline int diag_seed(struct diag_walk *w, __u64 reqp, __u32 queue)
 	p->pid = BPF_CORE_READ(req, in.h.pid);
 	p->start_ns = 0;	/* its send was not seen: counted, not timed */
 	args = BPF_CORE_READ(req, args);
-	if (opcode == 16 /* FUSE_WRITE */ && args && writepage_end_addr &&
+	if (opcode == FUSE_WRITE && args && writepage_end_addr &&
 	    (__u64)BPF_CORE_READ(args, end) == writepage_end_addr) {
 		pages = (BPF_CORE_READ(args, in_args[1].size) + 4095) >> 12;
 		opcode |= FWB_PENDING_WB;
-		s = op_entry(conn, 16 | FWB_OP_WRITEBACK);
+		s = op_entry(conn, FUSE_WRITE | FWB_OP_WRITEBACK);
 		if (s)
 			__sync_fetch_and_add(&s->inflight_pages, pages);
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fuse.h>
 #include "diag.h"
 
 const char *fwb_age_source_name(enum fwb_age_source s)
@@ -514,7 +515,7 @@ static void fill_remedies(const struct fwb_diag_inputs *in, struct fwb_diag_repo
 		c.nwrites = r->kc.nwrites;
 	else
 		for (int i = 0; i < r->nreqs; i++)
-			c.nwrites += r->reqs[i].opcode == 16;
+			c.nwrites += r->reqs[i].opcode == FUSE_WRITE;
 	if (r->m.waiting > 0 && (uint64_t)r->m.waiting > c.nreqs)
 		c.nreqs = r->m.waiting;
 	r->nremedies = fwb_diag_remedies(&c, r->remedies);

@@ -16,6 +16,7 @@
  * other): an epoll helper ends the path.
  */
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include "diag.h"
@@ -209,7 +210,7 @@ static void add_remote(struct fwb_diag_transport *t, const struct fwb_diag_ep *e
 /* A TCP socket with (or waiting for) a peer: not closed, not listening */
 static bool connected_tcp(const struct fwb_diag_ep *e)
 {
-	return e->kind == FWB_EP_TCP && e->state != 7 /* TCP_CLOSE */ && e->state != 10 /* TCP_LISTEN */;
+	return e->kind == FWB_EP_TCP && e->state != TCP_CLOSE && e->state != TCP_LISTEN;
 }
 
 /* Follow the ends of process p (index pi) that it waits on. */

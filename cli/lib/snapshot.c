@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fuse.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector_priv.h"
@@ -147,7 +148,7 @@ static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_sta
 
 static uint32_t row_opcode(int row)
 {
-	return row == FWB_OPS_WB_ROW ? 16 /* FUSE_WRITE */ | FWB_OP_WRITEBACK : (uint32_t)row;
+	return row == FWB_OPS_WB_ROW ? FUSE_WRITE | FWB_OP_WRITEBACK : (uint32_t)row;
 }
 
 /* the snapshot's mounts by connection, for walks over the slot table */
