@@ -65,7 +65,9 @@ static inline __u32 fwb_ops_hash(__u32 conn)
 /*
  * Writeback WRITEs are accounted under their own pseudo-opcode so that one
  * map lookup on completion covers both the per-opcode table and the
- * writeback view.
+ * writeback view.  The one mark of writeback, BPF and user space alike: in a
+ * pending slot's opcode, in op_row's argument (which puts it in row
+ * FWB_OPS_WB_ROW) and in user space's fwb_op and fwb_pending_req.
  */
 #define FWB_OP_WRITEBACK	0x10000
 
@@ -102,10 +104,10 @@ struct fwb_pending {
 	__u32 start_jiffies;	/* low 32 bits of jiffies at send */
 	__u32 nodeid;		/* low 32 bits, for display */
 	__u32 pid;		/* in.h.pid, or the sender's tgid when the kernel sent it */
-	__u16 opcode;		/* FUSE opcode, FWB_PENDING_WB set for writeback; 0 while filling in */
-	__u16 pages;
+	__u32 opcode;		/* FUSE opcode | FWB_OP_WRITEBACK | FWB_PENDING_*; 0 while filling in */
 	__u32 conn;
-	__u32 pad;
+	__u16 pages;
+	__u16 pad;
 };
 
 /* A key that is a kernel address (key_by_addr mode) has its top 16 bits set. */
@@ -128,7 +130,6 @@ struct fwb_clock {
 	__u64 jiffies;
 	__u64 mono_ns;
 };
-#define FWB_PENDING_WB		0x8000
 /*
  * Seeded at collector start from the kernel's queues (diag_seed): the
  * request was sent before the collector attached.  AGE_MIN: start_jiffies
@@ -138,7 +139,8 @@ struct fwb_clock {
 #define FWB_PENDING_SEEDED	0x4000
 #define FWB_PENDING_AGE_MIN	0x2000
 #define FWB_PENDING_QUEUED	0x0800	/* opcodes are below it, but CUSE_INIT (0x1000) */
-#define FWB_PENDING_FLAGS	(FWB_PENDING_WB | FWB_PENDING_SEEDED | FWB_PENDING_AGE_MIN | FWB_PENDING_QUEUED)
+/* what a pending slot's opcode carries beyond the opcode (and FWB_OP_WRITEBACK) */
+#define FWB_PENDING_FLAGS	(FWB_PENDING_SEEDED | FWB_PENDING_AGE_MIN | FWB_PENDING_QUEUED)
 
 enum fwb_task_kind {
 	FWB_TASK_DIRTY = 0,	/* folios dirtied on a FUSE mapping */

@@ -152,10 +152,11 @@ static __always_inline void req_send(const struct req_view *v, void *ctx, int ar
 	p->pid = pid;
 	if (opcode == FUSE_WRITE && v->writeback) {
 		__u32 pages = (v->write_size + 4095) >> 12;
-		struct fwb_op_stats *s = op_entry(conn, opcode | FWB_OP_WRITEBACK);
+		struct fwb_op_stats *s;
 
+		opcode |= FWB_OP_WRITEBACK;
+		s = op_entry(conn, opcode);
 		p->pages = pages;
-		opcode |= FWB_PENDING_WB;
 		if (s)
 			__sync_fetch_and_add(&s->inflight_pages, pages);
 		p->start_ns = bpf_ktime_get_ns();
@@ -237,10 +238,7 @@ static __always_inline void req_end(const struct req_view *v, void *ctx, int arg
 	if (opcode & FWB_PENDING_QUEUED)
 		__sync_fetch_and_add(&pending_queued, -1);
 
-	if (opcode & FWB_PENDING_WB)
-		opcode = (opcode & ~FWB_PENDING_FLAGS) | FWB_OP_WRITEBACK;
-	else
-		opcode &= ~FWB_PENDING_FLAGS;
+	opcode &= ~FWB_PENDING_FLAGS;
 	if ((opcode & 0xffff) == FUSE_WRITE)
 		bytes = v->write_size;
 	s = op_entry(conn, opcode);

@@ -38,8 +38,8 @@ static __always_inline bool unseed(struct fwb_pending *p, __u64 key, bool in_col
 	if (__sync_val_compare_and_swap(&p->key, key, FWB_KEY_BUSY) != key)
 		return false;
 	opcode = p->opcode;
-	if (opcode & FWB_PENDING_WB) {
-		s = op_entry(p->conn, FUSE_WRITE | FWB_OP_WRITEBACK);
+	if (opcode & FWB_OP_WRITEBACK) {
+		s = op_entry(p->conn, opcode & ~FWB_PENDING_FLAGS);
 		if (s)
 			__sync_fetch_and_add(&s->inflight_pages, -(__s64)p->pages);
 	}
@@ -170,8 +170,8 @@ __noinline int diag_seed(struct diag_walk *w, __u64 reqp, __u32 queue)
 	if (opcode == FUSE_WRITE && args && writepage_end_addr &&
 	    (__u64)BPF_CORE_READ(args, end) == writepage_end_addr) {
 		pages = (BPF_CORE_READ(args, in_args[1].size) + 4095) >> 12;
-		opcode |= FWB_PENDING_WB;
-		s = op_entry(conn, FUSE_WRITE | FWB_OP_WRITEBACK);
+		opcode |= FWB_OP_WRITEBACK;
+		s = op_entry(conn, opcode);
 		if (s)
 			__sync_fetch_and_add(&s->inflight_pages, pages);
 	}

@@ -414,8 +414,7 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 			m->pending = n;
 			n[m->npending++] = (struct fwb_pending_req){
 				.age_ns = age, .nodeid = p.nodeid, .pid = p.pid, .pages = p.pages,
-				.opcode = (p.opcode & ~FWB_PENDING_FLAGS) |
-					  (p.opcode & FWB_PENDING_WB ? FWB_OP_WRITEBACK : 0),
+				.opcode = p.opcode & ~FWB_PENDING_FLAGS,
 				.unique = by_addr ? 0 : (uint32_t)p.key,
 				.addr = by_addr ? p.key & ~FWB_KEY_QUEUED_BIT : 0,
 				.seeded = p.opcode & FWB_PENDING_SEEDED,
@@ -445,7 +444,7 @@ static void retire_stale_seeds_in(struct fwb_collector *c, struct fwb_pending *t
 	for (int i = 0; i < nslots; i++) {
 		struct fwb_pending *p = &tab[i];
 		uint64_t key = __atomic_load_n(&p->key, __ATOMIC_ACQUIRE);
-		uint16_t opcode = p->opcode;
+		uint32_t opcode = p->opcode;
 		struct fwb_mount *m;
 		int row;
 
@@ -457,7 +456,7 @@ static void retire_stale_seeds_in(struct fwb_collector *c, struct fwb_pending *t
 			continue;
 		opcode = p->opcode;
 		row = ops_row_of(c, p->conn, FWB_OPS_WB_ROW);
-		if ((opcode & FWB_PENDING_WB) && row >= 0)
+		if ((opcode & FWB_OP_WRITEBACK) && row >= 0)
 			__atomic_fetch_sub(&c->op_rows[row].inflight_pages, (int64_t)p->pages, __ATOMIC_RELAXED);
 		if (cold)
 			__atomic_fetch_sub(&bss->pending_cold_used, 1, __ATOMIC_RELAXED);
