@@ -164,7 +164,15 @@ static __always_inline void req_send(const struct req_view *v, void *ctx, int ar
 		p->start_ns = sample(now_jiffies) ? bpf_ktime_get_ns() : 0;
 	}
 	p->start_jiffies = now_jiffies;
-	p->opcode = opcode;
+	/*
+	 * Published last: user space takes a slot whose opcode is not 0 as
+	 * filled in, reading opcode with acquire (cli/lib/snapshot.c).  A plain
+	 * store may become visible before the stores above on a weakly ordered
+	 * CPU (arm64), and BPF's store-release needs 6.15 and LLVM 20; an atomic
+	 * exchange (BPF_XCHG, any -mcpu=v3 kernel since 5.12) is fully ordered
+	 * on every kernel fusewb supports, so the fields are seen first.
+	 */
+	__sync_lock_test_and_set(&p->opcode, opcode);
 	return;
 drop:
 	__sync_fetch_and_add(&drops.pending_full, 1);

@@ -389,11 +389,13 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 			 uint32_t now_jiffies, uint64_t ns_per_jiffy, bool key_by_addr)
 {
 	for (int i = 0; i < nslots; i++) {
+		/* opcode is 0 while a send is still filling the slot in: read first, published last */
+		uint32_t opcode = __atomic_load_n(&tab[i].opcode, __ATOMIC_ACQUIRE);
 		struct fwb_pending p = tab[i];	/* copy: the kernel may change it meanwhile */
 		struct fwb_mount *m;
 		uint64_t age;
 
-		/* opcode is 0 while a send is still filling the slot in */
+		p.opcode = opcode;
 		if (!p.key || p.key == FWB_KEY_BUSY || !p.opcode || !(m = fwb_snapshot_mount(s, p.conn)))
 			continue;
 		/* left over from before the kernel showed which naming it needs (seeds have their own) */
@@ -444,7 +446,7 @@ static void retire_stale_seeds_in(struct fwb_collector *c, struct fwb_pending *t
 	for (int i = 0; i < nslots; i++) {
 		struct fwb_pending *p = &tab[i];
 		uint64_t key = __atomic_load_n(&p->key, __ATOMIC_ACQUIRE);
-		uint32_t opcode = p->opcode;
+		uint32_t opcode = __atomic_load_n(&p->opcode, __ATOMIC_ACQUIRE);
 		struct fwb_mount *m;
 		int row;
 
