@@ -138,7 +138,8 @@ int cmd_stat(int argc, char **argv)
 	};
 	struct fwb_snapshot prev, cur, d;
 	struct fwb_collector *c;
-	struct fwb_opts o = { .share = true };
+	/* stat reads no daemon states: diagnose's look stays unloaded */
+	struct fwb_opts o = { .share = true, .no_diag_look = true };
 	double interval = 1, hung_s = FWB_HUNG_DEFAULT_S;
 	long count = -1;
 	const struct fwb_loop_args loop = { &interval, &count, &hung_s };

@@ -173,6 +173,59 @@ static void attach_all(struct fwb_collector *c)
 }
 
 /*
+ * Diagnose's look beyond the queues (diag_tasks, diag_peers) is read by
+ * diagnose, and by top and export for a mount worth a look: a front end
+ * that never reads it (stat) neither verifies nor attaches them.  diag_files
+ * stays: the seeding walk is every front end's.
+ */
+static void skip_diag_look(struct fwb_collector *c)
+{
+	for (int i = 0; i < c->nsrcs; i++) {
+		struct fwb_source *s = &c->srcs[i];
+
+		if (s->state == FWB_SRC_IN_USE &&
+		    (!strcmp(s->group, "diag-tasks") || !strcmp(s->group, "diag-peers"))) {
+			s->state = FWB_SRC_AVAILABLE;
+			snprintf(s->reason, sizeof(s->reason), "not loaded: only diagnose, top and export read it");
+		}
+	}
+}
+
+static double ms_since(uint64_t t0)
+{
+	return (fwb_mono_ns() - t0) / 1e6;
+}
+
+/* The programs loaded and what the verifier went through for them. */
+static void count_verified(struct fwb_collector *c)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, c->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0)
+			continue;
+		c->timing.progs++;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			c->timing.verified_insns += info.verified_insns;
+	}
+}
+
+static void report_timing(const struct fwb_collector *c)
+{
+	const struct fwb_load_timing *t = &c->timing;
+
+	if (!getenv("FUSEWB_TIMING"))
+		return;
+	fprintf(stderr, "fusewb: timing: probe %.1f ms, open %.1f ms, load %.1f ms (%d programs, %llu insns verified), "
+		"attach %.1f ms, seed %.1f ms, total %.1f ms\n", t->probe_ms, t->open_ms, t->load_ms, t->progs,
+		(unsigned long long)t->verified_insns, t->attach_ms, t->seed_ms, t->total_ms);
+}
+
+/*
  * Writeback WRITEs are always timed; other requests one in FUSEWB_TIME_EVERY
  * (default 64, a power of two up to 1024), and each CPU's first in a jiffy:
  * each precise clock read costs more than the rest of the per-request work
@@ -225,6 +278,7 @@ static void seed_pending(struct fwb_collector *c)
 int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, char *err, size_t errlen)
 {
 	struct fwb_collector *c = calloc(1, sizeof(*c));
+	uint64_t t_start = fwb_mono_ns(), t;
 	int r;
 
 	*out = NULL;
@@ -237,7 +291,11 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fwb_errf(err, errlen, "needs root (loading BPF programs and reading tracefs/debugfs)");
 	}
 	fwb_ensure_kernel_fs(&c->ki, c->opts.quiet);
+	t = fwb_mono_ns();
 	r = fwb_probe_kernel_forced(&c->ki, c->opts.source, &c->srcs, &c->nsrcs);
+	c->timing.probe_ms = ms_since(t);
+	if (!r && c->opts.no_diag_look)
+		skip_diag_look(c);
 	if (r) {
 		const char *force = c->opts.source ? c->opts.source : getenv("FUSEWB_SOURCE");
 
@@ -263,6 +321,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 	 * without that program (a bounded number of times: one per program).
 	 */
 	for (int tries = 0;; tries++) {
+		t = fwb_mono_ns();
 		c->skel = fusewb_bpf__open();
 		if (!c->skel) {
 			fwb_collector_close(c);
@@ -280,7 +339,10 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		bpf_map__set_max_entries(c->skel->maps.op_stats, c->ops_blocks * FWB_OPS_ROWS);
 		set_autoload(c);
 		memset(&failed, 0, sizeof(failed));
+		c->timing.open_ms += ms_since(t);
+		t = fwb_mono_ns();
 		r = fusewb_bpf__load(c->skel);
+		c->timing.load_ms += ms_since(t);
 		if (!r)
 			break;
 		if (tries >= 32 || !failed.prog[0] ||
@@ -305,10 +367,17 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		fwb_collector_close(c);
 		return fwb_errf(err, errlen, "cannot map the op_stats array: %s", strerror(r));
 	}
+	count_verified(c);
+	t = fwb_mono_ns();
 	attach_all(c);
+	c->timing.attach_ms = ms_since(t);
+	t = fwb_mono_ns();
 	seed_pending(c);
+	c->timing.seed_ms = ms_since(t);
 	if (c->opts.share)
 		fwb_share_history(c);
+	c->timing.total_ms = ms_since(t_start);
+	report_timing(c);
 	*out = c;
 	return 0;
 }
@@ -342,6 +411,11 @@ int fwb_collector_iter_fd(struct fwb_collector *c, const char *prog)
 		if (!strcmp(c->iter_names[i], prog))
 			return bpf_iter_create(bpf_link__fd(c->iters[i]));
 	return -ENOENT;
+}
+
+const struct fwb_load_timing *fwb_collector_timing(const struct fwb_collector *c)
+{
+	return &c->timing;
 }
 
 const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c)

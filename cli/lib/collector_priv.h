@@ -58,6 +58,7 @@ struct fwb_collector {
 	struct fwb_kwb_state kwb;	/* kwb.c's, between snapshots */
 	struct fwb_mtab mtab;		/* the mount table, kept parsed (mountinfo.c) */
 	struct fwb_sysfs sysfs;		/* knobs and kept descriptors (sysfs.c) */
+	struct fwb_load_timing timing;	/* fwb_collector_timing */
 };
 
 /* peer.c: pin the maps for fusewb diagnose, and remove the pins */

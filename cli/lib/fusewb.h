@@ -287,11 +287,25 @@ struct fwb_opts {
 	const char *source;		/* force a kind of source: see fwb_probe_kernel_forced */
 	bool share;			/* pin the maps: fusewb diagnose reads this history (peer.c) */
 	int ops_mounts;			/* connections whose request stats are kept; 0: FWB_OPS_BLOCKS_DEFAULT */
+	bool no_diag_look;		/* never reads diagnose's look (fwb_diag_read): diag_tasks, diag_peers not loaded */
+};
+
+/*
+ * What opening the collector cost, in ms of CLOCK_MONOTONIC (0 for a phase
+ * not run): probing the kernel, opening the object, loading it (the
+ * verifier's time, all tries of the per-program fallback), attaching, and
+ * the seeding walk.  FUSEWB_TIMING=1 prints it on stderr once open.
+ */
+struct fwb_load_timing {
+	double probe_ms, open_ms, load_ms, attach_ms, seed_ms, total_ms;
+	int progs;			/* programs loaded */
+	uint64_t verified_insns;	/* their sum, as the kernel reports it (0 before 5.16) */
 };
 
 int fwb_collector_open(struct fwb_collector **c, const struct fwb_opts *o, char *err, size_t errlen);
 void fwb_collector_close(struct fwb_collector *c);
 const struct fwb_kernel_info *fwb_collector_kernel(const struct fwb_collector *c);
+const struct fwb_load_timing *fwb_collector_timing(const struct fwb_collector *c);
 const struct fwb_source *fwb_collector_sources(const struct fwb_collector *c, int *n);
 /* The in-use sources of group can no longer be read: state lost, reason why; how many were. */
 int fwb_collector_source_lost(struct fwb_collector *c, const char *group, const char *reason);
