@@ -129,6 +129,8 @@ struct fwb_pending {
 struct fwb_clock {
 	__u64 jiffies;
 	__u64 mono_ns;
+	__u32 hz;		/* the kernel's CONFIG_HZ (libbpf's __kconfig); 0: its config was unreadable */
+	__u32 pad;
 };
 /*
  * Seeded at collector start from the kernel's queues (diag_seed): the

@@ -19,6 +19,12 @@
 
 /* "now" for the pending table's ages, taken by read_clock at each snapshot */
 struct fwb_clock clock;
+/*
+ * Jiffies per second, resolved by libbpf at load from /boot/config-$(uname
+ * -r) or /proc/config.gz.  Where neither exists user space gives libbpf
+ * CONFIG_HZ=0 (unknown) and says so (cli/lib/collector.c).
+ */
+extern unsigned int CONFIG_HZ __kconfig __weak;
 
 /* Has fuse_request_end begun on req?  It sets the bit first, with a full barrier. */
 static __always_inline bool req_finished(const struct fuse_req *req)
@@ -101,6 +107,7 @@ int read_clock(void *ctx)
 	}
 	clock.jiffies = bpf_jiffies64();
 	clock.mono_ns = bpf_ktime_get_ns();
+	clock.hz = CONFIG_HZ;
 	return 0;
 }
 

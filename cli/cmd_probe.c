@@ -36,7 +36,7 @@ static void print_text(const struct fwb_kernel_info *ki, const struct fwb_source
 	printf("kernel      %s\n", ki->release);
 	printf("btf         %s\n", ki->btf ? "yes (/sys/kernel/btf/vmlinux)" : "NO: CO-RE programs cannot load");
 	printf("root        %s\n", ki->root ? "yes" : "no: loading BPF needs root");
-	printf("CONFIG_HZ   %u%s\n", ki->hz, ki->hz ? "" : " (unknown: request ages in jiffies assume 250)");
+	printf("CONFIG_HZ   %u%s\n", ki->hz, ki->hz ? "" : " (unknown: not loaded, or no kernel config; request ages in jiffies assume 250)");
 	if (loaderr)
 		printf("load        FAILED: %s\n", loaderr);
 	printf("\n%-42s %-12s %s\n", "SOURCE", "STATE", "FEEDS / WHY NOT");

@@ -191,6 +191,25 @@ static void skip_diag_look(struct fwb_collector *c)
 	}
 }
 
+/*
+ * libbpf resolves the object's __kconfig externs (CONFIG_HZ) from
+ * /boot/config-$(uname -r), else /proc/config.gz, and fails the load when
+ * it finds neither.  Then CONFIG_HZ is given as 0, unknown: ages in
+ * jiffies assume 250 Hz, and the user is told.
+ */
+static const char *kconfig_fallback(const struct fwb_collector *c)
+{
+	char path[320];
+
+	snprintf(path, sizeof(path), "/boot/config-%s", c->ki.release);
+	if (!access(path, R_OK) || !access("/proc/config.gz", R_OK))
+		return NULL;
+	if (!c->opts.quiet)
+		fprintf(stderr, "fusewb: note: no kernel config (%s, /proc/config.gz): CONFIG_HZ unknown, "
+			"request ages assume 250 Hz\n", path);
+	return "CONFIG_HZ=0\n";
+}
+
 static double ms_since(uint64_t t0)
 {
 	return (fwb_mono_ns() - t0) / 1e6;
@@ -279,6 +298,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 {
 	struct fwb_collector *c = calloc(1, sizeof(*c));
 	uint64_t t_start = fwb_mono_ns(), t;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	int r;
 
 	*out = NULL;
@@ -320,9 +340,10 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 	 * whole object: libbpf cannot load an object twice, so open it again
 	 * without that program (a bounded number of times: one per program).
 	 */
+	open_opts.kconfig = kconfig_fallback(c);
 	for (int tries = 0;; tries++) {
 		t = fwb_mono_ns();
-		c->skel = fusewb_bpf__open();
+		c->skel = fusewb_bpf__open_opts(&open_opts);
 		if (!c->skel) {
 			fwb_collector_close(c);
 			return fwb_errf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
@@ -368,6 +389,7 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 		return fwb_errf(err, errlen, "cannot map the op_stats array: %s", strerror(r));
 	}
 	count_verified(c);
+	c->ki.hz = c->skel->kconfig->CONFIG_HZ;
 	t = fwb_mono_ns();
 	attach_all(c);
 	c->timing.attach_ms = ms_since(t);

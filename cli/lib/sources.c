@@ -286,23 +286,6 @@ static bool kprobes_configured(void)
 	       !access("/sys/kernel/debug/tracing/kprobe_events", W_OK);
 }
 
-static unsigned kernel_hz(void)
-{
-	FILE *p;
-	char line[128];
-	unsigned hz = 0;
-
-	/* /proc/config.gz is compressed; zcat is everywhere fusewb runs */
-	p = popen("zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r) 2>/dev/null", "re");
-	if (!p)
-		return 0;
-	while (fgets(line, sizeof(line), p))
-		if (sscanf(line, "CONFIG_HZ=%u", &hz) == 1)
-			break;
-	pclose(p);
-	return hz;
-}
-
 static bool probe_def(const struct source_def *d, struct probe_ctx *pc, char *why, size_t len)
 {
 	const struct fwb_kernel_info *ki = pc->ki;
@@ -467,7 +450,7 @@ int fwb_probe_kernel_forced(struct fwb_kernel_info *ki, const char *force,
 	ki->root = geteuid() == 0;
 	ki->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	ki->writepage_end_addr = ksym_addr("fuse_writepage_end");
-	ki->hz = kernel_hz();
+	ki->hz = 0;	/* known once the collector is loaded: libbpf reads CONFIG_HZ (collector.c) */
 	btf = ki->btf ? btf__load_vmlinux_btf() : NULL;
 	if (btf && libbpf_get_error(btf))
 		btf = NULL;
