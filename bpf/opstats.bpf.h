@@ -58,6 +58,14 @@ static __always_inline __u32 take_block(void)
 	return FWB_OPS_NO_BLOCK;
 }
 
+/* opcode's row in a block: the last for writeback, row 0 for the opcodes past the table */
+static __always_inline __u32 row_of(__u32 opcode)
+{
+	if (opcode & FWB_OP_WRITEBACK)
+		return FWB_OPS_WB_ROW;
+	return opcode < FWB_OPS_WB_ROW ? opcode : 0;
+}
+
 /*
  * The index in op_stats of connection conn's row for opcode, claiming its
  * slot and block first; ~0U when it has none (counted in opstats_full).
@@ -84,10 +92,7 @@ static __always_inline __u32 op_row(__u32 conn, __u32 opcode)
 	}
 	if (blk == FWB_OPS_NO_BLOCK)
 		goto full;
-	if (opcode & FWB_OP_WRITEBACK)
-		row = FWB_OPS_WB_ROW;
-	else
-		row = opcode < FWB_OPS_WB_ROW ? opcode : 0;
+	row = row_of(opcode);
 	bit = 1ULL << row;
 	if (!(ops_rows_used[slot] & bit))
 		__sync_fetch_and_or(&ops_rows_used[slot], bit);
@@ -102,6 +107,32 @@ static __always_inline struct fwb_op_stats *op_entry(__u32 conn, __u32 opcode)
 	__u32 idx = op_row(conn, opcode);
 
 	return idx == ~0U ? NULL : bpf_map_lookup_elem(&op_stats, &idx);
+}
+
+/*
+ * The row of a connection that has a block already, claiming nothing; NULL
+ * when it has none.  For taking back what op_entry's row was given: a
+ * connection that had no block then has none later, and one whose slot
+ * user space freed (it is gone) must not be given a new one to go
+ * negative in.  Without op_row's claims the verifier has a tenth of the
+ * paths to walk (read_clock, diag_files).
+ */
+static __always_inline struct fwb_op_stats *op_entry_found(__u32 conn, __u32 opcode)
+{
+	__u32 h = fwb_ops_hash(conn), blk, idx;
+
+	for (__u32 i = 0; i < FWB_OPS_PROBES; i++) {
+		__u32 slot = (h + i) & ops_slot_mask & (FWB_OPS_SLOTS_MAX - 1);
+
+		if (ops_conn[slot] != conn)
+			continue;
+		blk = ops_block[slot];
+		if (!blk || blk == FWB_OPS_NO_BLOCK)
+			return NULL;
+		idx = (blk - 1) * FWB_OPS_ROWS + row_of(opcode);
+		return bpf_map_lookup_elem(&op_stats, &idx);
+	}
+	return NULL;
 }
 
 #endif

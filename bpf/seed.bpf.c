@@ -45,7 +45,7 @@ static __always_inline bool unseed(struct fwb_pending *p, __u64 key, bool in_col
 		return false;
 	opcode = p->opcode;
 	if (opcode & FWB_OP_WRITEBACK) {
-		s = op_entry(p->conn, opcode & ~FWB_PENDING_FLAGS);
+		s = op_entry_found(p->conn, opcode & ~FWB_PENDING_FLAGS);
 		if (s)
 			__sync_fetch_and_add(&s->inflight_pages, -(__s64)p->pages);
 	}
