@@ -215,9 +215,10 @@ static double ms_since(uint64_t t0)
 	return (fwb_mono_ns() - t0) / 1e6;
 }
 
-/* The programs loaded and what the verifier went through for them. */
+/* The programs loaded and what the verifier went through for them (each, with FUSEWB_TIMING). */
 static void count_verified(struct fwb_collector *c)
 {
+	bool each = getenv("FUSEWB_TIMING");
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, c->skel->obj) {
@@ -228,8 +229,12 @@ static void count_verified(struct fwb_collector *c)
 		if (fd < 0)
 			continue;
 		c->timing.progs++;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-			c->timing.verified_insns += info.verified_insns;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		c->timing.verified_insns += info.verified_insns;
+		if (each)
+			fprintf(stderr, "fusewb: timing: program %s: %u insns verified\n", bpf_program__name(p),
+				info.verified_insns);
 	}
 }
 
