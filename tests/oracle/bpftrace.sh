@@ -81,9 +81,12 @@ oracle_stop() {	# oracle_stop NAME
 	local name=$1 pid=${ORACLE_PID[$1]:-} out=$T_TMP/oracle.$1.out
 	[ -n "$pid" ] || return 1
 	kill -INT "$pid" 2>/dev/null
-	# END prints every map: on a loaded machine that can take a while
-	for _ in $(seq 600); do
+	# END prints every map: on a loaded machine that can take a while.  At
+	# load ~20 bpftrace sometimes never acted on the one SIGINT (it sets a
+	# flag its poll loop checks): asking again every 5 s is harmless.
+	for i in $(seq 600); do
 		kill -0 "$pid" 2>/dev/null || break
+		(( i % 50 )) || kill -INT "$pid" 2>/dev/null
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
