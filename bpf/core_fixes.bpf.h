@@ -44,12 +44,6 @@ struct trace_event_raw_balance_dirty_pages___new {
 	unsigned long wb_dirty;
 } __attribute__((preserve_access_index));
 
-/* the patched kernel's stamps on a temp-page request (kernel/patches) */
-struct fuse_writepage_args___patched {
-	__u64 id;
-	__u64 alloc_ns;
-} __attribute__((preserve_access_index));
-
 /* 6.1 to 6.9: fuse_writepages_fill's data, whose wpa is the request a page went into */
 struct fuse_fill_wb_data___fill {
 	struct fuse_writepage_args *wpa;

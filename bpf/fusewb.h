@@ -90,6 +90,18 @@ struct fwb_op_stats {
 	__u64 lat_sum_ns;
 	__u64 lat_max_ns;
 	__u64 hist[FWB_HIST_SLOTS];
+	/*
+	 * The queue/serve split, where the kernel says when the daemon read a
+	 * request (fuse_request_sent: mainline, the patched 6.12): of the timed
+	 * requests, those seen both sent and read, and their time queued
+	 * (send to read) and in the daemon (read to end).  No clock read for
+	 * the others.
+	 */
+	__u64 split;
+	__u64 queue_sum_ns;
+	__u64 queue_max_ns;
+	__u64 serve_sum_ns;
+	__u64 serve_max_ns;
 };
 
 /*
@@ -108,6 +120,14 @@ struct fwb_pending {
 	__u32 conn;
 	__u16 pages;
 	__u16 pad;
+	/*
+	 * jiffies (low 32 bits, bit 0 set so it is never 0) when the daemon
+	 * read the request (fuse_request_sent); 0: not read yet, or a kernel
+	 * without the event (user space knows which from the source table)
+	 */
+	__u32 sent_jiffies;
+	__u32 pad2;
+	__u64 sent_ns;		/* bpf_ktime_get_ns() at the read, timed requests only, else 0 */
 };
 
 /* A key that is a kernel address (key_by_addr mode) has its top 16 bits set. */
@@ -148,6 +168,7 @@ enum fwb_task_kind {
 	FWB_TASK_DIRTY = 0,	/* folios dirtied on a FUSE mapping */
 	FWB_TASK_WBWAIT = 1,	/* waits on writeback of a FUSE folio */
 	FWB_TASK_REDIRTY = 2,	/* waits to re-dirty a page under FUSE temp-page writeback */
+	FWB_TASK_NOWRITE = 3,	/* waits for all of an inode's writeback WRITEs (fuse_set_nowrite) */
 };
 
 struct fwb_task_key {
@@ -160,7 +181,7 @@ struct fwb_task_key {
 struct fwb_task_stats {
 	__u64 count;
 	char comm[16];
-	__u64 wait_ns;		/* FWB_TASK_REDIRTY: time waited */
+	__u64 wait_ns;		/* FWB_TASK_REDIRTY, FWB_TASK_NOWRITE: time waited */
 };
 
 struct fwb_bdi_key {
@@ -210,12 +231,17 @@ struct fwb_drops {
 #define FWB_MAX_CONNS		1024
 #define FWB_MAX_WAITERS		4096	/* threads inside fuse_wait_on_page_writeback (fallback) */
 
-/* One temp-page WRITE request; keyed by the address of its struct fuse_writepage_args. */
+/*
+ * One temp-page WRITE request, keyed by the address of its struct
+ * fuse_writepage_args, from its first temp page to its release
+ * (fuse_writepage_free), or to its completion where the release is not seen.
+ */
 struct fwb_wbreq {
-	__u64 id;		/* wpa->id on a patched kernel, else 0 */
-	__u64 start_ns;		/* wpa->alloc_ns, or bpf_ktime_get_ns() at its first temp page */
+	__u64 start_ns;		/* bpf_ktime_get_ns() at its first temp page */
 	__u32 conn;
 	__u32 pages;		/* temp pages filled so far */
+	__u32 ended;		/* its WRITE completed (fuse_writepage_end); the release follows */
+	__u32 pad;
 };
 
 /* per connection, per CPU; user space sums the CPUs */
@@ -231,9 +257,20 @@ struct fwb_kwb_stats {
 	__u64 hist[FWB_HIST_SLOTS];
 	__u64 redirty_waits;	/* waits for a page's writeback before dirtying it again */
 	__u64 redirty_wait_ns;
+	__u64 closed;		/* requests released (fuse_writepage_free), completed or not */
+	__u64 orphans;		/* of which released without completing (merged, truncated, aborted) */
+	__u64 untracked;	/* requests not tracked: the wb_reqs table was full (drops.wbreqs_full) */
+	__u64 redirty_wait_max_ns;
+	__u64 nowrite_waits;	/* waits for all of an inode's WRITEs (fuse_set_nowrite) */
+	__u64 nowrite_wait_ns;
+	__u64 nowrite_wait_max_ns;
 };
 
-/* fallback re-dirty waits: state at entry to fuse_wait_on_page_writeback, per thread */
+/*
+ * A thread in a page wait (keyed by its pid_tgid) or an inode wait (the same
+ * with FWB_WAITER_NOWRITE set): state at the wait's begin
+ */
+#define FWB_WAITER_NOWRITE	(1ULL << 63)
 struct fwb_waiter {
 	__u64 start_ns;
 	__u64 nvcsw;		/* voluntary context switches at entry: more at exit = it slept */

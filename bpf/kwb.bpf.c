@@ -1,32 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Kernel writeback: temp pages in flight, WRITE latency, re-dirty waits.
+ * Kernel writeback: temp pages in flight, WRITE latency, requests released
+ * unsent, re-dirty waits and whole-inode waits.
  *
  * Before 6.16 the kernel copies every page it writes back to a FUSE server
  * into a temporary page (NR_WRITEBACK_TEMP), freed when the WRITE completes.
- * A patched kernel (kernel/patches) has tracepoints where a temp page is
- * filled (fuse_writepage_tmp_alloc), where the WRITE completes
- * (fuse_writepage_end) and where a task waits for a page's writeback before
- * dirtying it again (fuse_wait_writeback_end), and stamps each request with
- * its allocation time.  Without them the same three places are reached with
+ * A patched kernel (kernel/patches, series v2) has tracepoints where a temp
+ * page is filled (fuse_writepage_tmp_alloc), where the WRITE completes
+ * (fuse_writepage_end), where every request is released
+ * (fuse_writepage_free), and around a task's waits for a page's writeback
+ * before dirtying it again (fuse_wait_writeback_begin/end) and for all of an
+ * inode's WRITEs (fuse_set_nowrite_begin/end).  They carry no ids and no
+ * times: requests pair by their struct fuse_writepage_args, waits by thread,
+ * and the clock is ours.  Without them the same places are reached with
  * fentry/fexit or kprobe/kretprobe on the functions they sit in; user space
  * loads one set (cli/lib/sources.c).  All sets feed the same maps.
  *
- * A request is tracked from its first temp page to its completion, keyed by
- * the address of its struct fuse_writepage_args.  Some requests are freed
- * without completing (dropped unsent after a truncate or an abort, or merged
- * into a queued request): their pages leave the count when the address is
- * seen again at the first page of a new request, or when user space finds
- * the entry old on a connection with nothing waiting (cli/lib/kwb.c).
+ * A request is tracked from its first temp page (the one clock read of its
+ * pages) to its release, timed to its completion.  The release closes every
+ * entry, completed or not: a request freed without completing (merged into
+ * a queued one, truncated off, dropped on an abort) is an orphan at once.
+ * Where the release cannot be attached (kwb_closing 0) a completion deletes
+ * its entry, orphans are never seen to end, and user space shows temp pages
+ * in flight as unknown rather than guess.
  *
  * The three flavours, each a set of programs user space loads one of:
  *   tp_btf         kwb_tp_*: the patched kernel's tracepoints
  *   fentry/fexit   kwb_fe_*: fuse_writepage_args_page_fill (6.10 to 6.15)
  *                  or fuse_writepages_fill (6.1 to 6.9), fuse_writepage_end,
- *                  fuse_wait_on_page_writeback
+ *                  fuse_writepage_free, fuse_wait_on_page_writeback,
+ *                  fuse_set_nowrite
  *   kprobe         kwb_kp_*: the same functions, where fentry is refused
- * Programs for other temp-page events (e.g. a request freed without
- * completing) go here too.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -59,6 +63,9 @@ struct {
 	__type(value, struct fwb_waiter);
 } waiters SEC(".maps");
 
+/* set by user space once the release source is attached: completions then leave entries to it */
+__u32 kwb_closing;
+
 static const struct fwb_kwb_stats zero_kwb;
 
 static __always_inline struct fwb_kwb_stats *kwb_entry(__u32 conn)
@@ -72,16 +79,19 @@ static __always_inline struct fwb_kwb_stats *kwb_entry(__u32 conn)
 	return bpf_map_lookup_elem(&kwb_stats, &conn);
 }
 
+/* a request released without completing: its pages leave the count as orphans */
 static __always_inline void kwb_orphan(const struct fwb_wbreq *r)
 {
 	struct fwb_kwb_stats *s = kwb_entry(r->conn);
 
-	if (s)
-		s->tmp_orphan_pages += r->pages;
+	if (!s)
+		return;
+	s->tmp_orphan_pages += r->pages;
+	s->orphans++;
 }
 
-/* A temp page was filled: page_index 0 starts a request. */
-static __always_inline void kwb_tmp_alloc(__u64 wpa, __u32 page_index, __u64 id, __u64 start_ns)
+/* A temp page was filled: page_index 0 starts a request, the only clock read of its pages. */
+static __always_inline void kwb_tmp_alloc(__u64 wpa, __u32 page_index)
 {
 	struct fwb_wbreq *r = bpf_map_lookup_elem(&wb_reqs, &wpa);
 	struct fwb_wbreq nr = {};
@@ -89,16 +99,18 @@ static __always_inline void kwb_tmp_alloc(__u64 wpa, __u32 page_index, __u64 id,
 	__u32 conn;
 
 	if (page_index == 0) {
-		/* a request lived here and was freed without completing */
-		if (r)
+		/* a request lived here and was freed unseen (no release source) */
+		if (r && !r->ended)
 			kwb_orphan(r);
 		conn = wpa_conn(wpa);
-		nr.id = id;
-		nr.start_ns = start_ns;
+		nr.start_ns = bpf_ktime_get_ns();
 		nr.conn = conn;
 		nr.pages = 1;
 		if (bpf_map_update_elem(&wb_reqs, &wpa, &nr, BPF_ANY)) {
 			__sync_fetch_and_add(&drops.wbreqs_full, 1);
+			s = kwb_entry(conn);
+			if (s)
+				s->untracked++;
 			return;
 		}
 	} else {
@@ -113,29 +125,22 @@ static __always_inline void kwb_tmp_alloc(__u64 wpa, __u32 page_index, __u64 id,
 		s->tmp_alloc_pages++;
 }
 
-/*
- * A temp-page WRITE completed.  start_ns is the kernel's own stamp when it
- * has one (0: use the time of the first temp page); id 0 means unknown.
- */
-static __always_inline void kwb_end(__u64 wpa, int error, __u64 start_ns, __u64 id)
+/* A temp-page WRITE completed (or failed): timed from its first temp page. */
+static __always_inline void kwb_end(__u64 wpa, int error)
 {
 	struct fwb_wbreq *r = bpf_map_lookup_elem(&wb_reqs, &wpa);
 	struct fwb_kwb_stats *s;
+	__u64 start_ns = 0, lat;
 	__u32 conn, pages = 0;
-	__u64 lat;
 
-	if (r && id && r->id != id) {
-		/* left from an earlier request at this address */
-		kwb_orphan(r);
-		bpf_map_delete_elem(&wb_reqs, &wpa);
-		r = NULL;
-	}
-	if (r) {
+	if (r && !r->ended) {
 		conn = r->conn;
 		pages = r->pages;
-		if (!start_ns)
-			start_ns = r->start_ns;
-		bpf_map_delete_elem(&wb_reqs, &wpa);
+		start_ns = r->start_ns;
+		if (kwb_closing)
+			r->ended = 1;
+		else
+			bpf_map_delete_elem(&wb_reqs, &wpa);
 	} else {
 		__sync_fetch_and_add(&drops.wbreq_unmatched, 1);
 		conn = wpa_conn(wpa);
@@ -147,8 +152,10 @@ static __always_inline void kwb_end(__u64 wpa, int error, __u64 start_ns, __u64 
 	s->ends++;
 	if (error)
 		s->errors++;
+	if (!start_ns)
+		return;
 	lat = bpf_ktime_get_ns() - start_ns;
-	if (!start_ns || (__s64)lat < 0)
+	if ((__s64)lat < 0)
 		return;
 	s->timed++;
 	s->lat_sum_ns += lat;
@@ -157,15 +164,39 @@ static __always_inline void kwb_end(__u64 wpa, int error, __u64 start_ns, __u64 
 	s->hist[hist_slot(lat)]++;
 }
 
-static __always_inline void kwb_redirty(__u32 conn, __u64 wait_ns)
+/* Every request's release, completed or not: the entry's end. */
+static __always_inline void kwb_free(__u64 wpa)
+{
+	struct fwb_wbreq *r = bpf_map_lookup_elem(&wb_reqs, &wpa);
+	struct fwb_kwb_stats *s;
+
+	if (!r)
+		return;
+	s = kwb_entry(r->conn);
+	if (s)
+		s->closed++;
+	if (!r->ended)
+		kwb_orphan(r);
+	bpf_map_delete_elem(&wb_reqs, &wpa);
+}
+
+/* A task waited wait_ns: kind FWB_TASK_REDIRTY (a page) or FWB_TASK_NOWRITE (the inode). */
+static __always_inline void kwb_task_wait(__u32 conn, __u32 kind, __u64 wait_ns)
 {
 	struct fwb_kwb_stats *s = kwb_entry(conn);
 
-	if (s) {
+	if (s && kind == FWB_TASK_REDIRTY) {
 		s->redirty_waits++;
 		s->redirty_wait_ns += wait_ns;
+		if (wait_ns > s->redirty_wait_max_ns)
+			s->redirty_wait_max_ns = wait_ns;
+	} else if (s) {
+		s->nowrite_waits++;
+		s->nowrite_wait_ns += wait_ns;
+		if (wait_ns > s->nowrite_wait_max_ns)
+			s->nowrite_wait_max_ns = wait_ns;
 	}
-	count_task(conn, FWB_TASK_REDIRTY, wait_ns);
+	count_task(conn, kind, wait_ns);
 }
 
 static __always_inline __u64 current_nvcsw(void)
@@ -173,56 +204,91 @@ static __always_inline __u64 current_nvcsw(void)
 	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nvcsw);
 }
 
-static __always_inline void waiter_enter(__u32 conn)
+/* A wait begins: flag FWB_WAITER_NOWRITE for the inode wait, 0 for a page's. */
+static __always_inline void waiter_enter(__u32 conn, __u64 flag)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 tid = bpf_get_current_pid_tgid() | flag;
 	struct fwb_waiter w = {
 		.start_ns = bpf_ktime_get_ns(),
-		.nvcsw = current_nvcsw(),
+		.nvcsw = flag ? 0 : current_nvcsw(),
 		.conn = conn,
 	};
 
 	bpf_map_update_elem(&waiters, &tid, &w, BPF_ANY);
 }
 
-/* Most calls find the page clean and return at once: only a call that slept waited. */
-static __always_inline void waiter_exit(void)
+/*
+ * The wait ends.  slept_only: count it only if the thread slept (the page
+ * fallbacks: most calls find the page clean and return at once); the
+ * tracepoints fire around real waits only, fuse_set_nowrite is one always.
+ */
+static __always_inline void waiter_exit(__u64 flag, bool slept_only)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 tid = bpf_get_current_pid_tgid() | flag;
 	struct fwb_waiter *w = bpf_map_lookup_elem(&waiters, &tid);
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
 
 	if (!w)
 		return;
-	if (current_nvcsw() != w->nvcsw)
-		kwb_redirty(w->conn, now - w->start_ns);
+	now = bpf_ktime_get_ns();
+	if (!slept_only || current_nvcsw() != w->nvcsw)
+		kwb_task_wait(w->conn, flag ? FWB_TASK_NOWRITE : FWB_TASK_REDIRTY, now - w->start_ns);
 	bpf_map_delete_elem(&waiters, &tid);
 }
 
-/* patched kernel: tracepoints */
+static __always_inline __u32 inode_conn(const struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+/* patched kernel: tracepoints; no ids or times from the kernel, pairs by pointer or task */
 SEC("tp_btf/fuse_writepage_tmp_alloc")
 int BPF_PROG(kwb_tp_tmp_alloc, const struct fuse_writepage_args *wpa, const struct folio *folio,
 	     unsigned int page_index)
 {
-	struct fuse_writepage_args___patched *p = (void *)wpa;
-
-	kwb_tmp_alloc((__u64)wpa, page_index, BPF_CORE_READ(p, id), BPF_CORE_READ(p, alloc_ns));
+	kwb_tmp_alloc((__u64)wpa, page_index);
 	return 0;
 }
 
 SEC("tp_btf/fuse_writepage_end")
 int BPF_PROG(kwb_tp_end, const struct fuse_writepage_args *wpa, int error)
 {
-	struct fuse_writepage_args___patched *p = (void *)wpa;
+	kwb_end((__u64)wpa, error);
+	return 0;
+}
 
-	kwb_end((__u64)wpa, error, BPF_CORE_READ(p, alloc_ns), BPF_CORE_READ(p, id));
+SEC("tp_btf/fuse_writepage_free")
+int BPF_PROG(kwb_tp_free, const struct fuse_writepage_args *wpa)
+{
+	kwb_free((__u64)wpa);
+	return 0;
+}
+
+SEC("tp_btf/fuse_wait_writeback_begin")
+int BPF_PROG(kwb_tp_wait_begin, const struct inode *inode, unsigned long index)
+{
+	waiter_enter(inode_conn(inode), 0);
 	return 0;
 }
 
 SEC("tp_btf/fuse_wait_writeback_end")
-int BPF_PROG(kwb_tp_wait_end, struct inode *inode, unsigned long index, __u64 wait_ns)
+int BPF_PROG(kwb_tp_wait_end, const struct inode *inode, unsigned long index)
 {
-	kwb_redirty(BPF_CORE_READ(inode, i_sb, s_dev), wait_ns);
+	waiter_exit(0, false);
+	return 0;
+}
+
+SEC("tp_btf/fuse_set_nowrite_begin")
+int BPF_PROG(kwb_tp_nowrite_begin, const struct inode *inode)
+{
+	waiter_enter(inode_conn(inode), FWB_WAITER_NOWRITE);
+	return 0;
+}
+
+SEC("tp_btf/fuse_set_nowrite_end")
+int BPF_PROG(kwb_tp_nowrite_end, const struct inode *inode)
+{
+	waiter_exit(FWB_WAITER_NOWRITE, false);
 	return 0;
 }
 
@@ -236,7 +302,7 @@ SEC("fentry/fuse_writepage_args_page_fill")
 int BPF_PROG(kwb_fe_tmp_alloc, struct fuse_writepage_args *wpa, struct folio *folio,
 	     struct folio *tmp_folio, __u32 page_index)
 {
-	kwb_tmp_alloc((__u64)wpa, page_index, 0, bpf_ktime_get_ns());
+	kwb_tmp_alloc((__u64)wpa, page_index);
 	return 0;
 }
 
@@ -260,7 +326,7 @@ static __always_inline void kwb_fill_done(void *data, int ret)
 		return;
 	n = BPF_CORE_READ((struct fuse_args_pages___pages *)&wpa->ia.ap, num_pages);
 	if (n)
-		kwb_tmp_alloc((__u64)wpa, n - 1, 0, bpf_ktime_get_ns());
+		kwb_tmp_alloc((__u64)wpa, n - 1);
 }
 
 SEC("fexit/fuse_writepages_fill")
@@ -273,21 +339,43 @@ int BPF_PROG(kwb_fe_fill, void *page, void *wbc, void *data, int ret)
 SEC("fentry/fuse_writepage_end")
 int BPF_PROG(kwb_fe_end, struct fuse_mount *fm, struct fuse_args *args, int error)
 {
-	kwb_end(wpa_of_args((__u64)args), error, 0, 0);
+	kwb_end(wpa_of_args((__u64)args), error);
+	return 0;
+}
+
+SEC("fentry/fuse_writepage_free")
+int BPF_PROG(kwb_fe_free, struct fuse_writepage_args *wpa)
+{
+	kwb_free((__u64)wpa);
+	return 0;
+}
+
+/* fuse_set_nowrite(inode): every call is a wait for the inode's WRITEs in flight, if only a short one */
+SEC("fentry/fuse_set_nowrite")
+int BPF_PROG(kwb_fe_nowrite, struct inode *inode)
+{
+	waiter_enter(inode_conn(inode), FWB_WAITER_NOWRITE);
+	return 0;
+}
+
+SEC("fexit/fuse_set_nowrite")
+int BPF_PROG(kwb_fe_nowrite_ret, struct inode *inode)
+{
+	waiter_exit(FWB_WAITER_NOWRITE, false);
 	return 0;
 }
 
 SEC("fentry/fuse_wait_on_page_writeback")
 int BPF_PROG(kwb_fe_wait, struct inode *inode, unsigned long index)
 {
-	waiter_enter(BPF_CORE_READ(inode, i_sb, s_dev));
+	waiter_enter(inode_conn(inode), 0);
 	return 0;
 }
 
 SEC("fexit/fuse_wait_on_page_writeback")
 int BPF_PROG(kwb_fe_wait_ret, struct inode *inode, unsigned long index)
 {
-	waiter_exit();
+	waiter_exit(0, true);
 	return 0;
 }
 
@@ -295,14 +383,35 @@ int BPF_PROG(kwb_fe_wait_ret, struct inode *inode, unsigned long index)
 SEC("kprobe/fuse_writepage_args_page_fill")
 int BPF_KPROBE(kwb_kp_tmp_alloc, void *wpa, void *folio, void *tmp_folio, __u32 page_index)
 {
-	kwb_tmp_alloc((__u64)wpa, page_index, 0, bpf_ktime_get_ns());
+	kwb_tmp_alloc((__u64)wpa, page_index);
 	return 0;
 }
 
 SEC("kprobe/fuse_writepage_end")
 int BPF_KPROBE(kwb_kp_end, void *fm, void *args, int error)
 {
-	kwb_end(wpa_of_args((__u64)args), error, 0, 0);
+	kwb_end(wpa_of_args((__u64)args), error);
+	return 0;
+}
+
+SEC("kprobe/fuse_writepage_free")
+int BPF_KPROBE(kwb_kp_free, void *wpa)
+{
+	kwb_free((__u64)wpa);
+	return 0;
+}
+
+SEC("kprobe/fuse_set_nowrite")
+int BPF_KPROBE(kwb_kp_nowrite, struct inode *inode)
+{
+	waiter_enter(inode_conn(inode), FWB_WAITER_NOWRITE);
+	return 0;
+}
+
+SEC("kretprobe/fuse_set_nowrite")
+int BPF_KRETPROBE(kwb_kp_nowrite_ret)
+{
+	waiter_exit(FWB_WAITER_NOWRITE, false);
 	return 0;
 }
 
@@ -338,13 +447,13 @@ int BPF_KRETPROBE(kwb_kp_fill_ret, int ret)
 SEC("kprobe/fuse_wait_on_page_writeback")
 int BPF_KPROBE(kwb_kp_wait, struct inode *inode)
 {
-	waiter_enter(BPF_CORE_READ(inode, i_sb, s_dev));
+	waiter_enter(inode_conn(inode), 0);
 	return 0;
 }
 
 SEC("kretprobe/fuse_wait_on_page_writeback")
 int BPF_KRETPROBE(kwb_kp_wait_ret)
 {
-	waiter_exit();
+	waiter_exit(0, true);
 	return 0;
 }

@@ -8,8 +8,9 @@
  *   fentry   queue_request_and_unlock (up to 6.11) or fuse_dev_queue_req
  *            (6.12), and fuse_request_end, where the kernel allows fentry
  *   kprobe   the same functions, where it does not (Debian's 6.1)
- * Programs for other request events (e.g. mainline's fuse_request_sent)
- * go here too.  Nothing here wakes user space: it reads the tables and
+ *   tp_btf   fuse_request_sent (mainline, the patched 6.12): the daemon read
+ *            the request; no fallback
+ * Programs for other request events go here too.  Nothing here wakes user space: it reads the tables and
  * the .bss when it wants a snapshot.
  */
 #include "vmlinux.h"
@@ -147,6 +148,8 @@ static __always_inline void req_send(const struct req_view *v, void *ctx, int ar
 	p->nodeid = v->nodeid;
 	p->conn = conn;
 	p->pages = 0;
+	p->sent_jiffies = 0;
+	p->sent_ns = 0;
 	if (!pid)
 		pid = bpf_get_current_pid_tgid() >> 32;
 	p->pid = pid;
@@ -178,10 +181,11 @@ drop:
 	__sync_fetch_and_add(&drops.pending_full, 1);
 }
 
-/* A racing larger value wins; a few retries, as only the daemon's threads race here. */
-static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, int err, __u64 bytes)
+/* sent_ns: when the daemon read the request (fuse_request_sent), 0 if not seen */
+static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, __u64 sent_ns, int err,
+				    __u64 bytes)
 {
-	__u64 lat;
+	__u64 lat, now;
 
 	__sync_fetch_and_add(&s->count, 1);
 	if (err)
@@ -190,11 +194,20 @@ static __always_inline void account(struct fwb_op_stats *s, __u64 start_ns, int 
 		__sync_fetch_and_add(&s->bytes, bytes);
 	if (!start_ns)
 		return;
-	lat = bpf_ktime_get_ns() - start_ns;
+	now = bpf_ktime_get_ns();
+	lat = now - start_ns;
 	__sync_fetch_and_add(&s->timed, 1);
 	__sync_fetch_and_add(&s->lat_sum_ns, lat);
 	store_max(&s->lat_max_ns, lat);
 	__sync_fetch_and_add(&s->hist[hist_slot(lat)], 1);
+	/* the same clock read splits it: queued until the daemon read it, in the daemon since */
+	if (!sent_ns || sent_ns < start_ns || sent_ns > now)
+		return;
+	__sync_fetch_and_add(&s->split, 1);
+	__sync_fetch_and_add(&s->queue_sum_ns, sent_ns - start_ns);
+	store_max(&s->queue_max_ns, sent_ns - start_ns);
+	__sync_fetch_and_add(&s->serve_sum_ns, now - sent_ns);
+	store_max(&s->serve_max_ns, now - sent_ns);
 }
 
 /* A request was answered (or failed, or aborted): account it, free its slot. */
@@ -206,7 +219,7 @@ static __always_inline void req_end(const struct req_view *v, void *ctx, int arg
 	__u32 hot = hot_slot_of(conn, unique);
 	struct fwb_pending *p;
 	struct fwb_op_stats *s;
-	__u64 start_ns, bytes = 0, raddr = 0;
+	__u64 start_ns, sent_ns, bytes = 0, raddr = 0;
 	__u32 opcode, pages;
 	bool in_cold;
 
@@ -233,6 +246,7 @@ static __always_inline void req_end(const struct req_view *v, void *ctx, int arg
 		return;
 	}
 	start_ns = p->start_ns;
+	sent_ns = p->sent_ns;
 	opcode = p->opcode;
 	pages = p->pages;
 	/* a seed may be taken back by diag_seed or read_clock meanwhile: one of them empties it */
@@ -252,7 +266,7 @@ static __always_inline void req_end(const struct req_view *v, void *ctx, int arg
 	s = op_entry(conn, opcode);
 	if (!s)
 		return;
-	account(s, start_ns, v->error, bytes);
+	account(s, start_ns, sent_ns, v->error, bytes);
 	if (opcode & FWB_OP_WRITEBACK) {
 		__sync_fetch_and_add(&s->pages, pages);
 		__sync_fetch_and_add(&s->inflight_pages, -(__s64)pages);
@@ -277,6 +291,34 @@ int BPF_PROG(fuse_request_end, const struct fuse_req *req)
 
 	view_btf(req, &v);
 	req_end(&v, ctx, 0, 0);
+	return 0;
+}
+
+/*
+ * The daemon read the request (mainline; 6.12 with kernel/patches): it is in
+ * service from now on.  A jiffies stamp says so at no clock cost; only a
+ * request timed at its send reads the clock, to split its latency at the
+ * end (account).  A request sent before we attached has no entry here.
+ */
+SEC("tp_btf/fuse_request_sent")
+int BPF_PROG(fuse_request_sent, const struct fuse_req *req)
+{
+	__u32 conn = bpf_core_field_exists(req->fm) ? req->fm->fc->dev : req_conn_probe(req);
+	__u64 unique = req->in.h.unique, key = key_of(conn, unique);
+	__u32 hot = hot_slot_of(conn, unique);
+	struct fwb_pending *p;
+	bool in_cold;
+
+	if (key_by_addr) {
+		key = req_key_addr(ctx, 0, 0);
+		hot = addr_slot_of(key);
+	}
+	p = lookup(hot, key, &in_cold);
+	if (!p)
+		return 0;
+	if (p->start_ns)
+		p->sent_ns = bpf_ktime_get_ns();
+	p->sent_jiffies = (__u32)bpf_jiffies64() | 1;
 	return 0;
 }
 

@@ -299,6 +299,23 @@ static void seed_pending(struct fwb_collector *c)
 			(long long)c->skel->bss->pending_cold_used, c->skel->bss->pending_queued);
 }
 
+/*
+ * Degraded: temp pages are counted but no release source is attached, so a
+ * request freed without completing is never seen to end.  fusewb does not
+ * guess: temp pages in flight and orphans are unknown (null, '-').
+ */
+static void note_no_release(const struct fwb_collector *c)
+{
+	const char *why = "no source";
+
+	for (int i = 0; i < c->nsrcs; i++)
+		if (!strcmp(c->srcs[i].group, FWB_GROUP_TEMP_FREE) && c->srcs[i].reason[0])
+			why = c->srcs[i].reason;
+	if (!c->opts.quiet)
+		fprintf(stderr, "fusewb: note: temp-page requests cannot be seen released (%s): "
+			"temp pages in flight and orphans are unknown (see fusewb probe)\n", why);
+}
+
 int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, char *err, size_t errlen)
 {
 	struct fwb_collector *c = calloc(1, sizeof(*c));
@@ -397,6 +414,11 @@ int fwb_collector_open(struct fwb_collector **out, const struct fwb_opts *o, cha
 	c->ki.hz = c->skel->kconfig->CONFIG_HZ;
 	t = fwb_mono_ns();
 	attach_all(c);
+	/* requests are closed by their release from now on: completions leave the entries to it */
+	if (fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_TEMP_FREE))
+		c->skel->bss->kwb_closing = 1;
+	else if (fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_TEMP_ALLOC))
+		note_no_release(c);
 	c->timing.attach_ms = ms_since(t);
 	t = fwb_mono_ns();
 	seed_pending(c);
@@ -426,7 +448,6 @@ void fwb_collector_close(struct fwb_collector *c)
 	free(c->last_conns);
 	free(c->bdis_unsynced);
 	free(c->ops_miss);
-	fwb_kwb_state_free(&c->kwb);
 	fwb_mtab_close(&c->mtab);
 	fwb_sysfs_close(&c->sysfs);
 	free(c);

@@ -55,7 +55,6 @@ struct fwb_collector {
 	uint32_t *bdis_unsynced;
 	int nbdis_unsynced;
 	uint64_t bdis_unsynced_total;	/* failed inserts, counted in drops.bdistats_full */
-	struct fwb_kwb_state kwb;	/* kwb.c's, between snapshots */
 	struct fwb_mtab mtab;		/* the mount table, kept parsed (mountinfo.c) */
 	struct fwb_sysfs sysfs;		/* knobs and kept descriptors (sysfs.c) */
 	struct fwb_load_timing timing;	/* fwb_collector_timing */

@@ -52,11 +52,20 @@ static const size_t mount_counters[] = {
 	COUNTER(fwb_mount, tmp_alloc_pages), COUNTER(fwb_mount, tmp_end_pages),
 	COUNTER(fwb_mount, tmp_orphan_pages), COUNTER(fwb_mount, kwb_writes), COUNTER(fwb_mount, kwb_errors),
 	COUNTER(fwb_mount, redirty_waits), COUNTER(fwb_mount, redirty_wait_ns),
+	COUNTER(fwb_mount, kwb_closed), COUNTER(fwb_mount, kwb_orphans), COUNTER(fwb_mount, kwb_untracked),
+	COUNTER(fwb_mount, nowrite_waits), COUNTER(fwb_mount, nowrite_wait_ns),
+	/* the queue/serve split (its maxima, like the histograms', stay the current ones) */
+	COUNTER(fwb_mount, wb_split.count), COUNTER(fwb_mount, wb_split.queue_sum_ns),
+	COUNTER(fwb_mount, wb_split.serve_sum_ns),
 };
-static const size_t op_counters[] = { COUNTER(fwb_op, count), COUNTER(fwb_op, errors), COUNTER(fwb_op, bytes) };
+static const size_t op_counters[] = {
+	COUNTER(fwb_op, count), COUNTER(fwb_op, errors), COUNTER(fwb_op, bytes),
+	COUNTER(fwb_op, split.count), COUNTER(fwb_op, split.queue_sum_ns), COUNTER(fwb_op, split.serve_sum_ns),
+};
 static const size_t task_counters[] = {
 	COUNTER(fwb_task, dirtied), COUNTER(fwb_task, wbwaits),
 	COUNTER(fwb_task, redirty_waits), COUNTER(fwb_task, redirty_wait_ns),
+	COUNTER(fwb_task, nowrite_waits), COUNTER(fwb_task, nowrite_wait_ns),
 };
 
 /* d's counters become their increase since prev; one that went back (a reset) reads as 0 */

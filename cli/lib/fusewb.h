@@ -62,6 +62,12 @@ struct fwb_source {
 #define FWB_GROUP_TEMP_ALLOC	"temp-alloc"
 #define FWB_GROUP_TEMP_END	"temp-end"
 #define FWB_GROUP_REDIRTY	"redirty"
+/* the release of every temp-page request (closes the table's entries) */
+#define FWB_GROUP_TEMP_FREE	"temp-free"
+/* whole-inode waits for writeback WRITEs (fuse_set_nowrite) */
+#define FWB_GROUP_NOWRITE	"nowrite"
+/* the daemon read a request (fuse_request_sent): the queue/serve split */
+#define FWB_GROUP_REQ_SENT	"requests-sent"
 
 
 struct fwb_kernel_info {
@@ -113,6 +119,12 @@ struct fwb_pending_req {
 	bool seeded;			/* found in the kernel's queues when the collector started */
 	bool age_min;			/* age_ns is a lower bound (seeded on a kernel without create_time) */
 	bool queued;			/* seeded while waiting for a background slot, not yet sent */
+	/*
+	 * 1: the daemon has read it (fuse_request_sent), 0: still queued for
+	 * the daemon, -1: unknown (no such event on this kernel, or a seed)
+	 */
+	int in_service;
+	uint64_t service_ns;		/* since the daemon read it (in_service 1) */
 };
 
 struct fwb_task {
@@ -122,12 +134,24 @@ struct fwb_task {
 	uint64_t wbwaits;		/* waits on writeback (counter) */
 	uint64_t redirty_waits;		/* waits to re-dirty a page under temp-page writeback (counter) */
 	uint64_t redirty_wait_ns;	/* time in them (counter) */
+	uint64_t nowrite_waits;		/* waits for all of an inode's WRITEs (counter) */
+	uint64_t nowrite_wait_ns;
+};
+
+/*
+ * The queue/serve split of timed requests (counters but the max): count
+ * requests seen sent and read by the daemon, their time queued (sent to
+ * read) and in the daemon (read to answer).
+ */
+struct fwb_split {
+	uint64_t count, queue_sum_ns, queue_max_ns, serve_sum_ns, serve_max_ns;
 };
 
 struct fwb_op {
 	uint32_t opcode;
 	uint64_t count, errors, bytes;
 	struct fwb_hist lat;
+	struct fwb_split split;		/* only with fwb_mount.split_have */
 };
 
 struct fwb_mount {
@@ -181,6 +205,13 @@ struct fwb_mount {
 	uint64_t wb_writes, wb_bytes, wb_pages, wb_errors;
 	int64_t wb_inflight_pages;	/* gauge */
 	struct fwb_hist wb_lat;
+	struct fwb_split wb_split;
+	/*
+	 * The kernel says when the daemon reads a request (fuse_request_sent in
+	 * use): the split figures and fwb_pending_req.in_service are known.
+	 */
+	bool split_have;
+	uint64_t pending_in_service;	/* gauge, with split_have: pending requests the daemon has read */
 
 	/* balance_dirty_pages; unknown (not 0) unless throttle_have: its source is in use */
 	bool throttle_have;
@@ -214,13 +245,26 @@ struct fwb_mount {
 	uint64_t tmp_end_pages;
 	uint64_t tmp_orphan_pages;	/* freed without completing (truncate, abort, merge) */
 	uint64_t kwb_writes, kwb_errors;	/* temp-page WRITEs completed */
-	struct fwb_hist kwb_lat;	/* request allocation (or first temp page) to completion */
+	struct fwb_hist kwb_lat;	/* first temp page to completion */
+	uint64_t kwb_closed;		/* requests released, completed or not (counter) */
+	uint64_t kwb_orphans;		/* of which released without completing (counter) */
+	uint64_t kwb_untracked;		/* requests not tracked: the table was full (counter) */
 	uint64_t redirty_waits, redirty_wait_ns;	/* counters */
+	uint64_t redirty_wait_max_ns;	/* the longest since the collector started */
+	uint64_t nowrite_waits, nowrite_wait_ns;	/* counters */
+	uint64_t nowrite_wait_max_ns;
 };
 
-#define FWB_KWB_TEMP		0x1	/* tmp_*: needs both the allocation and the completion source */
+#define FWB_KWB_TEMP		0x1	/* tmp_alloc/end_pages, kwb_untracked: the allocation and the completion source */
 #define FWB_KWB_LAT		0x2	/* kwb_writes, kwb_errors, kwb_lat */
 #define FWB_KWB_REDIRTY		0x4	/* redirty_*, and fwb_task.redirty_* */
+/*
+ * tmp_inflight_pages, tmp_orphan_pages, kwb_closed, kwb_orphans: with
+ * FWB_KWB_TEMP, the release source too.  Without it a request freed
+ * without completing is never seen to end: those figures are unknown.
+ */
+#define FWB_KWB_CLOSE		0x8
+#define FWB_KWB_NOWRITE		0x10	/* nowrite_*, and fwb_task.nowrite_* */
 
 /*
  * The cap in pages and what binds, from the knobs and bdi stats already in m

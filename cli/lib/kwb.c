@@ -1,25 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Kernel writeback of temp-page kernels (before 6.16) into per-mount records:
- * temp pages in flight, WRITE latency from allocation to completion, and
- * waits to re-dirty a page under writeback.  The BPF side (bpf/kwb.bpf.c)
- * fills kwb_stats and wb_reqs from the patched kernel's tracepoints or from
- * fentry/kprobe programs: the maps look the same whichever feeds them.
+ * temp pages in flight, WRITE latency from the first temp page to
+ * completion, requests released without completing, waits to re-dirty a
+ * page under writeback and whole-inode waits for WRITEs.  The BPF side
+ * (bpf/kwb.bpf.c) fills kwb_stats and wb_reqs from the patched kernel's
+ * tracepoints or from fentry/kprobe programs: the maps look the same
+ * whichever feeds them.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kwb.h"
-
-/* The completion source reads the kernel's own allocation stamp (patched kernel). */
-static bool end_is_stamped(const struct fwb_source *srcs, int nsrcs)
-{
-	for (int i = 0; i < nsrcs; i++)
-		if (srcs[i].state == FWB_SRC_IN_USE && !strcmp(srcs[i].group, FWB_GROUP_TEMP_END))
-			return !strncmp(srcs[i].name, "tp_btf:", 7);
-	return false;
-}
 
 uint32_t fwb_kwb_have(const struct fwb_source *srcs, int nsrcs)
 {
@@ -28,12 +21,14 @@ uint32_t fwb_kwb_have(const struct fwb_source *srcs, int nsrcs)
 	uint32_t have = 0;
 
 	if (alloc && end)
-		have |= FWB_KWB_TEMP;
-	/* without the kernel's stamp a WRITE is timed from its first temp page */
-	if (end && (alloc || end_is_stamped(srcs, nsrcs)))
-		have |= FWB_KWB_LAT;
+		have |= FWB_KWB_TEMP | FWB_KWB_LAT;
+	/* without the release a request freed unsent never leaves the table: in flight is unknown */
+	if (alloc && end && fwb_source_group_in_use(srcs, nsrcs, FWB_GROUP_TEMP_FREE))
+		have |= FWB_KWB_CLOSE;
 	if (fwb_source_group_in_use(srcs, nsrcs, FWB_GROUP_REDIRTY))
 		have |= FWB_KWB_REDIRTY;
+	if (fwb_source_group_in_use(srcs, nsrcs, FWB_GROUP_NOWRITE))
+		have |= FWB_KWB_NOWRITE;
 	return have;
 }
 
@@ -63,20 +58,31 @@ static void sum_cpus(const struct fwb_kwb_stats *v, int ncpu, struct fwb_kwb_sta
 			sum->hist[i] += v[cpu].hist[i];
 		sum->redirty_waits += v[cpu].redirty_waits;
 		sum->redirty_wait_ns += v[cpu].redirty_wait_ns;
+		if (v[cpu].redirty_wait_max_ns > sum->redirty_wait_max_ns)
+			sum->redirty_wait_max_ns = v[cpu].redirty_wait_max_ns;
+		sum->closed += v[cpu].closed;
+		sum->orphans += v[cpu].orphans;
+		sum->untracked += v[cpu].untracked;
+		sum->nowrite_waits += v[cpu].nowrite_waits;
+		sum->nowrite_wait_ns += v[cpu].nowrite_wait_ns;
+		if (v[cpu].nowrite_wait_max_ns > sum->nowrite_wait_max_ns)
+			sum->nowrite_wait_max_ns = v[cpu].nowrite_wait_max_ns;
 	}
 }
 
-static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint32_t have,
-		       uint64_t orphans)
+static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint32_t have)
 {
-	int64_t inflight;
+	int64_t inflight = (int64_t)(v->tmp_alloc_pages - v->tmp_end_pages - v->tmp_orphan_pages);
 
-	orphans += v->tmp_orphan_pages;
-	inflight = (int64_t)(v->tmp_alloc_pages - v->tmp_end_pages - orphans);
 	if (have & FWB_KWB_TEMP) {
 		m->tmp_alloc_pages = v->tmp_alloc_pages;
 		m->tmp_end_pages = v->tmp_end_pages;
-		m->tmp_orphan_pages = orphans;
+		m->kwb_untracked = v->untracked;
+	}
+	if (have & FWB_KWB_CLOSE) {
+		m->tmp_orphan_pages = v->tmp_orphan_pages;
+		m->kwb_closed = v->closed;
+		m->kwb_orphans = v->orphans;
 		/* the CPUs' counters are read one after another: a sum may be caught mid-way */
 		m->tmp_inflight_pages = inflight > 0 ? inflight : 0;
 	}
@@ -91,109 +97,12 @@ static void fill_mount(struct fwb_mount *m, const struct fwb_kwb_stats *v, uint3
 	if (have & FWB_KWB_REDIRTY) {
 		m->redirty_waits = v->redirty_waits;
 		m->redirty_wait_ns = v->redirty_wait_ns;
+		m->redirty_wait_max_ns = v->redirty_wait_max_ns;
 	}
-}
-
-static uint64_t orphans_of(const struct fwb_kwb_state *st, uint32_t conn)
-{
-	for (int i = 0; i < st->norphans; i++)
-		if (st->orphans[i].conn == conn)
-			return st->orphans[i].n;
-	return 0;
-}
-
-static uint64_t *orphan_count(struct fwb_kwb_state *st, uint32_t conn)
-{
-	struct fwb_conn_count *n;
-
-	for (int i = 0; i < st->norphans; i++)
-		if (st->orphans[i].conn == conn)
-			return &st->orphans[i].n;
-	n = realloc(st->orphans, sizeof(*n) * (st->norphans + 1));
-	if (!n)
-		return NULL;
-	st->orphans = n;
-	n[st->norphans] = (struct fwb_conn_count){ .conn = conn };
-	return &n[st->norphans++].n;
-}
-
-/* Counts of connections that are gone: a reused number starts from zero. */
-static void forget_orphans(const struct fwb_kwb_ctx *k, struct fwb_snapshot *s)
-{
-	struct fwb_kwb_state *st = k->state;
-	int w = 0;
-
-	for (int i = 0; i < st->norphans; i++)
-		if (fwb_snapshot_mount(s, st->orphans[i].conn) || was_seen(k, st->orphans[i].conn))
-			st->orphans[w++] = st->orphans[i];
-	st->norphans = w;
-}
-
-void fwb_kwb_state_free(struct fwb_kwb_state *st)
-{
-	free(st->orphans);
-	st->orphans = NULL;
-	st->norphans = 0;
-}
-
-/*
- * A request that the kernel frees without completing it (dropped unsent
- * after a truncate, or on abort) leaves its entry behind; the BPF side
- * catches only those whose address a new request reuses.  A live temp-page
- * request is being filled (a moment), queued behind a truncate or fsync (which
- * has its own request in flight), or in the connection's queues, where
- * fusectl counts it as waiting.  So an entry older than this on a connection
- * with nothing waiting is dead: its pages count as orphaned.
- */
-#define DEAD_AFTER_NS	(2 * 1000000000ULL)
-
-/* fusectl's count of requests waiting on the connection; -1 unknown */
-static int64_t conn_waiting(const struct fwb_mount *m)
-{
-	char path[64], *text, *end;
-	long long v;
-
-	if (m->waiting >= 0)
-		return m->waiting;
-	/* the snapshot's cached reader can lose an aborted connection: ask afresh */
-	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/waiting", m->conn);
-	text = fwb_read_file(path, NULL);
-	if (!text)
-		return -1;
-	v = strtoll(text, &end, 10);
-	free(text);
-	return end == text ? -1 : v;
-}
-
-static void sweep_requests(const struct fwb_kwb_ctx *kc, struct fwb_snapshot *s)
-{
-	int fd = kc->reqs_fd;
-	struct fwb_wbreq r, dead_req[256];
-	__u64 k, *prev = NULL, dead[256];
-	int ndead = 0;
-
-	while (ndead < 256 && !bpf_map_get_next_key(fd, prev, &k)) {
-		struct fwb_mount *m;
-
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &r))
-			continue;
-		m = fwb_snapshot_mount(s, r.conn);
-		if (m ? r.start_ns && s->mono_ns > r.start_ns + DEAD_AFTER_NS && conn_waiting(m) == 0 :
-			!was_seen(kc, r.conn)) {
-			dead_req[ndead] = r;
-			dead[ndead++] = k;
-		}
-	}
-	for (int i = 0; i < ndead; i++) {
-		uint64_t *n;
-
-		/* counted only if our delete wins: a completion racing it keeps its pages */
-		if (bpf_map_delete_elem(fd, &dead[i]) || !fwb_snapshot_mount(s, dead_req[i].conn))
-			continue;
-		n = orphan_count(kc->state, dead_req[i].conn);
-		if (n)
-			*n += dead_req[i].pages;
+	if (have & FWB_KWB_NOWRITE) {
+		m->nowrite_waits = v->nowrite_waits;
+		m->nowrite_wait_ns = v->nowrite_wait_ns;
+		m->nowrite_wait_max_ns = v->nowrite_wait_max_ns;
 	}
 }
 
@@ -208,11 +117,6 @@ void fwb_kwb_read(const struct fwb_kwb_ctx *kc, struct fwb_snapshot *s)
 		s->mounts[i].kwb_have = have;
 	if (!have || ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
 		return;
-	/* before the counters are read, so that the pages of a dead request leave the count at once */
-	if (have & FWB_KWB_TEMP) {
-		sweep_requests(kc, s);
-		forget_orphans(kc, s);
-	}
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		struct fwb_mount *m = fwb_snapshot_mount(s, k);
 
@@ -226,7 +130,7 @@ void fwb_kwb_read(const struct fwb_kwb_ctx *kc, struct fwb_snapshot *s)
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		sum_cpus(vals, ncpu, &sum);
-		fill_mount(m, &sum, have, orphans_of(kc->state, k));
+		fill_mount(m, &sum, have);
 	}
 	for (int i = 0; i < nstale; i++)
 		bpf_map_delete_elem(fd, &stale[i]);

@@ -136,7 +136,10 @@ static void add_op(struct fwb_mount *m, uint32_t opcode, const struct fwb_op_sta
 	o->lat.count = v->timed;
 	o->lat.sum_ns = v->lat_sum_ns;
 	o->lat.max_ns = v->lat_max_ns;
+	o->split = (struct fwb_split){ v->split, v->queue_sum_ns, v->queue_max_ns, v->serve_sum_ns,
+				       v->serve_max_ns };
 	if (opcode & FWB_OP_WRITEBACK) {
+		m->wb_split = o->split;
 		m->wb_writes = v->count;
 		m->wb_bytes = v->bytes;
 		m->wb_pages = v->pages;
@@ -319,6 +322,9 @@ static void read_tasks(struct fwb_collector *c, struct fwb_snapshot *s)
 		} else if (k.kind == FWB_TASK_REDIRTY) {
 			t->redirty_waits = v.count;
 			t->redirty_wait_ns = v.wait_ns;
+		} else if (k.kind == FWB_TASK_NOWRITE) {
+			t->nowrite_waits = v.count;
+			t->nowrite_wait_ns = v.wait_ns;
 		} else {
 			t->wbwaits = v.count;
 		}
@@ -386,7 +392,7 @@ static int cmp_pending(const void *a, const void *b)
 }
 
 static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_snapshot *s,
-			 uint32_t now_jiffies, uint64_t ns_per_jiffy, bool key_by_addr)
+			 uint32_t now_jiffies, uint64_t ns_per_jiffy, bool key_by_addr, bool split)
 {
 	for (int i = 0; i < nslots; i++) {
 		/* opcode is 0 while a send is still filling the slot in: read first, published last */
@@ -394,6 +400,7 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 		struct fwb_pending p = tab[i];	/* copy: the kernel may change it meanwhile */
 		struct fwb_mount *m;
 		uint64_t age;
+		int in_service;
 
 		p.opcode = opcode;
 		if (!p.key || p.key == FWB_KEY_BUSY || !p.opcode || !(m = fwb_snapshot_mount(s, p.conn)))
@@ -403,6 +410,10 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 			continue;
 		age = (uint64_t)(uint32_t)(now_jiffies - p.start_jiffies) * ns_per_jiffy;
 		m->pending_count++;
+		/* a seed was read or not before we attached: its send and read were not seen */
+		in_service = !split || (p.opcode & FWB_PENDING_SEEDED) ? -1 : p.sent_jiffies != 0;
+		if (in_service > 0)
+			m->pending_in_service++;
 		if (age > m->pending_oldest_ns)
 			m->pending_oldest_ns = age;
 		if (p.opcode & FWB_PENDING_AGE_MIN)
@@ -422,6 +433,9 @@ static void scan_pending(const struct fwb_pending *tab, int nslots, struct fwb_s
 				.seeded = p.opcode & FWB_PENDING_SEEDED,
 				.age_min = p.opcode & FWB_PENDING_AGE_MIN,
 				.queued = p.opcode & FWB_PENDING_QUEUED,
+				.in_service = in_service,
+				.service_ns = in_service > 0 ?
+					(uint64_t)(uint32_t)(now_jiffies - p.sent_jiffies) * ns_per_jiffy : 0,
 			};
 		}
 	}
@@ -484,16 +498,19 @@ static void retire_stale_seeds(struct fwb_collector *c, struct fwb_snapshot *s)
 static void read_pending(struct fwb_collector *c, const struct fusewb_bpf__bss *bss, struct fwb_snapshot *s)
 {
 	uint64_t ns_per_jiffy = 1000000000ULL / (c->ki.hz ? c->ki.hz : 250);
+	bool split = fwb_source_group_in_use(c->srcs, c->nsrcs, FWB_GROUP_REQ_SENT);
 	uint32_t now_jiffies;
 	bool by_addr;
 
+	for (int i = 0; i < s->nmounts; i++)
+		s->mounts[i].split_have = split;
 	if (bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.read_clock), NULL))
 		return;
 	now_jiffies = c->skel->bss->clock.jiffies;
 	by_addr = bss->key_by_addr;
-	scan_pending(bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy, by_addr);
+	scan_pending(bss->pending_hot, FWB_PENDING_HOT, s, now_jiffies, ns_per_jiffy, by_addr, split);
 	if (bss->pending_cold_used > 0)
-		scan_pending(bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy, by_addr);
+		scan_pending(bss->pending, FWB_PENDING_SLOTS, s, now_jiffies, ns_per_jiffy, by_addr, split);
 	for (int i = 0; i < s->nmounts; i++) {
 		struct fwb_mount *m = &s->mounts[i];
 
@@ -576,10 +593,8 @@ int fwb_snapshot_take(struct fwb_collector *c, struct fwb_snapshot *s)
 	read_tasks(c, s);
 	fwb_kwb_read(&(struct fwb_kwb_ctx){
 		.stats_fd = bpf_map__fd(c->skel->maps.kwb_stats),
-		.reqs_fd = bpf_map__fd(c->skel->maps.wb_reqs),
 		.have = fwb_kwb_have(c->srcs, c->nsrcs),
 		.seen = c->last_conns, .nseen = c->nlast_conns,
-		.state = &c->kwb,
 	}, s);
 	read_bdis(c, s);
 	retire_stale_seeds(c, s);

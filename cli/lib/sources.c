@@ -51,6 +51,10 @@ static const struct source_def defs[] = {
 	  "req_kp_dev_queue", PROBE_KPROBE, "fuse_dev_queue_req" },
 	{ "requests-end", "tp_btf:fuse_request_end", "request latency and errors",
 	  "fuse_request_end", PROBE_TP_BTF, "fuse_request_end" },
+	/* mainline's, and the patched 6.12's: no fallback (the read is inside fuse_dev_do_read) */
+	{ FWB_GROUP_REQ_SENT, "tp_btf:fuse_request_sent",
+	  "queue/serve split: time queued for the daemon vs in the daemon, pending requests read or not",
+	  "fuse_request_sent", PROBE_TP_BTF, "fuse_request_sent" },
 	{ "requests-end", "fentry:fuse_request_end", "request latency and errors",
 	  "req_fe_end", PROBE_FENTRY, "fuse_request_end" },
 	{ "requests-end", "kprobe:fuse_request_end", "request latency and errors",
@@ -84,7 +88,7 @@ static const struct source_def defs[] = {
 	  "temp pages allocated per mount (6.1 to 6.9: not one-page writeback from reclaim)",
 	  "kwb_kp_fill", PROBE_KPROBE, "fuse_writepages_fill" },
 	{ FWB_GROUP_TEMP_END, "tp_btf:fuse_writepage_end",
-	  "temp pages completed, writeback latency from the kernel's timestamp (patched kernel)",
+	  "temp pages completed, writeback latency from the first temp page (patched kernel)",
 	  "kwb_tp_end", PROBE_TP_BTF, "fuse_writepage_end" },
 	{ FWB_GROUP_TEMP_END, "fentry:fuse_writepage_end",
 	  "temp pages completed, writeback latency from the first temp page",
@@ -92,13 +96,35 @@ static const struct source_def defs[] = {
 	{ FWB_GROUP_TEMP_END, "kprobe:fuse_writepage_end",
 	  "temp pages completed, writeback latency from the first temp page",
 	  "kwb_kp_end", PROBE_KPROBE, "fuse_writepage_end" },
+	/*
+	 * Every temp-page request's release, completed or not: without it a
+	 * request freed unsent (merged, truncated, aborted) never leaves the
+	 * table, and temp pages in flight are unknown (null), not guessed.
+	 */
+	{ FWB_GROUP_TEMP_FREE, "tp_btf:fuse_writepage_free",
+	  "temp-page requests released, completed or not: temp pages in flight, orphans (patched kernel)",
+	  "kwb_tp_free", PROBE_TP_BTF, "fuse_writepage_free" },
+	{ FWB_GROUP_TEMP_FREE, "fentry:fuse_writepage_free",
+	  "temp-page requests released, completed or not: temp pages in flight, orphans",
+	  "kwb_fe_free", PROBE_FENTRY, "fuse_writepage_free" },
+	{ FWB_GROUP_TEMP_FREE, "kprobe:fuse_writepage_free",
+	  "temp-page requests released, completed or not: temp pages in flight, orphans",
+	  "kwb_kp_free", PROBE_KPROBE, "fuse_writepage_free" },
 	{ FWB_GROUP_REDIRTY, "tp_btf:fuse_wait_writeback_end",
-	  "re-dirty waits per mount and task (patched kernel)",
+	  "re-dirty waits per mount and task, paired with fuse_wait_writeback_begin (patched kernel)",
 	  "kwb_tp_wait_end", PROBE_TP_BTF, "fuse_wait_writeback_end" },
 	{ FWB_GROUP_REDIRTY, "fexit:fuse_wait_on_page_writeback", "re-dirty waits per mount and task",
 	  "kwb_fe_wait", PROBE_FENTRY, "fuse_wait_on_page_writeback" },
 	{ FWB_GROUP_REDIRTY, "kretprobe:fuse_wait_on_page_writeback", "re-dirty waits per mount and task",
 	  "kwb_kp_wait", PROBE_KPROBE, "fuse_wait_on_page_writeback" },
+	/* fuse_set_nowrite: fsync, flush, setattr/truncate and direct I/O wait for every WRITE of the inode */
+	{ FWB_GROUP_NOWRITE, "tp_btf:fuse_set_nowrite_end",
+	  "whole-inode waits for WRITEs per mount and task, paired with fuse_set_nowrite_begin (patched kernel)",
+	  "kwb_tp_nowrite_end", PROBE_TP_BTF, "fuse_set_nowrite_end" },
+	{ FWB_GROUP_NOWRITE, "fexit:fuse_set_nowrite", "whole-inode waits for WRITEs per mount and task",
+	  "kwb_fe_nowrite", PROBE_FENTRY, "fuse_set_nowrite" },
+	{ FWB_GROUP_NOWRITE, "kretprobe:fuse_set_nowrite", "whole-inode waits for WRITEs per mount and task",
+	  "kwb_kp_nowrite", PROBE_KPROBE, "fuse_set_nowrite" },
 	{ "daemons", "iter:task_file", "daemon processes holding /dev/fuse",
 	  "fuse_devfiles", PROBE_ITER, "task_file" },
 	{ "diag-queues", "iter:task_file(diag_files)",
@@ -124,6 +150,10 @@ static const struct source_def defs[] = {
 static const struct {
 	const char *prog, *prog2;
 } second_progs[] = {
+	{ "kwb_tp_wait_end", "kwb_tp_wait_begin" },
+	{ "kwb_tp_nowrite_end", "kwb_tp_nowrite_begin" },
+	{ "kwb_fe_nowrite", "kwb_fe_nowrite_ret" },
+	{ "kwb_kp_nowrite", "kwb_kp_nowrite_ret" },
 	{ "kwb_fe_wait", "kwb_fe_wait_ret" },
 	{ "kwb_kp_wait", "kwb_kp_wait_ret" },
 	{ "kwb_kp_fill", "kwb_kp_fill_ret" },
