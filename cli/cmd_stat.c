@@ -17,7 +17,11 @@ static void help(void)
 	       "writer saw during it), the bdi's cap (RATIO, %% of the global threshold)\n"
 	       "and whether it sets the limit (BIND: cap, or share of writeback), time\n"
 	       "throttled in balance_dirty_pages, pending requests and the oldest one's\n"
-	       "age. Counters are deltas over the interval.\n"
+	       "age; where the kernel says when the daemon reads a request, the\n"
+	       "writeback WRITEs' mean time queued for the daemon (QUEms) and in it\n"
+	       "(SRVms), and how many pending ones it has read (INSRV); time tasks\n"
+	       "waited for all of an inode's WRITEs (NWRms: fsync, truncate).\n"
+	       "Counters are deltas over the interval.\n"
 	       "Arguments select mounts by mount point or fs type (e.g. fuse.sshfs).\n"
 	       "Mount points are never touched: a hung daemon cannot hang fusewb.\n\n"
 	       "  -d, --delay SECONDS     report interval (default 1; 0.1 to 86400);\n"
@@ -44,9 +48,10 @@ static void help(void)
 static void print_header(void)
 {
 	/* the column names of fusewbtop (doc/fusewbtop.md); units in the heading */
-	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5s %8s %s\n",
+	printf("%-24s %-12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5s %8s %7s %7s %5s %7s %s\n",
 	       "MOUNTPOINT", "FSTYPE", "WR/s", "MB/s", "WERR", "p50ms", "p99ms", "maxms", "INFL", "TMP",
-	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "RATIO", "BIND", "THRms", "PEND", "OLDESTs", "FLAG");
+	       "DIRTY", "LIMIT", "PEAK", "PEAK%", "RATIO", "BIND", "THRms", "PEND", "OLDESTs",
+	       "QUEms", "SRVms", "INSRV", "NWRms", "FLAG");
 }
 
 /* v, or "-" when the kernel does not say (v < 0) */
@@ -83,9 +88,19 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		/* request stats of an untracked mount (the table was full), or without a request source: '-', not 0 */
 		char wr[24] = "-", mb[24] = "-", werr[24] = "-", infl[24] = "-", pend[24] = "-";
 		bool noreq = m->ops_untracked || m->req_unknown;
+		/* the queue/serve split and the whole-inode waits: '-' where the kernel cannot tell */
+		char que[24] = "-", srv[24] = "-", insrv[24] = "-", nwr[24] = "-";
 		const char *bind = fwb_limit_by_str(m);	/* does the cap set LIMIT? */
 
-		if (m->kwb_have & FWB_KWB_TEMP)
+		if (m->split_have && !noreq && m->wb_split.count) {
+			snprintf(que, sizeof(que), "%.2f", m->wb_split.queue_sum_ns / 1e6 / m->wb_split.count);
+			snprintf(srv, sizeof(srv), "%.2f", m->wb_split.serve_sum_ns / 1e6 / m->wb_split.count);
+		}
+		if (m->split_have && !m->req_unknown)
+			snprintf(insrv, sizeof(insrv), "%llu", (unsigned long long)m->pending_in_service);
+		if (m->kwb_have & FWB_KWB_NOWRITE)
+			snprintf(nwr, sizeof(nwr), "%.1f", m->nowrite_wait_ns / iv / 1e6);
+		if ((m->kwb_have & FWB_KWB_TEMP) && (m->kwb_have & FWB_KWB_CLOSE))
 			snprintf(tmp, sizeof(tmp), "%lld", (long long)(m->tmp_inflight_pages > 0 ? m->tmp_inflight_pages : 0));
 		if (m->throttle_have)
 			snprintf(thr, sizeof(thr), "%.1f", m->throttle_ns / iv / 1e6);
@@ -114,10 +129,10 @@ static void print_text(const struct fwb_snapshot *d, double iv, double hung_s)
 		fwb_fmt_max_ratio(maxr, sizeof(maxr), m);
 		if (maxr[0] != '-' && m->strict_limit > 0)
 			strcat(maxr, "S");
-		printf("%-24.24s %-12.12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5s %8s %s\n",
+		printf("%-24.24s %-12.12s %7s %7s %4s %8s %8s %8s %6s %6s %8s %8s %8s %5s %6s %5s %7s %5s %8s %7s %7s %5s %7s %s\n",
 		       m->mountpoint, m->fstype, wr, mb, werr, p50, p99, mx, infl, tmp, num(dirty, sizeof(dirty), m->bdi_dirty_pages), num(lim, sizeof(lim), m->bdi_thresh_pages),
 		       num(peak, sizeof(peak), m->peak_dirty_pages), pct, maxr, bind ? bind : "-", thr,
-		       pend, oldest, m->pending_count && !m->req_unknown && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" :
+		       pend, oldest, que, srv, insrv, nwr, m->pending_count && !m->req_unknown && m->pending_oldest_ns >= hung_s * 1e9 ? "HUNG?" :
 		       m->ops_untracked ? "UNTRK" : "-");
 	}
 	if (!d->nmounts)

@@ -63,6 +63,7 @@ enum fwb_wait {
 	FWB_WAIT_FUSE,		/* elsewhere in FUSE code */
 	FWB_WAIT_IO,		/* on a socket or a pipe (read, write, poll) */
 	FWB_WAIT_OTHER,		/* outside FUSE */
+	FWB_WAIT_NOWRITE,	/* waits for every WRITE of an inode (fuse_set_nowrite: fsync, truncate) */
 };
 
 const char *fwb_wait_name(enum fwb_wait w);

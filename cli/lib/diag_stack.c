@@ -22,8 +22,10 @@ static const char *const throttle[] = { "balance_dirty_pages", "balance_dirty_pa
 static const char *const writeback[] = {
 	"folio_wait_writeback", "folio_wait_stable", "__filemap_fdatawait_range",
 	"filemap_fdatawait_range", "fuse_wait_on_page_writeback", "fuse_wait_on_folio_writeback",
-	"fuse_sync_writes", "wait_on_page_writeback", NULL,
+	"wait_on_page_writeback", NULL,
 };
+/* fsync, flush, setattr/truncate and direct I/O wait for every WRITE of the inode */
+static const char *const nowrite[] = { "fuse_set_nowrite", "fuse_sync_writes", NULL };
 static const char *const locks[] = {
 	"rwsem_down_write_slowpath", "rwsem_down_read_slowpath", "__mutex_lock", "mutex_lock",
 	"__folio_lock", "__folio_lock_killable", "folio_lock", "down_write", "down_read",
@@ -75,7 +77,7 @@ static bool is_fuse_sym(const char *s)
 
 enum fwb_wait fwb_diag_classify_stack(const char *const *syms, int n, int *where)
 {
-	int i, fuse = -1;
+	int i, j, fuse = -1;
 
 	*where = -1;
 	for (i = 0; i < n; i++)
@@ -105,7 +107,14 @@ enum fwb_wait fwb_diag_classify_stack(const char *const *syms, int n, int *where
 		return FWB_WAIT_THROTTLE;
 	}
 	/* whose pages: the caller tells (fuse_fsync, fuse_do_getattr) or the task's files do */
-	if ((i = find(syms, n, writeback)) >= 0) {
+	i = find(syms, n, writeback);
+	j = find(syms, n, nowrite);
+	/* the innermost says what it waits for: a page's writeback inside fsync is still a page wait */
+	if (j >= 0 && (i < 0 || j < i)) {
+		*where = j;
+		return FWB_WAIT_NOWRITE;
+	}
+	if (i >= 0) {
 		*where = i;
 		return FWB_WAIT_WRITEBACK;
 	}
@@ -143,6 +152,7 @@ const char *fwb_wait_name(enum fwb_wait w)
 	case FWB_WAIT_FUSE: return "fuse";
 	case FWB_WAIT_IO: return "io";
 	case FWB_WAIT_OTHER: return "other";
+	case FWB_WAIT_NOWRITE: return "nowrite";
 	}
 	return "?";
 }

@@ -41,6 +41,7 @@ static const char *wait_text(enum fwb_wait w)
 	case FWB_WAIT_FUSE: return "FUSE";
 	case FWB_WAIT_IO: return "socket/pipe I/O";
 	case FWB_WAIT_OTHER: return "-";
+	case FWB_WAIT_NOWRITE: return "inode's WRITEs";
 	default: return "-";
 	}
 }

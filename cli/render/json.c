@@ -42,17 +42,48 @@ static void json_num_or_null(FILE *f, const char *key, long long v, bool comma)
 		fprintf(f, "\"%s\":%lld%s", key, v, comma ? "," : "");
 }
 
+/*
+ * The queue/serve split of a row: mean and max in µs of the time queued for
+ * the daemon and in the daemon; null where the kernel does not say when the
+ * daemon read a request, or no timed request was seen both sent and read.
+ */
+static void json_split(FILE *f, bool have, const struct fwb_split *x)
+{
+	if (!have || !x->count) {
+		fputs(",\"queue_us\":null,\"serve_us\":null", f);
+		return;
+	}
+	fprintf(f, ",\"queue_us\":{\"count\":%llu,\"mean\":%.1f,\"max\":%.1f},"
+		"\"serve_us\":{\"count\":%llu,\"mean\":%.1f,\"max\":%.1f}",
+		(unsigned long long)x->count, (double)x->queue_sum_ns / x->count / 1e3, x->queue_max_ns / 1e3,
+		(unsigned long long)x->count,
+		(double)x->serve_sum_ns / x->count / 1e3, x->serve_max_ns / 1e3);
+}
+
 /* The temp-page view of the kernel writeback, null where no source feeds it. */
 static void json_kwb(FILE *f, const struct fwb_mount *m)
 {
-	if (m->kwb_have & FWB_KWB_TEMP)
-		fprintf(f, ",\"temp_pages_inflight\":%lld,\"temp_pages_allocated\":%llu,"
-			"\"temp_pages_completed\":%llu,\"temp_pages_orphaned\":%llu",
-			(long long)m->tmp_inflight_pages, (unsigned long long)m->tmp_alloc_pages,
-			(unsigned long long)m->tmp_end_pages, (unsigned long long)m->tmp_orphan_pages);
+	bool temp = m->kwb_have & FWB_KWB_TEMP, close = temp && (m->kwb_have & FWB_KWB_CLOSE);
+
+	/* in flight and orphans need the release: without it a request freed unsent never ends */
+	if (close)
+		fprintf(f, ",\"temp_pages_inflight\":%lld", (long long)m->tmp_inflight_pages);
 	else
-		fputs(",\"temp_pages_inflight\":null,\"temp_pages_allocated\":null,"
-		      "\"temp_pages_completed\":null,\"temp_pages_orphaned\":null", f);
+		fputs(",\"temp_pages_inflight\":null", f);
+	if (temp)
+		fprintf(f, ",\"temp_pages_allocated\":%llu,\"temp_pages_completed\":%llu,"
+			"\"temp_requests_untracked\":%llu", (unsigned long long)m->tmp_alloc_pages,
+			(unsigned long long)m->tmp_end_pages, (unsigned long long)m->kwb_untracked);
+	else
+		fputs(",\"temp_pages_allocated\":null,\"temp_pages_completed\":null,"
+		      "\"temp_requests_untracked\":null", f);
+	if (close)
+		fprintf(f, ",\"temp_pages_orphaned\":%llu,\"temp_requests_closed\":%llu,"
+			"\"temp_requests_orphaned\":%llu", (unsigned long long)m->tmp_orphan_pages,
+			(unsigned long long)m->kwb_closed, (unsigned long long)m->kwb_orphans);
+	else
+		fputs(",\"temp_pages_orphaned\":null,\"temp_requests_closed\":null,"
+		      "\"temp_requests_orphaned\":null", f);
 	if (m->kwb_have & FWB_KWB_LAT) {
 		fprintf(f, ",\"kernel_writes\":%llu,\"kernel_errors\":%llu,\"kernel_latency_us\":",
 			(unsigned long long)m->kwb_writes, (unsigned long long)m->kwb_errors);
@@ -62,12 +93,19 @@ static void json_kwb(FILE *f, const struct fwb_mount *m)
 	}
 }
 
-static void json_redirty(FILE *f, bool have, uint64_t waits, uint64_t wait_ns)
+/* a mount's waits have a max (max_ns >= 0), a task's not (-1) */
+static void json_waits(FILE *f, bool have, uint64_t waits, uint64_t wait_ns, int64_t max_ns)
 {
-	if (have)
-		fprintf(f, "{\"waits\":%llu,\"wait_ms\":%.3f}", (unsigned long long)waits, wait_ns / 1e6);
-	else
+	if (!have) {
 		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"waits\":%llu,\"wait_ms\":%.3f", (unsigned long long)waits, wait_ns / 1e6);
+	if (max_ns >= 0 && waits)
+		fprintf(f, ",\"max_ms\":%.3f", max_ns / 1e6);
+	else if (max_ns >= 0)
+		fputs(",\"max_ms\":null", f);
+	fputc('}', f);
 }
 
 void fwb_json_mountpoints(FILE *f, const struct fwb_mount *m)
@@ -122,9 +160,14 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			(long long)(m->wb_inflight_pages > 0 ? m->wb_inflight_pages : 0));
 		json_latency(f, &m->wb_lat);
 	}
+	json_split(f, m->split_have && !m->ops_untracked, &m->wb_split);
 	json_kwb(f, m);
 	fputs("},\"redirty\":", f);
-	json_redirty(f, m->kwb_have & FWB_KWB_REDIRTY, m->redirty_waits, m->redirty_wait_ns);
+	json_waits(f, m->kwb_have & FWB_KWB_REDIRTY, m->redirty_waits, m->redirty_wait_ns,
+		   (int64_t)m->redirty_wait_max_ns);
+	fputs(",\"nowrite\":", f);
+	json_waits(f, m->kwb_have & FWB_KWB_NOWRITE, m->nowrite_waits, m->nowrite_wait_ns,
+		   (int64_t)m->nowrite_wait_max_ns);
 	fputs(",\"dirty\":{", f);
 	json_num_or_null(f, "pages", m->bdi_dirty_pages, true);
 	json_num_or_null(f, "writeback_pages", m->bdi_writeback_pages, true);
@@ -154,6 +197,8 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		fprintf(f, "\"pending\":{\"count\":%llu,\"oldest_ms\":%.3f,\"oldest_lower_bound\":%s,",
 			(unsigned long long)m->pending_count, m->pending_oldest_ns / 1e6,
 			m->pending_oldest_min ? "true" : "false");
+	json_num_or_null(f, "in_service", m->split_have && !m->req_unknown ? (long long)m->pending_in_service : -1,
+			 true);
 	json_num_or_null(f, "waiting", m->waiting, true);
 	json_num_or_null(f, "max_background", m->max_background, true);
 	fputs(m->req_unknown ? "\"requests\":null" : "\"requests\":[", f);
@@ -163,8 +208,14 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		fprintf(f, "%s{\"opcode\":", i ? "," : "");
 		fwb_json_str(f, fwb_opcode_name(p->opcode));
 		fprintf(f, ",\"age_ms\":%.3f,\"age_lower_bound\":%s,\"queued\":%s,\"pid\":%u,"
-			"\"nodeid\":%llu,\"pages\":%u}", p->age_ns / 1e6, p->age_min ? "true" : "false",
-			p->queued ? "true" : "false", p->pid, (unsigned long long)p->nodeid, p->pages);
+			"\"nodeid\":%llu,\"pages\":%u,\"in_service\":%s", p->age_ns / 1e6,
+			p->age_min ? "true" : "false", p->queued ? "true" : "false", p->pid,
+			(unsigned long long)p->nodeid, p->pages,
+			p->in_service < 0 ? "null" : p->in_service ? "true" : "false");
+		if (p->in_service > 0)
+			fprintf(f, ",\"service_ms\":%.3f}", p->service_ns / 1e6);
+		else
+			fputs(",\"service_ms\":null}", f);
 	}
 	fputs(m->req_unknown ? "}," : "]},", f);
 	fputs(noreq ? "\"ops\":null" : "\"ops\":[", f);
@@ -177,6 +228,7 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 			(unsigned long long)o->count, (unsigned long long)o->errors,
 			(unsigned long long)o->bytes);
 		json_latency(f, &o->lat);
+		json_split(f, m->split_have, &o->split);
 		fputc('}', f);
 	}
 	fputs(noreq ? ",\"tasks\":[" : "],\"tasks\":[", f);
@@ -187,7 +239,9 @@ static void json_mount(FILE *f, const struct fwb_mount *m)
 		fwb_json_str(f, t->comm);
 		fprintf(f, ",\"dirtied\":%llu,\"wbwaits\":%llu,\"redirty\":",
 			(unsigned long long)t->dirtied, (unsigned long long)t->wbwaits);
-		json_redirty(f, m->kwb_have & FWB_KWB_REDIRTY, t->redirty_waits, t->redirty_wait_ns);
+		json_waits(f, m->kwb_have & FWB_KWB_REDIRTY, t->redirty_waits, t->redirty_wait_ns, -1);
+		fputs(",\"nowrite\":", f);
+		json_waits(f, m->kwb_have & FWB_KWB_NOWRITE, t->nowrite_waits, t->nowrite_wait_ns, -1);
 		fputc('}', f);
 	}
 	fputs("]}", f);

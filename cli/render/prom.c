@@ -490,6 +490,8 @@ struct per_mount {
 #define NEED_TRACKED	0x40000000u
 /* in need: fed by the request sources, left out where none is in use */
 #define NEED_REQUESTS	0x20000000u
+/* in need: the kernel says when the daemon reads a request (fuse_request_sent) */
+#define NEED_SPLIT	0x10000000u
 
 #define FIELD(fld) offsetof(struct fwb_mount, fld)
 #define WIDTH(fld) ((int)sizeof(((struct fwb_mount *)0)->fld))
@@ -552,20 +554,48 @@ static const struct per_mount per_mount[] = {
 	M("fusewb_connection_congestion_threshold", "gauge", congestion_threshold, I64, 0,
 	  "Background requests at which the connection counts as congested (fusectl)."),
 	/* the kernel's own view of temp-page writeback: kernels before 6.16, patched or probed */
-	M("fusewb_writeback_temp_inflight_bytes", "gauge", tmp_inflight_pages, CLAMP0_PAGES_AS_BYTES, FWB_KWB_TEMP,
-	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose WRITE has not completed, in bytes."),
+	M("fusewb_writeback_temp_inflight_bytes", "gauge", tmp_inflight_pages, CLAMP0_PAGES_AS_BYTES,
+	  FWB_KWB_TEMP | FWB_KWB_CLOSE,
+	  "Temporary writeback pages (NR_WRITEBACK_TEMP) of the mount whose request is not yet released, in bytes."),
 	M("fusewb_writeback_temp_allocated_pages_total", "counter", tmp_alloc_pages, U64, FWB_KWB_TEMP,
 	  "Temporary writeback pages allocated (each a copy of a dirty page)."),
 	M("fusewb_writeback_temp_completed_pages_total", "counter", tmp_end_pages, U64, FWB_KWB_TEMP,
 	  "Temporary writeback pages whose WRITE completed."),
-	M("fusewb_writeback_temp_orphaned_pages_total", "counter", tmp_orphan_pages, U64, FWB_KWB_TEMP,
-	  "Temporary writeback pages freed without a completed WRITE (truncate, abort, merge)."),
+	M("fusewb_writeback_temp_orphaned_pages_total", "counter", tmp_orphan_pages, U64, FWB_KWB_TEMP | FWB_KWB_CLOSE,
+	  "Temporary writeback pages released without a completed WRITE (merged, truncated, aborted)."),
+	M("fusewb_writeback_temp_requests_closed_total", "counter", kwb_closed, U64, FWB_KWB_TEMP | FWB_KWB_CLOSE,
+	  "Temp-page WRITE requests the kernel released (fuse_writepage_free), completed or not."),
+	M("fusewb_writeback_temp_requests_orphaned_total", "counter", kwb_orphans, U64, FWB_KWB_TEMP | FWB_KWB_CLOSE,
+	  "Of those, released without a completed WRITE (merged into a queued one, truncated, aborted)."),
+	M("fusewb_writeback_temp_requests_untracked_total", "counter", kwb_untracked, U64, FWB_KWB_TEMP,
+	  "Temp-page WRITE requests not tracked (the collector's table was full): missing from the temp page series."),
 	M("fusewb_kernel_writeback_errors_total", "counter", kwb_errors, U64, FWB_KWB_LAT,
 	  "Temp-page WRITEs the kernel completed with an error."),
 	M("fusewb_redirty_waits_total", "counter", redirty_waits, U64, FWB_KWB_REDIRTY,
 	  "Waits of a task about to dirty a page again until its previous WRITE completed."),
 	M("fusewb_redirty_wait_seconds_total", "counter", redirty_wait_ns, NS_AS_SECONDS, FWB_KWB_REDIRTY,
 	  "Time tasks spent in those waits."),
+	M("fusewb_redirty_wait_max_seconds", "gauge", redirty_wait_max_ns, NS_AS_SECONDS, FWB_KWB_REDIRTY,
+	  "The longest of those waits since the exporter started."),
+	/* fuse_set_nowrite: fsync, flush, setattr/truncate and direct I/O wait for all the inode's WRITEs */
+	M("fusewb_nowrite_waits_total", "counter", nowrite_waits, U64, FWB_KWB_NOWRITE,
+	  "Waits of a task for every writeback WRITE of an inode (fsync, flush, truncate, direct I/O)."),
+	M("fusewb_nowrite_wait_seconds_total", "counter", nowrite_wait_ns, NS_AS_SECONDS, FWB_KWB_NOWRITE,
+	  "Time tasks spent in those waits."),
+	M("fusewb_nowrite_wait_max_seconds", "gauge", nowrite_wait_max_ns, NS_AS_SECONDS, FWB_KWB_NOWRITE,
+	  "The longest of those waits since the exporter started."),
+	/* the queue/serve split: kernels with fuse_request_sent only (mainline, the patched 6.12) */
+	M("fusewb_writeback_split_writes_total", "counter", wb_split.count, U64,
+	  NEED_TRACKED | NEED_REQUESTS | NEED_SPLIT,
+	  "Writeback WRITEs timed from send to the daemon's read and from the read to the answer."),
+	M("fusewb_writeback_queue_seconds_total", "counter", wb_split.queue_sum_ns, NS_AS_SECONDS,
+	  NEED_TRACKED | NEED_REQUESTS | NEED_SPLIT,
+	  "Time those WRITEs waited for the daemon to read them (queued in the kernel)."),
+	M("fusewb_writeback_serve_seconds_total", "counter", wb_split.serve_sum_ns, NS_AS_SECONDS,
+	  NEED_TRACKED | NEED_REQUESTS | NEED_SPLIT,
+	  "Time those WRITEs spent in the daemon, from its read to its answer."),
+	M("fusewb_pending_in_service_requests", "gauge", pending_in_service, U64, NEED_REQUESTS | NEED_SPLIT,
+	  "Pending requests the daemon has read and not yet answered (the rest are queued for it)."),
 };
 
 static int64_t field_i64(const struct fwb_mount *m, const struct per_mount *p)
@@ -609,7 +639,7 @@ static void value(struct out *o, const struct fwb_mount *m, const struct per_mou
 static bool known(const struct fwb_mount *m, const struct per_mount *p)
 {
 	uint32_t have = m->kwb_have | (m->throttle_have ? NEED_THROTTLE : 0) | (m->ops_untracked ? 0 : NEED_TRACKED) |
-			(m->req_unknown ? 0 : NEED_REQUESTS);
+			(m->req_unknown ? 0 : NEED_REQUESTS) | (m->split_have ? NEED_SPLIT : 0);
 
 	if ((have & p->need) != p->need)
 		return false;
@@ -707,18 +737,31 @@ static struct str op_labels(struct out *scratch, struct str mount, uint32_t opco
 	return (struct str){ scratch->p, scratch->oom ? 0 : scratch->len };
 }
 
-/* one sample per mount and opcode (writeback WRITEs left out) of the uint64_t at off in its struct fwb_op */
+/* in write_op_counter's flags: the value is in ns, shown in seconds */
+#define OPC_NS		0x1
+/* only for mounts whose kernel says when the daemon reads a request (the queue/serve split) */
+#define OPC_SPLIT	0x2
+
+/*
+ * one sample per mount and opcode (writeback WRITEs left out) of the
+ * uint64_t at off in its struct fwb_op
+ */
 static void write_op_counter(struct out *o, const struct fwb_snapshot *s, const struct str *labels,
-			     struct str name, size_t off, struct out *scratch)
+			     struct str name, size_t off, struct out *scratch, unsigned flags)
 {
 	for (int i = 0; i < s->nmounts; i++) {
 		const struct fwb_mount *m = &s->mounts[i];
 
+		if ((flags & OPC_SPLIT) && !m->split_have)
+			continue;
 		for (int j = 0; j < m->nops; j++) {
 			if (m->ops[j].opcode & FWB_OP_WRITEBACK)
 				continue;
 			series(o, name, STR(""), op_labels(scratch, labels[i], m->ops[j].opcode));
-			o_u64(o, *(const uint64_t *)((const char *)&m->ops[j] + off));
+			if (flags & OPC_NS)
+				o_seconds(o, *(const uint64_t *)((const char *)&m->ops[j] + off));
+			else
+				o_u64(o, *(const uint64_t *)((const char *)&m->ops[j] + off));
 			o_ch(o, '\n');
 		}
 	}
@@ -741,8 +784,8 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 				    &s->mounts[i].wb_lat, le, wb_layout);
 
 	family(o, kwb.p, "histogram",
-	       "Temp-page writeback WRITEs from request allocation to completion, timed in the kernel "
-	       "(kernels before 6.16); includes the queueing before the send.");
+	       "Temp-page writeback WRITEs from their first temp page to completion (kernels before "
+	       "6.16); includes the queueing before the send.");
 	for (int i = 0; i < s->nmounts; i++)
 		if (s->mounts[i].kwb_have & FWB_KWB_LAT)
 			hist_cached(o, c, (uint64_t)s->mounts[i].conn << 32 | KWB_CACHE_KEY, kwb, labels[i],
@@ -767,10 +810,23 @@ static void write_histograms(struct out *o, const struct fwb_snapshot *s, const 
 
 	family(o, "fusewb_requests_total", "counter",
 	       "FUSE requests answered, per opcode, every one (writeback WRITEs excluded).");
-	write_op_counter(o, s, labels, cnt, offsetof(struct fwb_op, count), &scratch);
+	write_op_counter(o, s, labels, cnt, offsetof(struct fwb_op, count), &scratch, 0);
 	family(o, "fusewb_request_errors_total", "counter",
 	       "FUSE requests answered with an error, per opcode (writeback WRITEs excluded).");
-	write_op_counter(o, s, labels, err, offsetof(struct fwb_op, errors), &scratch);
+	write_op_counter(o, s, labels, err, offsetof(struct fwb_op, errors), &scratch, 0);
+	/* the queue/serve split, on kernels with fuse_request_sent */
+	family(o, "fusewb_request_split_total", "counter",
+	       "Timed FUSE requests seen both read by the daemon and answered, per opcode.");
+	write_op_counter(o, s, labels, STR("fusewb_request_split_total"), offsetof(struct fwb_op, split.count),
+			 &scratch, OPC_SPLIT);
+	family(o, "fusewb_request_queue_seconds_total", "counter",
+	       "Their time queued for the daemon (send to read), per opcode.");
+	write_op_counter(o, s, labels, STR("fusewb_request_queue_seconds_total"),
+			 offsetof(struct fwb_op, split.queue_sum_ns), &scratch, OPC_SPLIT | OPC_NS);
+	family(o, "fusewb_request_serve_seconds_total", "counter",
+	       "Their time in the daemon (read to answer), per opcode.");
+	write_op_counter(o, s, labels, STR("fusewb_request_serve_seconds_total"),
+			 offsetof(struct fwb_op, split.serve_sum_ns), &scratch, OPC_SPLIT | OPC_NS);
 	if (scratch.oom)
 		o->oom = true;
 	free(scratch.p);

@@ -522,8 +522,8 @@ static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m,
 	struct fwb_op *ops = m->nops ? malloc(sizeof(*ops) * m->nops) : NULL;
 	uint64_t count = 0, timed = 0;
 
-	add_line(l, width, TA_HEADING, "  %-18s %9s %8s %6s %8s %8s", "OPCODE", "COUNT", "RATE/s", "ERR",
-		 "p50ms", "p99ms");
+	add_line(l, width, TA_HEADING, "  %-18s %9s %8s %6s %8s %8s %8s %8s", "OPCODE", "COUNT", "RATE/s", "ERR",
+		 "p50ms", "p99ms", "QUEms", "SRVms");
 	if (!m->nops || !ops) {
 		add_line(l, width, TA_DIM, "  (no requests seen)");
 		free(ops);
@@ -533,7 +533,8 @@ static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m,
 	qsort(ops, m->nops, sizeof(*ops), cmp_ops);
 	for (int i = 0; i < m->nops; i++) {
 		const struct fwb_op *o = &ops[i];
-		char rate[16], p50[16], p99[16];
+		char rate[16], p50[16], p99[16], que[16], srv[16];
+		bool split = m->split_have && o->split.count;
 
 		if (!(o->opcode & FWB_OP_WRITEBACK)) {
 			count += o->count;
@@ -543,8 +544,11 @@ static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m,
 		top_fmt_num(rate, sizeof(rate), iv > 0 ? o->count / iv : NAN, 1, 8);
 		top_fmt_num(p50, sizeof(p50), o->lat.count ? fwb_hist_quantile(&o->lat, 0.5) / 1e6 : NAN, 2, 8);
 		top_fmt_num(p99, sizeof(p99), o->lat.count ? fwb_hist_quantile(&o->lat, 0.99) / 1e6 : NAN, 2, 8);
-		add_line(l, width, TA_NORMAL, "  %-18s %9llu %8s %6llu %8s %8s", fwb_opcode_name(o->opcode),
-			 (unsigned long long)o->count, rate, (unsigned long long)o->errors, p50, p99);
+		/* mean time queued for the daemon and in it: '-' where the kernel does not say */
+		top_fmt_num(que, sizeof(que), split ? o->split.queue_sum_ns / 1e6 / o->split.count : NAN, 2, 8);
+		top_fmt_num(srv, sizeof(srv), split ? o->split.serve_sum_ns / 1e6 / o->split.count : NAN, 2, 8);
+		add_line(l, width, TA_NORMAL, "  %-18s %9llu %8s %6llu %8s %8s %8s %8s", fwb_opcode_name(o->opcode),
+			 (unsigned long long)o->count, rate, (unsigned long long)o->errors, p50, p99, que, srv);
 	}
 	free(ops);
 	/* the clock is read for a sample of them only (FUSEWB_TIME_EVERY): say so where it was */
@@ -556,8 +560,8 @@ static void ops_table(struct top_lines *l, int width, const struct fwb_mount *m,
 static void pending_table(struct top_lines *l, int width, const struct top_view_in *in,
 			  const struct fwb_mount *m, double hung_s)
 {
-	add_line(l, width, TA_HEADING, "  %-18s %8s %8s %-16s %6s %s", "OPCODE", "AGE", "PID", "COMM",
-		 "PAGES", "NODEID");
+	add_line(l, width, TA_HEADING, "  %-18s %8s %-7s %8s %-16s %6s %s", "OPCODE", "AGE", "STATE", "PID",
+		 "COMM", "PAGES", "NODEID");
 	if (!m->npending) {
 		add_line(l, width, TA_DIM, "  (none)");
 		return;
@@ -569,8 +573,10 @@ static void pending_table(struct top_lines *l, int width, const struct top_view_
 
 		top_fmt_age(age, sizeof(age), p->age_ns);
 		top_escape(esc, sizeof(esc), comm ? comm : "?");
+		/* queued for the daemon, or read by it and in service; '-' where the kernel does not say */
 		add_line(l, width, p->age_ns >= hung_s * 1e9 ? TA_HUNG : TA_NORMAL,
-			 "  %-18s %8s %8u %-16s %6u %llu", fwb_opcode_name(p->opcode), age, p->pid, esc,
+			 "  %-18s %8s %-7s %8u %-16s %6u %llu", fwb_opcode_name(p->opcode), age,
+			 p->in_service < 0 ? "-" : p->in_service ? "serving" : "queued", p->pid, esc,
 			 p->pages, (unsigned long long)p->nodeid);
 	}
 	if ((uint64_t)m->npending < m->pending_count)
@@ -621,6 +627,52 @@ static void task_table(struct top_lines *l, int width, const struct fwb_mount *m
 	if (!shown)
 		add_line(l, width, TA_DIM, "  (none)");
 	free(t);
+}
+
+static int cmp_nowrite(const void *x, const void *y)
+{
+	const struct fwb_task *a = x, *b = y;
+
+	return (a->nowrite_wait_ns < b->nowrite_wait_ns) - (a->nowrite_wait_ns > b->nowrite_wait_ns);
+}
+
+/* who waited for all of an inode's WRITEs (fsync, flush, truncate, direct I/O), longest first */
+static void nowrite_table(struct top_lines *l, int width, const struct fwb_mount *m)
+{
+	struct fwb_task *t = m->ntasks ? malloc(sizeof(*t) * m->ntasks) : NULL;
+	int shown = 0;
+
+	add_line(l, width, TA_HEADING, "  %8s %-16s %10s %12s", "PID", "COMM", "WAITS", "WAITED");
+	if (t) {
+		memcpy(t, m->tasks, sizeof(*t) * m->ntasks);
+		qsort(t, m->ntasks, sizeof(*t), cmp_nowrite);
+		for (int i = 0; i < m->ntasks && shown < 8 && t[i].nowrite_waits; i++, shown++) {
+			char esc[80], w[16];
+
+			top_escape(esc, sizeof(esc), t[i].comm);
+			top_fmt_dur(w, sizeof(w), t[i].nowrite_wait_ns);
+			add_line(l, width, TA_NORMAL, "  %8u %-16s %10llu %12s", t[i].tgid, esc,
+				 (unsigned long long)t[i].nowrite_waits, w);
+		}
+	}
+	if (!shown)
+		add_line(l, width, TA_DIM, "  (none)");
+	free(t);
+}
+
+/* "NAME N waits, X in all, max Y", or why it is unknown */
+static void wait_line(struct top_lines *l, int width, const char *name, bool have, uint64_t n,
+		      uint64_t ns, uint64_t max_ns, const char *unknown)
+{
+	char a[16], b[16];
+
+	if (!have) {
+		add_line(l, width, TA_DIM, "  %s: - (%s)", name, unknown);
+		return;
+	}
+	top_fmt_dur(a, sizeof(a), n ? (double)ns : NAN);
+	top_fmt_dur(b, sizeof(b), n ? (double)max_ns : NAN);
+	add_line(l, width, TA_NORMAL, "  %s: %llu waits, %s in all, longest %s", name, (unsigned long long)n, a, b);
 }
 
 /* The last refreshes of MB/s, p99 and pending as sparklines, newest right. */
@@ -765,7 +817,31 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 		top_fmt_dur(d, sizeof(d), m->wb_lat.count ? (double)m->wb_lat.sum_ns / m->wb_lat.count : NAN);
 		add_line(&s->body, width, TA_NORMAL, "  latency p50 %s  p99 %s  max %s  mean %s  (%llu WRITEs)",
 			 a, b, c, d, (unsigned long long)m->wb_lat.count);
+		if (!m->split_have) {
+			add_line(&s->body, width, TA_DIM, "  queued / in the daemon: - (the kernel does not say when "
+				 "the daemon reads a request: no fuse_request_sent)");
+		} else {
+			const struct fwb_split *x = &m->wb_split;
+
+			top_fmt_dur(a, sizeof(a), x->count ? (double)x->queue_sum_ns / x->count : NAN);
+			top_fmt_dur(b, sizeof(b), x->count ? (double)x->queue_max_ns : NAN);
+			top_fmt_dur(c, sizeof(c), x->count ? (double)x->serve_sum_ns / x->count : NAN);
+			top_fmt_dur(d, sizeof(d), x->count ? (double)x->serve_max_ns : NAN);
+			add_line(&s->body, width, TA_NORMAL, "  queued for the daemon mean %s max %s, in the daemon "
+				 "mean %s max %s  (%llu WRITEs)", a, b, c, d, (unsigned long long)x->count);
+		}
 	}
+	if (m->kwb_have & FWB_KWB_TEMP) {
+		top_fmt_num(a, sizeof(a), m->kwb_have & FWB_KWB_CLOSE ? (double)m->tmp_inflight_pages : NAN, 0, 0);
+		top_fmt_num(b, sizeof(b), m->kwb_have & FWB_KWB_CLOSE ? (double)m->kwb_orphans : NAN, 0, 0);
+		add_line(&s->body, width, TA_NORMAL, "  temp pages in flight %s  requests released unsent %s  "
+			 "untracked %llu%s", a, b, (unsigned long long)m->kwb_untracked,
+			 m->kwb_have & FWB_KWB_CLOSE ? "" : "  (no release event: in flight unknown)");
+	}
+	wait_line(&s->body, width, "page waits (re-dirty)", m->kwb_have & FWB_KWB_REDIRTY, m->redirty_waits,
+		  m->redirty_wait_ns, m->redirty_wait_max_ns, "no source on this kernel");
+	wait_line(&s->body, width, "inode waits (fsync, truncate: all WRITEs)", m->kwb_have & FWB_KWB_NOWRITE,
+		  m->nowrite_waits, m->nowrite_wait_ns, m->nowrite_wait_max_ns, "no source on this kernel");
 	top_fmt_num(a, sizeof(a), r.dirty, 0, 0);
 	top_fmt_num(b, sizeof(b), dm->bdi_writeback_pages, 0, 0);
 	top_fmt_num(c, sizeof(c), dm->bdi_thresh_pages, 0, 0);
@@ -784,8 +860,12 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	top_fmt_num(d, sizeof(d), m->throttle_have ? (double)m->throttle_count : NAN, 0, 0);
 	add_line(&s->body, width, TA_NORMAL, "  throttled in balance_dirty_pages %s ms/s, %s pauses", e, d);
 	top_fmt_age(a, sizeof(a), r.pending ? r.oldest_s * 1e9 : NAN);
-	add_line(&s->body, width, r.hung ? TA_HUNG : TA_NORMAL, "  pending %llu, oldest %s%s%s",
-		 (unsigned long long)r.pending, r.oldest_lb ? "at least " : "", a,
+	if (dm->split_have)
+		snprintf(e, sizeof(e), " (%llu read by the daemon)", (unsigned long long)dm->pending_in_service);
+	else
+		e[0] = 0;
+	add_line(&s->body, width, r.hung ? TA_HUNG : TA_NORMAL, "  pending %llu%s, oldest %s%s%s",
+		 (unsigned long long)r.pending, e, r.oldest_lb ? "at least " : "", a,
 		 r.hung ? "  POSSIBLY HUNG: the daemon is not answering" : "");
 	if (r.oldest_lb)
 		add_line(&s->body, width, TA_DIM, "  (%llu sent before fusewbtop started: ages unknown, none ended since)",
@@ -811,6 +891,11 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 	blank(&s->body);
 	add_line(&s->body, width, TA_TITLE, "Tasks waiting on writeback (%s)", span);
 	task_table(&s->body, width, m, iv, true);
+	if (m->kwb_have & FWB_KWB_NOWRITE) {
+		blank(&s->body);
+		add_line(&s->body, width, TA_TITLE, "Tasks waiting for all of an inode's WRITEs (%s)", span);
+		nowrite_table(&s->body, width, m);
+	}
 	s->focus = -1;
 }
 

@@ -71,8 +71,24 @@ int main(void)
 		"__schedule", "schedule", "schedule_hrtimeout_range_clock", "poll_schedule_timeout",
 		"do_sys_poll", "__x64_sys_ppoll", "do_syscall_64",
 	};
+	/* fsync behind a stalled writeback WRITE (6.12): the whole-inode wait */
+	static const char *const fsync_nowrite[] = {
+		"__schedule", "schedule", "fuse_set_nowrite", "fuse_fsync", "vfs_fsync_range",
+		"do_fsync", "__x64_sys_fsync", "do_syscall_64",
+	};
+	/* a page wait inside a sync: the innermost wait names it */
+	static const char *const page_in_sync[] = {
+		"__schedule", "schedule", "fuse_wait_on_page_writeback", "fuse_launder_folio",
+		"fuse_sync_writes", "fuse_fsync",
+	};
 	int w;
 
+	ok(cls(fsync_nowrite, N(fsync_nowrite), &w) == FWB_WAIT_NOWRITE && w == 2,
+	   "fsync in fuse_set_nowrite: the inode's WRITEs (where %d)", w);
+	ok(fwb_wait_is_fuse(FWB_WAIT_NOWRITE), "a FUSE wait");
+	is_str(fwb_wait_name(FWB_WAIT_NOWRITE), "nowrite", "its JSON name");
+	ok(cls(page_in_sync, N(page_in_sync), &w) == FWB_WAIT_WRITEBACK && w == 2,
+	   "a page wait inside fuse_sync_writes: writeback (where %d)", w);
 	ok(cls(idle, N(idle), &w) == FWB_WAIT_DEV_READ && w == 0, "idle reader: device read");
 	ok(cls(msync, N(msync), &w) == FWB_WAIT_WRITEBACK, "msync on a FUSE file: writeback");
 	is_str(w >= 0 ? msync[w] : "", "folio_wait_writeback", "where skips folio_wait_bit");

@@ -142,7 +142,19 @@ int main(void)
 	m[0].ops = ops;
 	m[0].nops = 2;
 	/* a temp-page kernel's view (6.12): m[1] has none, so none of it shows for m[1] */
-	m[0].kwb_have = FWB_KWB_TEMP | FWB_KWB_LAT | FWB_KWB_REDIRTY;
+	m[0].kwb_have = FWB_KWB_TEMP | FWB_KWB_LAT | FWB_KWB_REDIRTY | FWB_KWB_CLOSE | FWB_KWB_NOWRITE;
+	m[0].kwb_closed = 12;
+	m[0].kwb_orphans = 2;
+	m[0].kwb_untracked = 1;
+	m[0].redirty_wait_max_ns = 90000000;
+	m[0].nowrite_waits = 4;
+	m[0].nowrite_wait_ns = 1500000000;
+	m[0].nowrite_wait_max_ns = 900000000;
+	/* the kernel says when the daemon reads a request (m[1]: it does not) */
+	m[0].split_have = true;
+	m[0].pending_in_service = 1;
+	m[0].wb_split = (struct fwb_split){ 9, 300000000, 100000000, 1200000000, 400000000 };
+	ops[0].split = (struct fwb_split){ 4, 20000, 9000, 60000, 20000 };
 	m[0].tmp_inflight_pages = 7;
 	m[0].tmp_alloc_pages = 100;
 	m[0].tmp_end_pages = 90;
@@ -267,6 +279,25 @@ int main(void)
 	snprintf(key, sizeof(key), "fusewb_request_duration_seconds_bucket%s,opcode=\"GETATTR\"", L);
 	ok(count_lines(t, key) == 10, "10 per-opcode buckets (9 finite + Inf), got %d", count_lines(t, key));
 	ok(!strstr(t, "WRITE(writeback)"), "the writeback pseudo-opcode is not a request opcode series");
+	is_str(S("fusewb_redirty_wait_max_seconds", ""), "0.090000000", "the longest redirty wait");
+	is_str(S("fusewb_writeback_temp_requests_closed_total", ""), "12", "temp-page requests released");
+	is_str(S("fusewb_writeback_temp_requests_orphaned_total", ""), "2", "of which unsent");
+	is_str(S("fusewb_writeback_temp_requests_untracked_total", ""), "1", "not tracked (table full)");
+	is_str(S("fusewb_nowrite_waits_total", ""), "4", "whole-inode waits");
+	is_str(S("fusewb_nowrite_wait_seconds_total", ""), "1.500000000", "their time");
+	is_str(S("fusewb_nowrite_wait_max_seconds", ""), "0.900000000", "the longest");
+	is_str(S("fusewb_writeback_split_writes_total", ""), "9", "WRITEs timed queued and served");
+	is_str(S("fusewb_writeback_queue_seconds_total", ""), "0.300000000", "their time queued");
+	is_str(S("fusewb_writeback_serve_seconds_total", ""), "1.200000000", "their time in the daemon");
+	is_str(S("fusewb_pending_in_service_requests", ""), "1", "pending requests the daemon read");
+	is_str(S("fusewb_request_split_total", ",opcode=\"GETATTR\""), "4", "per-opcode split count");
+	is_str(S("fusewb_request_queue_seconds_total", ",opcode=\"GETATTR\""), "0.000020000", "per-opcode queued");
+	is_str(S("fusewb_request_serve_seconds_total", ",opcode=\"GETATTR\""), "0.000060000", "per-opcode served");
+	ok(count_lines(t, "fusewb_pending_in_service_requests{") == 1 &&
+	   count_lines(t, "fusewb_writeback_queue_seconds_total{") == 1 &&
+	   count_lines(t, "fusewb_request_queue_seconds_total{") == 1 &&
+	   count_lines(t, "fusewb_nowrite_waits_total{") == 1,
+	   "a mount whose kernel cannot split or see inode waits has none of those series");
 	ok(count_lines(t, "fusewb_writeback_temp_inflight_bytes{") == 1 &&
 	   count_lines(t, "fusewb_kernel_writeback_write_duration_seconds_count{") == 1 &&
 	   count_lines(t, "fusewb_redirty_waits_total{") == 1,
