@@ -81,6 +81,7 @@ kwb_mount() {
 }
 
 kwb_cleanup() {
+	[ -n "$STOPPED" ] && kill -CONT "$STOPPED" 2>/dev/null
 	[ -n "$STAT_PID" ] && kill "$STAT_PID" 2>/dev/null
 	[ -n "$EXPORT_PID" ] && kill "$EXPORT_PID" 2>/dev/null
 	[ -p "$CTL" ] && timeout 2 sh -c "echo resume > $CTL" 2>/dev/null
@@ -98,13 +99,85 @@ trace_on() {
 }
 trace_off() {
 	echo 0 >$T/tracing_on
-	for ev in fuse_writepage_tmp_alloc fuse_writepage_end fuse_wait_writeback_begin fuse_wait_writeback_end; do
-		echo 0 >$T/events/fuse/$ev/enable
-	done
+	for ev in $T/events/fuse/*/enable; do echo 0 >"$ev"; done
 	cat $T/trace >"$1"
 }
 # values of FIELD of event EV in a trace file
 tfield() { awk -v ev="$2:" -v f="$3" '{ for (i = 1; i < NF; i++) if ($i == ev) { for (j = i; j < NF; j++) if ($j == f) print $(j + 1); break } }' "$1"; }
+
+# tsum FILE MODE: the events' own records, summed here (the instrument the
+# v2 events are checked against: they carry no ids and no durations, so
+# pairs are made from the records' fields and timestamps):
+#   lat      fuse_writepage_end paired with the page_index 0 tmp_alloc of the
+#            same inode and first page: "ends pages mean_ms max_ms"
+#   free     "allocs ends end_pages frees free_pages"
+#   wait B E begin/end pairs by thread: "n sum_ms max_ms"
+#   split    fuse_request_send/sent/end paired by connection and unique, the
+#            WRITEs seen in all three: "n queue_ms serve_ms"
+tsum() {
+	awk -v mode="$2" -v evb="$3:" -v eve="$4:" '
+	function f(k,   j) { for (j = i + 1; j < NF; j++) if ($j == k) return $(j + 1); return "" }
+	{
+		for (i = 2; i <= NF; i++)
+			if ($i ~ /^fuse_[a-z_]+:$/)
+				break
+		if (i > NF)
+			next
+		ev = $i
+		ts = $(i - 1)
+		sub(/:$/, "", ts)
+		pid = $1
+		sub(/.*-/, "", pid)
+	}
+	mode == "lat" && ev == "fuse_writepage_tmp_alloc:" && f("page_index") == 0 { t0[f("ino") " " f("index")] = ts }
+	mode == "lat" && ev == "fuse_writepage_end:" {
+		k = f("ino") " " int(f("offset") / 4096)
+		n++
+		pages += f("nr_pages")
+		if (k in t0) {
+			d = (ts - t0[k]) * 1000
+			timed++
+			sum += d
+			if (d > max)
+				max = d
+			delete t0[k]
+		}
+	}
+	mode == "free" && ev == "fuse_writepage_tmp_alloc:" { a++ }
+	mode == "free" && ev == "fuse_writepage_end:" { e++; ep += f("nr_pages") }
+	mode == "free" && ev == "fuse_writepage_free:" { fr++; fp += f("nr_pages") }
+	mode == "wait" && ev == evb { b[pid] = ts }
+	mode == "wait" && ev == eve && (pid in b) {
+		d = (ts - b[pid]) * 1000
+		n++
+		sum += d
+		if (d > max)
+			max = d
+		delete b[pid]
+	}
+	mode == "split" && ev == "fuse_request_send:" && f("opcode") == 16 { snd[f("connection") " " f("req")] = ts }
+	mode == "split" && ev == "fuse_request_sent:" { k = f("connection") " " f("req"); if (k in snd) rd[k] = ts }
+	mode == "split" && ev == "fuse_request_end:" {
+		k = f("connection") " " f("req")
+		if ((k in snd) && (k in rd)) {
+			n++
+			q += (rd[k] - snd[k]) * 1000
+			sv += (ts - rd[k]) * 1000
+		}
+		delete snd[k]
+		delete rd[k]
+	}
+	END {
+		if (mode == "lat")
+			printf "%d %d %.3f %.3f\n", n, pages, timed ? sum / timed : 0, max
+		else if (mode == "free")
+			printf "%d %d %d %d %d\n", a, e, ep, fr, fp
+		else if (mode == "wait")
+			printf "%d %.3f %.3f\n", n, sum, max
+		else
+			printf "%d %.3f %.3f\n", n, q, sv
+	}' "$1"
+}
 
 # fusewb stat --json every 0.5 s into $W/stat.KIND
 stat_start() {
@@ -151,8 +224,11 @@ scrape() { timeout 10 wget -q -O $W/scrape $EXPORT_URL; }
 sample() { awk -v n="$1{" 'index($0, n) == 1 { print $NF }' $W/scrape; }
 
 # Sum the stat lines after line FROM: prints
-#   writes lat_mean_ms lat_max_ms redirty_waits redirty_ms task_waits orphaned inflight_last vmtemp_last
-#   request_path_writes pending_drops
+#   1 writes 2 lat_mean_ms 3 lat_max_ms 4 redirty_waits 5 redirty_ms 6 task_waits 7 orphaned
+#   8 inflight_last 9 vmtemp_last 10 request_path_writes 11 pending_drops
+#   12 temp_pages_completed 13 requests_closed 14 requests_orphaned 15 nowrite_waits 16 nowrite_ms
+#   17 nowrite_max_ms 18 mmapwrite's nowrite_waits 19 redirty_max_ms 20 split_writes 21 queue_ms
+#   22 serve_ms 23 in_service_last 24 pending_last 25 temp_pages_allocated
 # awk functions for a stat line: num(s, key) is the number after "key":
 # in s ("" if none); after(s, key) is s from key on ("" if absent)
 AWK_JSON='
@@ -189,19 +265,52 @@ stat_sum() {
 		pf += num($0, "pending_full")
 		inflight = num($0, "temp_pages_inflight")
 		vmtemp = num($0, "nr_writeback_temp")
+		compl += num($0, "temp_pages_completed")
+		alloc += num($0, "temp_pages_allocated")
+		closed += num($0, "temp_requests_closed")
+		oreq += num($0, "temp_requests_orphaned")
+		if (num(r, "max_ms") > rmax)
+			rmax = num(r, "max_ms")
+		nw = after($0, "\"nowrite\":{")
+		nwn += num(nw, "waits")
+		nwms += num(nw, "wait_ms")
+		if (num(nw, "max_ms") > nwmax)
+			nwmax = num(nw, "max_ms")
+		s = $0
+		while ((i = index(s, "\"comm\":\"mmapwrite\""))) {
+			s = substr(s, i + 18)
+			tnw += num(after(s, "\"nowrite\":{"), "waits")
+		}
+		wb = after($0, "\"writeback\":{")
+		q = after(wb, "\"queue_us\":{")
+		if (q != "") {
+			sn = num(q, "count")
+			split += sn
+			qms += sn * num(q, "mean") / 1e3
+			sms += sn * num(after(wb, "\"serve_us\":{"), "mean") / 1e3
+		}
+		p = after($0, "\"pending\":{")
+		insrv = num(p, "in_service")
+		if (insrv == "")
+			insrv = "null"
+		pend = num(p, "count")
 	}
 	END {
-		printf "%d %.3f %.3f %d %.3f %d %d %s %s %d %d\n", writes, writes ? lsum / writes / 1e3 : 0,
-		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp, rq, pf
+		printf "%d %.3f %.3f %d %.3f %d %d %s %s %d %d %d %d %d %d %.3f %.3f %d %.3f %d %.3f %.3f %s %s %d\n",
+		       writes, writes ? lsum / writes / 1e3 : 0,
+		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp, rq, pf, compl, closed, oreq, nwn, nwms,
+		       nwmax, tnw, rmax, split, qms, sms, insrv, pend, alloc
 	}' "$STAT_LOG"
+
 }
 
 # The three kernel writeback sources fusewb uses for KIND, as fusewb probe names them.
 kwb_expected_sources() {
 	case "$1" in
-	auto | tracepoint) echo "tp_btf:fuse_writepage_tmp_alloc tp_btf:fuse_writepage_end tp_btf:fuse_wait_writeback_end" ;;
-	kprobe) echo "kprobe:fuse_writepage_args_page_fill kprobe:fuse_writepage_end kretprobe:fuse_wait_on_page_writeback" ;;
-	fentry) echo "fentry:fuse_writepage_args_page_fill fentry:fuse_writepage_end fexit:fuse_wait_on_page_writeback" ;;
+	auto | tracepoint) echo "tp_btf:fuse_writepage_tmp_alloc tp_btf:fuse_writepage_end tp_btf:fuse_writepage_free tp_btf:fuse_wait_writeback_end tp_btf:fuse_set_nowrite_end tp_btf:fuse_request_sent tp_btf:fuse_request_send" ;;
+	# fuse_request_sent has no fallback: it stays in use when the others are forced
+	kprobe) echo "kprobe:fuse_writepage_args_page_fill kprobe:fuse_writepage_end kprobe:fuse_writepage_free kretprobe:fuse_wait_on_page_writeback kretprobe:fuse_set_nowrite tp_btf:fuse_request_sent kprobe:fuse_dev_queue_req" ;;
+	fentry) echo "fentry:fuse_writepage_args_page_fill fentry:fuse_writepage_end fentry:fuse_writepage_free fexit:fuse_wait_on_page_writeback fexit:fuse_set_nowrite tp_btf:fuse_request_sent fentry:fuse_dev_queue_req" ;;
 	esac
 }
 
@@ -249,34 +358,50 @@ lat_writes() {
 }
 
 # Latency: every WRITE answered after DELAY ms, 4 x 1 MiB WRITEs per run.
-# Tolerance: fusewb's mean within [DELAY, 2 DELAY], max below 3 DELAY: the
-# kernel times a WRITE from its allocation, so filling 256 temp pages,
+# Tolerance: fusewb's mean within [DELAY, 2 DELAY], max below 3 DELAY:
+# fusewb times a WRITE from its first temp page, so filling 256 temp pages,
 # queueing and copying 1 MiB to the server come on top of the delay (40 to
-# 90 ms under TCG).  Against the tracepoint's own duration_ns: the same
-# count, and the mean within TOL_LAT percent.
+# 90 ms under TCG).  Against the events' own records (no duration in them:
+# each fuse_writepage_end minus the page_index 0 fuse_writepage_tmp_alloc of
+# its first page): the same count and pages, and the mean within TOL_LAT
+# percent.  The queue/serve split (fuse_request_sent) against the
+# send/sent/end records paired by unique: the same count, means within
+# TOL_LAT percent + 1 ms, and the time in the daemon at least the delay.
 kwb_latency() {
 	kind=$1 delay=200
 	ctl "delay write $delay"
 	from=$(stat_lines)
-	trace_on fuse_writepage_end
+	trace_on fuse_writepage_tmp_alloc fuse_writepage_end fuse_request_send fuse_request_sent fuse_request_end
 	lat_writes "$kind" "$delay"
 	trace_off $W/trace.lat
 	ctl "delay write 0"
 	stat_settle
 	set -- $(stat_sum "$from")
-	writes=$1 mean=$2 max=$3 rq=${10} pf=${11}
-	tn=$(tfield $W/trace.lat fuse_writepage_end duration_ns | wc -l)
-	tmean=$(tfield $W/trace.lat fuse_writepage_end duration_ns | awk '{s += $1} END {printf "%.3f", NR ? s / NR / 1e6 : 0}')
-	diag "[$kind] latency: fusewb $writes WRITEs mean $mean ms max $max ms; tracepoint $tn WRITEs mean $tmean ms"
-	check "[$kind] WRITEs completed: fusewb $writes == tracepoint $tn (tolerance 0)" test "$writes" = "$tn" -a "$tn" -ge 2
-	# the request tracepoints name requests differently on 6.12 (no unique at send): they must still pair up
+	writes=$1 mean=$2 max=$3 rq=${10} pf=${11} compl=${12} split=${20} qms=${21} sms=${22}
+	set -- $(tsum $W/trace.lat lat)
+	tn=$1 tpages=$2 tmean=$3 tmax=$4
+	diag "[$kind] latency: fusewb $writes WRITEs ($compl pages) mean $mean ms max $max ms; records $tn WRITEs ($tpages pages) mean $tmean ms max $tmax ms"
+	check "[$kind] WRITEs completed: fusewb $writes == fuse_writepage_end records $tn (tolerance 0)" test "$writes" = "$tn" -a "$tn" -ge 2
+	check "[$kind] their temp pages: fusewb $compl == records' nr_pages $tpages (tolerance 0)" test "$compl" = "$tpages"
+	# 6.12 patched sends with unique set, the fallbacks name requests by address: both must pair up
 	check "[$kind] request path sees the same writeback WRITEs: $rq == $tn (tolerance 0)" test "$rq" = "$tn"
 	check "[$kind] no request dropped from the pending table ($pf)" test "$pf" = 0
 	check "[$kind] kernel latency mean $mean ms matches the ${delay} ms delay (tolerance: [$delay, $((delay * 2))] ms)" \
 		fcheck "a >= b && a <= b * 2" "$mean" "$delay"
 	check "[$kind] kernel latency max $max ms < $((delay * 3)) ms" fcheck "a < b * 3" "$max" "$delay"
-	check "[$kind] kernel latency mean $mean ms vs tracepoint duration_ns mean $tmean ms (tolerance ${TOL_LAT}%)" \
+	check "[$kind] kernel latency mean $mean ms vs the records' end - first temp page mean $tmean ms (tolerance ${TOL_LAT}%)" \
 		fcheck "a >= b * (1 - c / 100) && a <= b * (1 + c / 100)" "$mean" "$tmean" "$TOL_LAT"
+	[ -r $T/events/fuse/fuse_request_sent/format ] || return
+	set -- $(tsum $W/trace.lat split)
+	diag "[$kind] split: fusewb $split WRITEs queued $qms ms in the daemon $sms ms; records $1 WRITEs queued $2 ms in the daemon $3 ms"
+	check "[$kind] queue/serve split: fusewb $split WRITEs == send/sent/end records $1 (tolerance 0)" \
+		test "$split" = "$1" -a "$1" -ge 2
+	check "[$kind] time queued for the daemon $qms ms vs records $2 ms (tolerance ${TOL_LAT}% + 1 ms per WRITE)" \
+		fcheck "a >= b * (1 - c / 100) - $1 && a <= b * (1 + c / 100) + $1" "$qms" "$2" "$TOL_LAT"
+	check "[$kind] time in the daemon $sms ms vs records $3 ms (tolerance ${TOL_LAT}% + 1 ms per WRITE)" \
+		fcheck "a >= b * (1 - c / 100) - $1 && a <= b * (1 + c / 100) + $1" "$sms" "$3" "$TOL_LAT"
+	check "[$kind] time in the daemon per WRITE $(awk -v s="$sms" -v n="$split" 'BEGIN { printf "%.1f", n ? s / n : 0 }') ms >= the ${delay} ms delay" \
+		fcheck "a >= b * c" "$sms" "$split" "$delay"
 }
 
 # stall_begin KIND: mmapwrite dirties 4 MiB, holds it 2 s, then fsyncs with
@@ -310,10 +435,16 @@ stall_resume() {
 
 # Temp pages in flight: 4 MiB dirtied, the server stalled, then synced:
 # every temp page stays allocated until resume.  Tolerance: 0 pages against
-# NR_WRITEBACK_TEMP, read in the same snapshot.
+# NR_WRITEBACK_TEMP, read in the same snapshot.  The stalled server has read
+# every WRITE it holds: pending in service == testfs's blocked requests
+# (tolerance 0) where the kernel says so (fuse_request_sent), null where it
+# does not.  mmapwrite's fsync waits for them in fuse_set_nowrite: the
+# whole-inode wait, its time against the begin/end records (TOL_WAITMS
+# percent + 2 ms), and diagnose names it.
 kwb_stall() {
 	kind=$1
 	from=$(stat_lines)
+	trace_on fuse_set_nowrite_begin fuse_set_nowrite_end
 	stall_begin "$kind" || return
 	stat_settle
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
@@ -323,6 +454,16 @@ kwb_stall() {
 	check "[$kind] stalled: temp pages in flight $inflight > 0" test "${inflight:-0}" -gt 0
 	check "[$kind] stalled: temp pages in flight $inflight == NR_WRITEBACK_TEMP $vmtemp (tolerance 0)" \
 		test "$inflight" = "$vmtemp"
+	if [ -r $T/events/fuse/fuse_request_sent/format ]; then
+		wait_until 20 in_service_agree
+		set -- $(stat_sum "$(($(stat_lines) - 1))")
+		check "[$kind] stalled: pending in service ${23} == testfs blocked $(tfs blocked) == pending ${24} (tolerance 0)" \
+			test "${23}" = "$(tfs blocked)" -a "${23}" = "${24}" -a "${24}" -gt 0
+	fi
+	sleep 1		# the wait lasts at least this: its time must show it
+	fusewb diagnose --json --hung-after 1 $MNT >$W/diag.stall 2>/dev/null
+	w=$(awk -v p="$mw" 'BEGIN { RS = "{" } index($0, "\"pid\":" p ",") == 1 && /"wait":/ { sub(/.*"wait":"/, ""); sub(/".*/, ""); print; exit }' $W/diag.stall)
+	check "[$kind] diagnose: the fsyncing writer waits for the inode's WRITEs (wait ${w:-none} == nowrite)" test "$w" = nowrite
 	if [ -n "$EXPORT_PID" ] && scrape; then
 		# bytes, in base units; the guest's pages are 4 KiB (x86_64)
 		x=$(( $(sample fusewb_writeback_temp_inflight_bytes) / 4096 ))
@@ -333,6 +474,7 @@ kwb_stall() {
 		notok "[$kind] stalled: scrape fusewb export"
 	fi
 	stall_resume "$kind"
+	trace_off $W/trace.stall
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
 	inflight=$8 vmtemp=$(vmstat_temp)
 	check "[$kind] resumed: temp pages in flight $inflight == 0 and NR_WRITEBACK_TEMP $vmtemp == 0" \
@@ -343,28 +485,103 @@ kwb_stall() {
 		e=$(sample fusewb_writeback_temp_completed_pages_total)
 		o=$(sample fusewb_writeback_temp_orphaned_pages_total)
 		w=$(sample fusewb_kernel_writeback_write_duration_seconds_count)
-		diag "[$kind] exported: temp pages in flight $x, allocated $a, completed $e, orphaned $o; kernel-timed WRITEs $w"
+		nw=$(sample fusewb_nowrite_waits_total)
+		diag "[$kind] exported: temp pages in flight $x, allocated $a, completed $e, orphaned $o; kernel-timed WRITEs $w; inode waits $nw"
 		check "[$kind] resumed: exported temp pages in flight 0, allocated $a == completed $e + orphaned $o > 0" \
 			test "$x" = 0 -a "${a:-0}" -gt 0 -a "${a:-0}" = "$((${e:-0} + ${o:-0}))"
 		check "[$kind] exported kernel-timed WRITE histogram counts WRITEs ($w)" test "${w:-0}" -gt 0
+		check "[$kind] exported fusewb_nowrite_waits_total ${nw:-none} > 0" test "${nw:-0}" -gt 0
 	else
 		notok "[$kind] resumed: scrape fusewb export"
 	fi
 	set -- $(stat_sum "$from")
-	check "[$kind] no temp pages orphaned ($7)" test "$7" = 0
+	orph=$7 nwn=${15} nwms=${16} nwmax=${17} tnw=${18}
+	check "[$kind] no temp pages orphaned ($orph)" test "$orph" = 0
+	set -- $(tsum $W/trace.stall wait fuse_set_nowrite_begin fuse_set_nowrite_end)
+	diag "[$kind] inode waits: fusewb $nwn ($nwms ms, longest $nwmax ms), mmapwrite's $tnw; records $1 ($2 ms, longest $3 ms)"
+	check "[$kind] inode waits: fusewb $nwn == fuse_set_nowrite begin/end pairs $1 (tolerance 0), > 0" \
+		test "$nwn" = "$1" -a "$1" -gt 0
+	check "[$kind] inode wait time $nwms ms vs records $2 ms (tolerance ${TOL_WAITMS}% + 2 ms)" \
+		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2" "$nwms" "$2" "$TOL_WAITMS"
+	check "[$kind] longest inode wait $nwmax ms vs records $3 ms (tolerance ${TOL_WAITMS}% + 2 ms), >= 1 s held" \
+		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2 && a >= 1000" "$nwmax" "$3" "$TOL_WAITMS"
+	check "[$kind] inode waits of the writer (per task) $tnw <= per mount $nwn, > 0" test "$tnw" -le "$nwn" -a "$tnw" -gt 0
+}
+
+# the last stat line's pending requests in service agree with testfs's blocked
+in_service_agree() {
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	[ "${23}" = "$(tfs blocked)" ] && [ "${24:-0}" -gt 0 ]
+}
+
+# the last stat line's pending requests are all of fusectl's waiting (> 0)
+queued_agree() {
+	set -- "$(cat /sys/fs/fuse/connections/$1/waiting)" $(stat_sum "$(($(stat_lines) - 1))")
+	[ "$1" -gt 0 ] && [ "${25}" = "$1" ]
+}
+
+# Queued, not in service: the daemon stopped (SIGSTOP) reads nothing, so
+# the WRITEs an fsync sends wait in the kernel's queue.  fusewb's pending
+# requests: as many as fusectl's waiting, none in service (tolerance 0).
+# After SIGCONT the daemon reads and answers them at once: their time
+# queued carries the stop (>= the test's own 1 s hold less its start), the
+# time in the daemon is short; both against the send/sent/end records.
+kwb_queued() {
+	kind=$1
+	[ -r $T/events/fuse/fuse_request_sent/format ] || return
+	conn=$(awk -v m="$MNT" '$5 == m {split($3, d, ":"); print d[2]}' /proc/self/mountinfo)
+	from=$(stat_lines)
+	rm -f $W/mw.err
+	mmapwrite --size 2 --hold 2 --sync fsync --verify $MNT/queued-$kind.dat >$W/mw.out 2>$W/mw.err &
+	mw=$!
+	if ! wait_until 30 grep -q holding $W/mw.err; then
+		notok "[$kind] mmapwrite reached its hold"
+		kill $mw 2>/dev/null
+		return
+	fi
+	trace_on fuse_request_send fuse_request_sent fuse_request_end
+	STOPPED=$(cat $W/testfs.pid)
+	kill -STOP "$STOPPED"
+	wait_until 30 queued_agree "$conn"
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	waiting=$(cat /sys/fs/fuse/connections/$conn/waiting)
+	diag "[$kind] daemon stopped: fusewb pending ${24}, in service ${23}; fusectl waiting $waiting"
+	check "[$kind] daemon stopped: pending ${24} == fusectl waiting $waiting (tolerance 0), none in service (${23})" \
+		test "${24}" = "$waiting" -a "${23}" = 0 -a "$waiting" -gt 0
+	sleep 1
+	kill -CONT "$STOPPED"
+	STOPPED=
+	wait $mw
+	rc=$?
+	check "[$kind] after SIGCONT mmapwrite exits 0, data verified (rc=$rc)" test "$rc" = 0
+	wait_until 30 temp_zero
+	trace_off $W/trace.queued
+	stat_settle
+	set -- $(stat_sum "$from")
+	split=${20} qms=${21} sms=${22}
+	set -- $(tsum $W/trace.queued split)
+	diag "[$kind] queued: fusewb $split WRITEs queued $qms ms in the daemon $sms ms; records $1 WRITEs queued $2 ms in the daemon $3 ms"
+	check "[$kind] stopped daemon: fusewb $split WRITEs == records $1 (tolerance 0)" test "$split" = "$1" -a "$1" -gt 0
+	check "[$kind] time queued $qms ms vs records $2 ms (tolerance ${TOL_LAT}% + 1 ms per WRITE)" \
+		fcheck "a >= b * (1 - c / 100) - $1 && a <= b * (1 + c / 100) + $1" "$qms" "$2" "$TOL_LAT"
+	check "[$kind] time in the daemon $sms ms vs records $3 ms (tolerance ${TOL_LAT}% + 1 ms per WRITE)" \
+		fcheck "a >= b * (1 - c / 100) - $1 && a <= b * (1 + c / 100) + $1" "$sms" "$3" "$TOL_LAT"
+	check "[$kind] stopped daemon: queued $qms ms > in the daemon $sms ms, and >= 1 s for the first WRITE" \
+		fcheck "a > b && a >= 1000" "$qms" "$sms"
 }
 
 # Re-dirty waits: each pass starts writeback and at once dirties every page
 # again; with slow WRITEs the writer waits for pages under writeback.
-# Against fuse_wait_writeback_end events: tolerance 0 for the tracepoint
-# source; the fallbacks count a call that slept, and a wait that finds its
-# page done before sleeping is not one: up to TOL_WAITS percent (at least
-# 1) fewer.  Times within TOL_WAITMS percent (+2 ms).
+# Against the fuse_wait_writeback_begin/end records paired by thread (they
+# fire only where the page is under writeback): tolerance 0 for the
+# tracepoint source; the fallbacks count a call that slept, and a wait that
+# finds its page done before sleeping is not one: up to TOL_WAITS percent
+# (at least 1) fewer.  Times within TOL_WAITMS percent (+2 ms).
 kwb_redirty() {
 	kind=$1
 	ctl "delay write 100"
 	from=$(stat_lines)
-	trace_on fuse_wait_writeback_end
+	trace_on fuse_wait_writeback_begin fuse_wait_writeback_end
 	mmapwrite --size 2 --passes 4 --rewrite --verify $MNT/redirty-$kind.dat >/dev/null
 	rc=$?
 	check "[$kind] mmapwrite --rewrite 4 passes with 100 ms WRITE delay, data verified (rc=$rc)" test "$rc" = 0
@@ -373,17 +590,19 @@ kwb_redirty() {
 	ctl "delay write 0"
 	stat_settle
 	set -- $(stat_sum "$from")
-	waits=$4 wms=$5 twaits=$6
-	tn=$(tfield $W/trace.wait fuse_wait_writeback_end wait_ns | wc -l)
-	tms=$(tfield $W/trace.wait fuse_wait_writeback_end wait_ns | awk '{s += $1} END {printf "%.3f", s / 1e6}')
-	diag "[$kind] re-dirty waits: fusewb $waits ($wms ms), mmapwrite's $twaits; tracepoint $tn ($tms ms)"
+	waits=$4 wms=$5 twaits=$6 wmax=${19}
+	set -- $(tsum $W/trace.wait wait fuse_wait_writeback_begin fuse_wait_writeback_end)
+	tn=$1 tms=$2 tmax=$3
+	diag "[$kind] re-dirty waits: fusewb $waits ($wms ms, longest $wmax ms), mmapwrite's $twaits; records $tn ($tms ms, longest $tmax ms)"
 	check "[$kind] re-dirty waits counted ($waits)" test "$waits" -gt 0
 	lo=$(awk -v t="$tn" -v p="$TOL_WAITS" 'BEGIN { d = int(t * p / 100); if (p > 0 && d < 1) d = 1; print t - d }')
-	check "[$kind] re-dirty waits $waits vs tracepoint $tn (tolerance: [$lo, $tn])" \
+	check "[$kind] re-dirty waits $waits vs begin/end records $tn (tolerance: [$lo, $tn])" \
 		test "$waits" -ge "$lo" -a "$waits" -le "$tn"
 	check "[$kind] re-dirty waits of the writer (per task) $twaits == per mount $waits" test "$twaits" = "$waits"
-	check "[$kind] re-dirty wait time $wms ms vs tracepoint $tms ms (tolerance ${TOL_WAITMS}% + 2 ms)" \
+	check "[$kind] re-dirty wait time $wms ms vs records $tms ms (tolerance ${TOL_WAITMS}% + 2 ms)" \
 		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2" "$wms" "$tms" "$TOL_WAITMS"
+	check "[$kind] longest re-dirty wait $wmax ms vs records $tmax ms (tolerance ${TOL_WAITMS}% + 2 ms)" \
+		fcheck "a >= b * (1 - c / 100) - 2 && a <= b * (1 + c / 100) + 2" "$wmax" "$tmax" "$TOL_WAITMS"
 	# the exporter counts since the round began: at least this pass's waits
 	if [ -n "$EXPORT_PID" ] && scrape; then
 		x=$(sample fusewb_redirty_waits_total)
@@ -403,12 +622,13 @@ orphans_settled() {
 }
 
 # Orphans: a WRITE the kernel drops unsent never completes (no
-# fuse_writepage_end).  With 2 MiB dirty in the mapping the connection is
-# aborted, then the writer syncs: the kernel fills temp pages, fails to
-# queue their WRITEs and frees them.  fusewb must stop counting them in
-# flight after its 2 s sweep and count them orphaned: tolerance 0 pages
-# against the tracepoints (allocated minus completed).  Last in a round:
-# the mount is dead afterwards, nothing can be verified.
+# fuse_writepage_end), but is released (fuse_writepage_free).  With 2 MiB
+# dirty in the mapping the connection is aborted, then the writer syncs:
+# the kernel fills temp pages, fails to queue their WRITEs and frees them.
+# The release closes each at once (no ageing, no guess): orphaned pages ==
+# records' tmp_alloc - end nr_pages, requests closed == free records,
+# orphaned requests == free - end records, all with tolerance 0.  Last in a
+# round: the mount is dead afterwards, nothing can be verified.
 kwb_orphans() {
 	kind=$1
 	conn=$(awk -v m="$MNT" '$5 == m {split($3, d, ":"); print d[2]}' /proc/self/mountinfo)
@@ -421,27 +641,31 @@ kwb_orphans() {
 		kill $mw 2>/dev/null
 		return
 	fi
-	trace_on fuse_writepage_tmp_alloc fuse_writepage_end
+	trace_on fuse_writepage_tmp_alloc fuse_writepage_end fuse_writepage_free
 	echo 1 >/sys/fs/fuse/connections/$conn/abort
 	wait $mw
 	rc=$?
 	check "[$kind] mmapwrite syncs 2 MiB after the connection is aborted, and exits (rc=$rc)" test "$rc" -lt 128
 	check "[$kind] NR_WRITEBACK_TEMP back to 0 after the dropped WRITEs" wait_until 30 temp_zero
 	trace_off $W/trace.orphan
-	talloc=$(grep -c ' fuse_writepage_tmp_alloc: ' $W/trace.orphan)
-	tend=$(tfield $W/trace.orphan fuse_writepage_end pages | awk '{s += $1} END {print s + 0}')
+	set -- $(tsum $W/trace.orphan free)
+	talloc=$1 tends=$2 tend=$3 tfree=$4 tfreep=$5
 	dropped=$((talloc - tend))
-	diag "[$kind] tracepoints: $talloc temp pages allocated, $tend completed: $dropped dropped"
+	diag "[$kind] records: $talloc temp pages allocated, $tends WRITEs ended ($tend pages), $tfree released ($tfreep pages): $dropped pages dropped"
 	check "[$kind] the kernel dropped WRITEs unsent ($dropped temp pages)" test "$dropped" -gt 0
-	# the sweep takes dead requests out 2 s after their allocation
+	check "[$kind] the records' own invariant: pages allocated $talloc == pages released $tfreep" test "$talloc" = "$tfreep"
+	# closed by their release: no ageing, the next lines have them
 	wait_until 15 orphans_settled "$from" "$dropped"
 	set -- $(stat_sum "$(($(stat_lines) - 1))")
-	check "[$kind] temp pages in flight back to 0 ($8) after the 2 s sweep" test "$8" = 0
+	check "[$kind] temp pages in flight back to 0 ($8)" test "$8" = 0
 	set -- $(stat_sum "$from")
 	check "[$kind] orphaned temp pages $7 == dropped $dropped (tolerance 0)" test "$7" = "$dropped"
+	check "[$kind] requests closed ${13} == fuse_writepage_free records $tfree (tolerance 0)" test "${13}" = "$tfree"
+	check "[$kind] requests orphaned ${14} == released $tfree - ended $tends (tolerance 0), > 0" \
+		test "${14}" = "$((tfree - tends))" -a "${14}" -gt 0
 }
 
-# One round: probe, then latency, stall, re-dirty and orphans under fusewb stat.
+# One round: probe, then latency, stall, queued, re-dirty and orphans under fusewb stat.
 kwb_round() {
 	kind=$1
 	case "$kind" in
@@ -465,6 +689,7 @@ kwb_round() {
 	fi
 	kwb_latency "$kind"
 	kwb_stall "$kind"
+	kwb_queued "$kind"
 	kwb_redirty "$kind"
 	kwb_orphans "$kind"
 	[ -n "$EXPORT_PID" ] && export_stop

@@ -69,6 +69,14 @@ req_probe() {
 		grep -Eq "^$k:fuse_request_end +in use " $W/probe.$kind
 	check "[$kind] fusewb probe: tp_btf:fuse_request_send unavailable, and says why" \
 		grep -Eq '^tp_btf:fuse_request_send +unavailable +tracepoint fuse_request_send not in this kernel' $W/probe.$kind
+	check "[$kind] fusewb probe: tp_btf:fuse_request_sent (the queue/serve split) unavailable, and says why" \
+		grep -Eq '^tp_btf:fuse_request_sent +unavailable +tracepoint fuse_request_sent not in this kernel' $W/probe.$kind
+	# the release that closes temp-page requests, and the whole-inode waits, where the kernel lets them attach
+	case $k in fentry) rel=fentry nw=fexit ;; *) rel=kprobe nw=kretprobe ;; esac
+	check "[$kind] fusewb probe: $rel:fuse_writepage_free in use (temp-page requests closed)" \
+		grep -Eq "^$rel:fuse_writepage_free +in use " $W/probe.$kind
+	check "[$kind] fusewb probe: $nw:fuse_set_nowrite in use (whole-inode waits)" \
+		grep -Eq "^$nw:fuse_set_nowrite +in use " $W/probe.$kind
 	probe_none_failed "[$kind] "
 }
 
@@ -126,7 +134,9 @@ req_stalled_agree() {
 # tolerance) and the pending count is fusectl's waiting (tolerance 0).
 req_stall() {
 	kind=$1
+	from=$(stat_lines)
 	stall_begin "$kind" || return
+	t0=$(awk '{ print $1 }' /proc/uptime)
 	wait_until 20 req_stalled_agree
 	set -- $(req_sum "$(($(stat_lines) - 1))")
 	inflight=$5 pend=$6 waiting=$7
@@ -144,9 +154,22 @@ req_stall() {
 	else
 		diag "[$kind] no temp-page source of this kind here: temp pages not checked"
 	fi
+	# no fuse_request_sent here: whether the daemon read them is unknown, null, never 0
+	set -- $(stat_sum "$(($(stat_lines) - 1))")
+	check "[$kind] stalled: pending in service is null without fuse_request_sent (${23})" test "${23}" = null
+	sleep 1
+	t1=$(awk '{ print $1 }' /proc/uptime)
 	stall_resume "$kind"
 	set -- $(req_sum "$(($(stat_lines) - 1))")
 	check "[$kind] resumed: writeback pages in flight $5 == 0, pending $6 == 0" test "$5" = 0 -a "$6" = 0
+	# mmapwrite's fsync waited in fuse_set_nowrite for the stalled WRITEs: at least from the
+	# stall's full temp pages to the resume, by the guest's clock (no tracepoint to compare here)
+	set -- $(stat_sum "$from")
+	held=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
+	diag "[$kind] inode waits: fusewb ${15} (${16} ms, longest ${17} ms), mmapwrite's ${18}; stall held $held ms"
+	check "[$kind] the fsync behind the stall: longest inode wait ${17} ms >= the stall's $held ms" \
+		fcheck "a >= b && b > 0" "${17}" "$held"
+	check "[$kind] inode waits of mmapwrite ${18} > 0, <= the mount's ${15}" test "${18}" -gt 0 -a "${18}" -le "${15}"
 }
 
 # Dirtiers: pages mmapwrite dirtied, against the tracepoint's events for
