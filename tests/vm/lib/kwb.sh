@@ -265,7 +265,7 @@ stat_sum() {
 		pf += num($0, "pending_full")
 		inflight = num($0, "temp_pages_inflight")
 		vmtemp = num($0, "nr_writeback_temp")
-		compl += num($0, "temp_pages_completed")
+		tcompl += num($0, "temp_pages_completed")
 		alloc += num($0, "temp_pages_allocated")
 		closed += num($0, "temp_requests_closed")
 		oreq += num($0, "temp_requests_orphaned")
@@ -285,7 +285,7 @@ stat_sum() {
 		q = after(wb, "\"queue_us\":{")
 		if (q != "") {
 			sn = num(q, "count")
-			split += sn
+			spl += sn
 			qms += sn * num(q, "mean") / 1e3
 			sms += sn * num(after(wb, "\"serve_us\":{"), "mean") / 1e3
 		}
@@ -298,8 +298,8 @@ stat_sum() {
 	END {
 		printf "%d %.3f %.3f %d %.3f %d %d %s %s %d %d %d %d %d %d %.3f %.3f %d %.3f %d %.3f %.3f %s %s %d\n",
 		       writes, writes ? lsum / writes / 1e3 : 0,
-		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp, rq, pf, compl, closed, oreq, nwn, nwms,
-		       nwmax, tnw, rmax, split, qms, sms, insrv, pend, alloc
+		       lmax / 1e3, rw, rms, tw, orph, inflight, vmtemp, rq, pf, tcompl, closed, oreq, nwn, nwms,
+		       nwmax, tnw, rmax, spl, qms, sms, insrv, pend, alloc
 	}' "$STAT_LOG"
 
 }
