@@ -75,8 +75,9 @@ ok $? "the UI still refreshes while the daemon hangs ($t1 -> $t2)"
 tm send-keys -t top g Enter
 cap=$(tm_wait top 'POSSIBLY HUNG: the daemon is not answering' 4)
 ok $? "detail view of the hung mount says so"
-t_like "$cap" $'Pending requests[^\n]*\n[^\n]*\n +[A-Z]+ +[0-9.]+s +[0-9]+ cat ' \
-	"detail: the pending request, its age and the task (cat) waiting for it"
+# STATE: '-' where the kernel does not say whether the daemon read it (no fuse_request_sent)
+t_like "$cap" $'Pending requests[^\n]*\n[^\n]*\n +[A-Z]+ +[0-9.]+s +(-|queued|serving) +[0-9]+ cat ' \
+	"detail: the pending request, its age, whether the daemon read it and the task (cat) waiting for it"
 tm send-keys -t top Escape
 
 # started after the hang: the request predates the collector, its age is a lower bound
