@@ -514,6 +514,20 @@ in_service_agree() {
 	[ "${23}" = "$(tfs blocked)" ] && [ "${24:-0}" -gt 0 ]
 }
 
+# hold_begin KIND SYNC NAME: mmapwrite dirties 2 MiB, holds it 2 s, then
+# syncs with SYNC ("fsync --verify", msync); returns once it holds, leaving
+# it running as $mw (1, after saying so, if it never held)
+hold_begin() {
+	rm -f $W/mw.err
+	# shellcheck disable=SC2086
+	mmapwrite --size 2 --hold 2 --sync $2 $MNT/$3-$1.dat >$W/mw.out 2>$W/mw.err &
+	mw=$!
+	wait_until 30 grep -q holding $W/mw.err && return 0
+	notok "[$1] mmapwrite reached its hold"
+	kill $mw 2>/dev/null
+	return 1
+}
+
 # the last stat line's pending requests are all of fusectl's waiting (> 0)
 queued_agree() {
 	set -- "$(cat /sys/fs/fuse/connections/$1/waiting)" $(stat_sum "$(($(stat_lines) - 1))")
@@ -531,14 +545,7 @@ kwb_queued() {
 	[ -r $T/events/fuse/fuse_request_sent/format ] || return
 	conn=$(awk -v m="$MNT" '$5 == m {split($3, d, ":"); print d[2]}' /proc/self/mountinfo)
 	from=$(stat_lines)
-	rm -f $W/mw.err
-	mmapwrite --size 2 --hold 2 --sync fsync --verify $MNT/queued-$kind.dat >$W/mw.out 2>$W/mw.err &
-	mw=$!
-	if ! wait_until 30 grep -q holding $W/mw.err; then
-		notok "[$kind] mmapwrite reached its hold"
-		kill $mw 2>/dev/null
-		return
-	fi
+	hold_begin "$kind" "fsync --verify" queued || return
 	trace_on fuse_request_send fuse_request_sent fuse_request_end
 	STOPPED=$(cat $W/testfs.pid)
 	kill -STOP "$STOPPED"
@@ -633,14 +640,7 @@ kwb_orphans() {
 	kind=$1
 	conn=$(awk -v m="$MNT" '$5 == m {split($3, d, ":"); print d[2]}' /proc/self/mountinfo)
 	from=$(stat_lines)
-	rm -f $W/mw.err
-	mmapwrite --size 2 --hold 2 --sync msync $MNT/orphan-$kind.dat >$W/mw.out 2>$W/mw.err &
-	mw=$!
-	if ! wait_until 30 grep -q holding $W/mw.err; then
-		notok "[$kind] mmapwrite reached its hold"
-		kill $mw 2>/dev/null
-		return
-	fi
+	hold_begin "$kind" msync orphan || return
 	trace_on fuse_writepage_tmp_alloc fuse_writepage_end fuse_writepage_free
 	echo 1 >/sys/fs/fuse/connections/$conn/abort
 	wait $mw
