@@ -660,16 +660,11 @@ static void nowrite_table(struct top_lines *l, int width, const struct fwb_mount
 	free(t);
 }
 
-/* "NAME N waits, X in all, max Y", or why it is unknown */
-static void wait_line(struct top_lines *l, int width, const char *name, bool have, uint64_t n,
-		      uint64_t ns, uint64_t max_ns, const char *unknown)
+/* "NAME: N waits, X in all, longest Y" */
+static void wait_line(struct top_lines *l, int width, const char *name, uint64_t n, uint64_t ns, uint64_t max_ns)
 {
 	char a[16], b[16];
 
-	if (!have) {
-		add_line(l, width, TA_DIM, "  %s: - (%s)", name, unknown);
-		return;
-	}
 	top_fmt_dur(a, sizeof(a), n ? (double)ns : NAN);
 	top_fmt_dur(b, sizeof(b), n ? (double)max_ns : NAN);
 	add_line(l, width, TA_NORMAL, "  %s: %llu waits, %s in all, longest %s", name, (unsigned long long)n, a, b);
@@ -817,10 +812,8 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 		top_fmt_dur(d, sizeof(d), m->wb_lat.count ? (double)m->wb_lat.sum_ns / m->wb_lat.count : NAN);
 		add_line(&s->body, width, TA_NORMAL, "  latency p50 %s  p99 %s  max %s  mean %s  (%llu WRITEs)",
 			 a, b, c, d, (unsigned long long)m->wb_lat.count);
-		if (!m->split_have) {
-			add_line(&s->body, width, TA_DIM, "  queued / in the daemon: - (the kernel does not say when "
-				 "the daemon reads a request: no fuse_request_sent)");
-		} else {
+		/* a line only where the kernel says when the daemon reads a request (fuse_request_sent) */
+		if (m->split_have) {
 			const struct fwb_split *x = &m->wb_split;
 
 			top_fmt_dur(a, sizeof(a), x->count ? (double)x->queue_sum_ns / x->count : NAN);
@@ -838,10 +831,13 @@ void top_render_detail(struct top_screen *s, const struct top_view_in *in,
 			 "untracked %llu%s", a, b, (unsigned long long)m->kwb_untracked,
 			 m->kwb_have & FWB_KWB_CLOSE ? "" : "  (no release event: in flight unknown)");
 	}
-	wait_line(&s->body, width, "page waits (re-dirty)", m->kwb_have & FWB_KWB_REDIRTY, m->redirty_waits,
-		  m->redirty_wait_ns, m->redirty_wait_max_ns, "no source on this kernel");
-	wait_line(&s->body, width, "inode waits (fsync, truncate: all WRITEs)", m->kwb_have & FWB_KWB_NOWRITE,
-		  m->nowrite_waits, m->nowrite_wait_ns, m->nowrite_wait_max_ns, "no source on this kernel");
+	/* the waits where a source feeds them (kernels before 6.16): the view keeps its length elsewhere */
+	if (m->kwb_have & FWB_KWB_REDIRTY)
+		wait_line(&s->body, width, "page waits (re-dirty)", m->redirty_waits, m->redirty_wait_ns,
+			  m->redirty_wait_max_ns);
+	if (m->kwb_have & FWB_KWB_NOWRITE)
+		wait_line(&s->body, width, "inode waits (fsync, truncate: all WRITEs)", m->nowrite_waits,
+			  m->nowrite_wait_ns, m->nowrite_wait_max_ns);
 	top_fmt_num(a, sizeof(a), r.dirty, 0, 0);
 	top_fmt_num(b, sizeof(b), dm->bdi_writeback_pages, 0, 0);
 	top_fmt_num(c, sizeof(c), dm->bdi_thresh_pages, 0, 0);

@@ -175,11 +175,12 @@ EOF
 }
 
 # metric_served SCRAPE NAME: NAME has samples in SCRAPE, or belongs to the
-# kernel writeback view (temp pages, kernel-timed WRITEs, re-dirty waits:
-# patched 6.12 only), is declared, and none of its sources is in use there
+# kernel writeback view (temp pages, kernel-timed WRITEs, re-dirty and
+# inode waits: kernels before 6.16) or to the queue/serve split (kernels
+# with fuse_request_sent), is declared, and none of its sources is in use there
 metric_served() {
 	grep -q "^$2[{ ]" "$1" && return 0
-	[[ $2 =~ ^fusewb_(writeback_temp|kernel_writeback|redirty)_ ]] || return 1
+	[[ $2 =~ ^fusewb_(writeback_temp|kernel_writeback|redirty|nowrite|writeback_queue|writeback_serve|writeback_split|request_queue|request_serve|request_split|pending_in_service)_ ]] || return 1
 	grep -q "^# TYPE ${2%_bucket} " "$1" || return 1
-	! grep -Eq '^fusewb_source_info\{group="(temp-alloc|temp-end|redirty)".*state="in_use"' "$1"
+	! grep -Eq '^fusewb_source_info\{group="(temp-alloc|temp-end|temp-free|redirty|nowrite|requests-sent)".*state="in_use"' "$1"
 }
