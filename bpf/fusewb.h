@@ -220,16 +220,16 @@ struct fwb_drops {
 };
 
 /*
- * ---- kernel writeback: temp pages, WRITE completion, re-dirty waits ----
+ * ---- kernel writeback: temp pages, WRITE completion and release, page and inode waits ----
  *
  * Kernels before 6.16 copy each page under FUSE writeback into a temporary
  * page (NR_WRITEBACK_TEMP) until the WRITE completes.  Fed by the patched
  * kernel's tracepoints (kernel/patches) or, without them, by fentry or
  * kprobe programs on the functions they sit in.
  */
-#define FWB_MAX_WBREQS		65536	/* temp-page requests between first page and completion */
+#define FWB_MAX_WBREQS		65536	/* temp-page requests between first page and release */
 #define FWB_MAX_CONNS		1024
-#define FWB_MAX_WAITERS		4096	/* threads inside fuse_wait_on_page_writeback (fallback) */
+#define FWB_MAX_WAITERS		4096	/* threads inside a page or inode wait */
 
 /*
  * One temp-page WRITE request, keyed by the address of its struct
@@ -252,7 +252,7 @@ struct fwb_kwb_stats {
 	__u64 ends;		/* temp-page WRITEs completed */
 	__u64 errors;
 	__u64 timed;		/* the histogram's population */
-	__u64 lat_sum_ns;	/* first temp page (kernel: request allocation) to completion */
+	__u64 lat_sum_ns;	/* first temp page to completion, our clock */
 	__u64 lat_max_ns;
 	__u64 hist[FWB_HIST_SLOTS];
 	__u64 redirty_waits;	/* waits for a page's writeback before dirtying it again */
