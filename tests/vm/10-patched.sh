@@ -4,7 +4,7 @@
 # re-dirty waits) on the patched kernel: fusewb must prefer its tracepoints
 # (fuse_writepage_tmp_alloc, fuse_writepage_end, fuse_wait_writeback_end).
 # The checks and their tolerances are in tests/vm/lib/kwb.sh.
-# vm-timeout: 240
+# vm-timeout: 420
 . /fusewb/tests/lib/kwb.sh
 kwb_need_patched
 if ! kwb_setup; then

@@ -4,7 +4,7 @@
 # tracepoints: forced with --source kprobe on the patched kernel, whose
 # tracepoints (read through tracefs) then check the fallback's numbers.
 # The checks and their tolerances are in tests/vm/lib/kwb.sh.
-# vm-timeout: 240
+# vm-timeout: 420
 . /fusewb/tests/lib/kwb.sh
 kwb_need_patched
 if ! kwb_setup; then

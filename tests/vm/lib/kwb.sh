@@ -51,6 +51,12 @@ wait_until() {
 	done
 }
 
+# testfs's counter KEY (CTL.status: writes, write_bytes, blocked, ...)
+tfs() {
+	ctl status >/dev/null || return 1
+	awk -v k="$1" '$1 == k {print $2}' "$CTL.status"
+}
+
 # A control command, then a status round trip: when CTL.status appears
 # the daemon has taken every earlier command.
 ctl() {
@@ -281,8 +287,10 @@ stat_sum() {
 			s = substr(s, i + 18)
 			tnw += num(after(s, "\"nowrite\":{"), "waits")
 		}
+		# the split of the writeback object itself (null where none ended), not of an ops row after it
 		wb = after($0, "\"writeback\":{")
-		q = after(wb, "\"queue_us\":{")
+		i = index(wb, "\"queue_us\":")
+		q = i && substr(wb, i + 11, 1) == "{" ? substr(wb, i + 11) : ""
 		if (q != "") {
 			sn = num(q, "count")
 			spl += sn

@@ -8,12 +8,6 @@
 # "waiting", NR_WRITEBACK_TEMP, and tracefs on the same tracepoints
 # (writeback_dirty_folio, balance_dirty_pages).  Sourced after kwb.sh.
 
-# testfs's counter KEY (CTL.status: writes, write_bytes, blocked, ...)
-tfs() {
-	ctl status >/dev/null || return 1
-	awk -v k="$1" '$1 == k {print $2}' "$CTL.status"
-}
-
 # Sum the stat lines after line FROM: prints
 #   wb_writes wb_bytes wb_lat_mean_ms wb_lat_max_ms wb_inflight_last
 #   pending_last waiting_last dirtied_by_mmapwrite throttle_count
