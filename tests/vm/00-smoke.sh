@@ -155,11 +155,11 @@ nsent=$(count /tmp/trace1 fuse_request_sent)
 check "fuse_request_sent fired: the daemon read requests ($nsent)" test "$nsent" -gt 0
 
 # 2. re-dirtying pages under writeback with slow WRITEs must wait
-echo 'delay write 30' >/tmp/ctl
+echo 'delay write 100' >/tmp/ctl
 trace_start
-mmapwrite --size 2 --passes 2 --rewrite --verify /tmp/mnt/smoke2.dat
+mmapwrite --size 2 --passes 4 --rewrite --verify /tmp/mnt/smoke2.dat
 rc=$?
-check "mmapwrite --rewrite with 30 ms WRITE delay exits 0 (rc=$rc)" test "$rc" = 0
+check "mmapwrite --rewrite with 100 ms WRITE delay exits 0 (rc=$rc)" test "$rc" = 0
 check "nr_writeback_temp returns to 0 after rewrite" wait_temp_zero
 trace_stop /tmp/trace2
 echo 'delay write 0' >/tmp/ctl
