@@ -469,9 +469,14 @@ kwb_stall() {
 			test "${23}" = "$(tfs blocked)" -a "${23}" = "${24}" -a "${24}" -gt 0
 	fi
 	sleep 1		# the wait lasts at least this: its time must show it
-	fusewb diagnose --json --hung-after 1 $MNT >$W/diag.stall 2>/dev/null
-	w=$(awk -v p="$mw" 'BEGIN { RS = "{" } index($0, "\"pid\":" p ",") == 1 && /"wait":/ { sub(/.*"wait":"/, ""); sub(/".*/, ""); print; exit }' $W/diag.stall)
-	check "[$kind] diagnose: the fsyncing writer waits for the inode's WRITEs (wait ${w:-none} == nowrite)" test "$w" = nowrite
+	# diagnose probes fentry on fuse_set_nowrite (a test attach), which the
+	# fentry round's own fexit there does not survive for a thread asleep
+	# inside (seen on 6.12: the wait was lost); once, in the tracepoint round
+	if [ "$kind" = auto ]; then
+		fusewb diagnose --json --hung-after 1 $MNT >$W/diag.stall 2>/dev/null
+		w=$(awk -v p="$mw" 'BEGIN { RS = "{" } index($0, "\"pid\":" p ",") == 1 && /"wait":/ { sub(/.*"wait":"/, ""); sub(/".*/, ""); print; exit }' $W/diag.stall)
+		check "[$kind] diagnose: the fsyncing writer waits for the inode's WRITEs (wait ${w:-none} == nowrite)" test "$w" = nowrite
+	fi
 	if [ -n "$EXPORT_PID" ] && scrape; then
 		# bytes, in base units; the guest's pages are 4 KiB (x86_64)
 		x=$(( $(sample fusewb_writeback_temp_inflight_bytes) / 4096 ))
