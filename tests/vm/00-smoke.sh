@@ -156,6 +156,14 @@ check "fuse_request_sent fired: the daemon read requests ($nsent)" test "$nsent"
 
 # 2. re-dirtying pages under writeback with slow WRITEs must wait
 echo 'delay write 100' >/tmp/ctl
+# the daemon takes commands in order: a status written after the delay proves the delay is on
+rm -f /tmp/ctl.status
+echo status >/tmp/ctl
+i=0
+while [ ! -s /tmp/ctl.status ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 trace_start
 mmapwrite --size 2 --passes 4 --rewrite --verify /tmp/mnt/smoke2.dat
 rc=$?
