@@ -682,7 +682,9 @@ kwb_orphans() {
 kwb_round() {
 	kind=$1
 	case "$kind" in
-	auto) TOL_LAT=1 TOL_WAITS=0 TOL_WAITMS=1 ;;
+	# the BPF program and the trace record are two callbacks of one event: under
+	# TCG with a loaded host one took 1 ms more per wait (476.7 vs 468.5 ms over 8)
+	auto) TOL_LAT=1 TOL_WAITS=0 TOL_WAITMS=3 ;;
 	*) TOL_LAT=10 TOL_WAITS=20 TOL_WAITMS=10 ;;
 	esac
 	kwb_probe "$kind" "${2:-}"
