@@ -217,6 +217,7 @@ struct fwb_drops {
 	__u64 bdistats_full;
 	__u64 wbreqs_full;	/* temp-page request not tracked: its pages are not counted */
 	__u64 wbreq_unmatched;	/* temp-page WRITE completed that was not tracked (began before attach) */
+	__u64 kwbstats_full;	/* temp-page event of a connection kwb_stats had no room for: not counted */
 };
 
 /*

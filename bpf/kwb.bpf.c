@@ -36,6 +36,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <asm-generic/errno-base.h>
 #include "fusewb.h"
 #include "bits.bpf.h"
 #include "conn.bpf.h"
@@ -75,7 +76,11 @@ static __always_inline struct fwb_kwb_stats *kwb_entry(__u32 conn)
 	s = bpf_map_lookup_elem(&kwb_stats, &conn);
 	if (s)
 		return s;
-	bpf_map_update_elem(&kwb_stats, &conn, &zero_kwb, BPF_NOEXIST);
+	/* -EEXIST: another CPU created it meanwhile; -E2BIG: no room, and never silently */
+	if (bpf_map_update_elem(&kwb_stats, &conn, &zero_kwb, BPF_NOEXIST) == -E2BIG) {
+		__sync_fetch_and_add(&drops.kwbstats_full, 1);
+		return NULL;
+	}
 	return bpf_map_lookup_elem(&kwb_stats, &conn);
 }
 

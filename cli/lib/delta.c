@@ -150,6 +150,7 @@ int fwb_snapshot_delta(const struct fwb_snapshot *prev, const struct fwb_snapsho
 		d->drops.bdistats_full = c->bdistats_full - p->bdistats_full;
 		d->drops.wbreqs_full = c->wbreqs_full - p->wbreqs_full;
 		d->drops.wbreq_unmatched = c->wbreq_unmatched - p->wbreq_unmatched;
+		d->drops.kwbstats_full = c->kwbstats_full - p->kwbstats_full;
 	}
 	return 0;
 }

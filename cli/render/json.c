@@ -259,11 +259,11 @@ void fwb_stat_json(FILE *f, const struct fwb_snapshot *d, double interval_s)
 	fputs("},", f);
 	fprintf(f, "\"drops\":{\"pending_full\":%llu,\"unmatched_end\":%llu,\"opstats_full\":%llu,"
 		"\"taskstats_full\":%llu,\"bdistats_full\":%llu,\"temp_requests_full\":%llu,"
-		"\"temp_unmatched_end\":%llu},\"mounts\":[",
+		"\"temp_unmatched_end\":%llu,\"temp_connections_full\":%llu},\"mounts\":[",
 		(unsigned long long)d->drops.pending_full, (unsigned long long)d->drops.unmatched_end,
 		(unsigned long long)d->drops.opstats_full, (unsigned long long)d->drops.taskstats_full,
 		(unsigned long long)d->drops.bdistats_full, (unsigned long long)d->drops.wbreqs_full,
-		(unsigned long long)d->drops.wbreq_unmatched);
+		(unsigned long long)d->drops.wbreq_unmatched, (unsigned long long)d->drops.kwbstats_full);
 	for (int i = 0; i < d->nmounts; i++) {
 		if (i)
 			fputc(',', f);

@@ -878,6 +878,7 @@ static void write_self(struct out *o, const struct fwb_snapshot *s, const struct
 		{ "bdistats_full", offsetof(struct fwb_drops, bdistats_full) },
 		{ "wbreqs_full", offsetof(struct fwb_drops, wbreqs_full) },
 		{ "wbreq_unmatched", offsetof(struct fwb_drops, wbreq_unmatched) },
+		{ "kwbstats_full", offsetof(struct fwb_drops, kwbstats_full) },
 	};
 
 	family(o, "fusewb_mounts", "gauge", "FUSE connections exported.");

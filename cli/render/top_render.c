@@ -418,7 +418,8 @@ out:
 
 static uint64_t drops_total(const struct fwb_drops *d)
 {
-	return d->pending_full + d->opstats_full + d->taskstats_full + d->bdistats_full + d->wbreqs_full;
+	return d->pending_full + d->opstats_full + d->taskstats_full + d->bdistats_full + d->wbreqs_full +
+	       d->kwbstats_full;
 }
 
 void top_render_list(struct top_screen *s, const struct top_view_in *in, int width)
@@ -432,12 +433,13 @@ void top_render_list(struct top_screen *s, const struct top_view_in *in, int wid
 	if (nhung)
 		snprintf(hung, sizeof(hung), "  %d POSSIBLY HUNG (oldest request > %ss)", nhung, ht);
 	if (in->d && drops_total(&in->d->drops))
-		snprintf(drops, sizeof(drops), "  DROPS pending %llu ops %llu tasks %llu bdis %llu temp %llu",
+		snprintf(drops, sizeof(drops), "  DROPS pending %llu ops %llu tasks %llu bdis %llu temp %llu tconns %llu",
 			 (unsigned long long)in->d->drops.pending_full,
 			 (unsigned long long)in->d->drops.opstats_full,
 			 (unsigned long long)in->d->drops.taskstats_full,
 			 (unsigned long long)in->d->drops.bdistats_full,
-			 (unsigned long long)in->d->drops.wbreqs_full);
+			 (unsigned long long)in->d->drops.wbreqs_full,
+			 (unsigned long long)in->d->drops.kwbstats_full);
 	if (in->filter && *in->filter)
 		snprintf(filt, sizeof(filt), "  filter '%s'", in->filter);
 	for (int i = 0; i < in->rows->n; i++)

@@ -110,7 +110,7 @@ int main(void)
 		"assert w[\"queue_us\"]=={\"count\":8,\"mean\":30000,\"max\":50000}; "
 		"assert w[\"serve_us\"]=={\"count\":8,\"mean\":170000,\"max\":190000}; "
 		"assert m[\"pending\"][\"in_service\"]==1; "
-		"assert d[\"drops\"][\"temp_requests_full\"]==0 and d[\"drops\"][\"temp_unmatched_end\"]==0");
+		"assert d[\"drops\"][\"temp_requests_full\"]==0 and d[\"drops\"][\"temp_unmatched_end\"]==0 and d[\"drops\"][\"temp_connections_full\"]==0");
 	ok(rc == 0, "JSON carries the kernel writeback view with the documented names");
 	fwb_snapshot_free(&d);
 

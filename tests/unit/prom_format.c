@@ -105,6 +105,7 @@ int main(void)
 	s.vm.nr_dirty = 10;
 	s.drops.pending_full = 3;
 	s.drops.wbreqs_full = 2;
+	s.drops.kwbstats_full = 5;
 	strcpy(m[0].mountpoint, "/mnt/a");
 	strcpy(m[0].fstype, "fuse.x");
 	strcpy(m[0].bdi, "0:42");
@@ -307,6 +308,8 @@ int main(void)
 	is_str(sample(t, "fusewb_collector_drops_total{reason=\"pending_full\"}"), "3", "drops by reason");
 	is_str(sample(t, "fusewb_collector_drops_total{reason=\"wbreqs_full\"}"), "2",
 	       "temp-page requests the table could not hold are counted too");
+	is_str(sample(t, "fusewb_collector_drops_total{reason=\"kwbstats_full\"}"), "5",
+	       "temp-page events of connections kwb_stats could not hold are counted too");
 	is_str(sample(t, "fusewb_source_info{group=\"requests\",source=\"tp_btf:fuse_request_send\",state=\"in_use\",reason=\"\"}"),
 	       "1", "source info in use, no reason");
 	is_str(sample(t, "fusewb_source_info{group=\"bdi-state\",source=\"debugfs:bdi/stats\",state=\"unavailable\","
