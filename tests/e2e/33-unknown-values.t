@@ -64,7 +64,7 @@ export_stop
 
 # Without a request source (a kind this kernel has none of for requests: on
 # this host kprobes are not configured and fentry is refused; on 6.1 it is
-# tracepoint, tests/vm/31-no-request-source.sh) the request figures are
+# tracepoint, tests/vm/33-no-request-source.sh) the request figures are
 # unknown, while testfs answered WRITEs: null, "-", absent, never 0.
 nosrc=
 for k in kprobe fentry tracepoint; do

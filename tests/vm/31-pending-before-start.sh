@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# A hang older than the collector on 6.12: no fuse_req.create_time, and
-# requests named by their address at send.  A stat started while testfs is
-# stalled with writeback WRITEs in flight counts every request fusectl
-# counts waiting, marks the oldest age as a lower bound (there is no
-# create_time to take it from), and after resume the completions of the
-# requests it took in at start retire them (seeds are named by unique, live
-# requests by address: the completion must find them under either).
+# A hang older than the collector on 6.12: no fuse_req.create_time.  A stat
+# started while testfs is stalled with writeback WRITEs in flight counts
+# every request fusectl counts waiting, marks the oldest age as a lower
+# bound (there is no create_time to take it from), and after resume the
+# completions of the requests it took in at start retire them (seeds are
+# named by unique; live requests by unique on the patched kernel, whose
+# 0002 sets it before the send event, and by address under the
+# fuse_dev_queue_req fallbacks: the completion must find them under either).
 . /fusewb/tests/lib/kwb.sh
 if ! kwb_setup; then
 	kwb_done
